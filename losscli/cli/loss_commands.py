@@ -1,0 +1,57 @@
+"""One sub-command per registered loss, generated from its :class:`LossSpec`.
+
+Adding a loss to the registry adds its command, options and help here;
+nothing else changes.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import typer
+
+from losscli.cli.boundary import guarded
+from losscli.cli.options import CommandOptions, common_parameters, param_parameter
+from losscli.losses._spec import LossSpec
+
+
+def add_loss_commands(app: typer.Typer, specs: list[LossSpec]) -> None:
+    for spec in specs:
+        command = make_command(spec)
+        app.command(
+            name=spec.name, help=command_help(spec), rich_help_panel=f"{spec.task.capitalize()} losses"
+        )(command)
+        for alias in spec.aliases:
+            app.command(name=alias, help=f"Alias of '{spec.name}'.", hidden=True)(make_command(spec))
+
+
+def command_help(spec: LossSpec) -> str:
+    lines = [f"{spec.summary.capitalize()}: {spec.formula}  (d = ŷ − y)."]
+    if spec.finalize_text != "mean":
+        lines.append(f"Reported value: {spec.finalize_text}.")
+    if spec.equivalents:
+        lines.append("Agrees with " + ", ".join(spec.equivalents) + ".")
+    lines.append(f"Example: {spec.example}")
+    return "\n\n".join(lines)
+
+
+def make_command(spec: LossSpec) -> Any:
+    """A Typer command function whose signature is FILE, the shared options, the loss's params."""
+    param_names = [p.name for p in spec.params]
+
+    def command(**kwargs: Any) -> None:
+        params = {name: kwargs.pop(name) for name in param_names}
+        options = CommandOptions(**kwargs)
+
+        def body(verdict: Any) -> int:
+            from losscli.cli.run import run_losses
+
+            return run_losses([(spec.name, params)], options, verdict)
+
+        guarded(body, options.debug)
+
+    parameters = common_parameters(spec) + [param_parameter(p) for p in spec.params]
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__name__ = spec.name.replace("-", "_")
+    return command

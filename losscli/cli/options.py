@@ -1,0 +1,261 @@
+"""The options every loss command shares, as ``inspect.Parameter``s for generated commands."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+
+from losscli.losses._spec import LossSpec, Param
+
+INPUT = "Input"
+OUTPUT = "Output"
+PARAMS = "Loss parameters"
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    markdown = "markdown"
+    value = "value"
+
+
+class NanPolicy(StrEnum):
+    error = "error"
+    drop = "drop"
+
+
+class ColorMode(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class InputFormat(StrEnum):
+    csv = "csv"
+    tsv = "tsv"
+    parquet = "parquet"
+    jsonl = "jsonl"
+    arrow = "arrow"
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    """The shared options of one invocation, as parsed."""
+
+    file: str
+    pred: str | None = None
+    label: str | None = None
+    weight: str | None = None
+    var: str | None = None
+    id: str | None = None
+    nan: NanPolicy = NanPolicy.error
+    no_header: bool = False
+    delimiter: str | None = None
+    input_format: InputFormat | None = None
+    encoding: str = "utf-8"
+    format: OutputFormat = OutputFormat.table
+    rows: str = "10"
+    worst: int = 0
+    output: str | None = None
+    summary_file: str | None = None
+    color: ColorMode = ColorMode.auto
+    debug: bool = False
+
+
+def _opt(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+
+
+def common_parameters(spec: LossSpec | None) -> list[inspect.Parameter]:
+    """FILE plus the input/output options (``--var`` only for losses that need it)."""
+    o = typer.Option
+    params = [
+        _opt(
+            "file",
+            Annotated[
+                str,
+                typer.Argument(
+                    help="Input file (CSV, TSV, Parquet, JSONL, Arrow; .gz/.zst/.bz2), or - for stdin.",
+                    metavar="FILE",
+                    show_default=False,
+                ),
+            ],
+            ...,
+        ),
+        _opt(
+            "pred",
+            Annotated[
+                str | None,
+                o("--pred", help="Prediction column: name or #N (1-based).", rich_help_panel=INPUT),
+            ],
+            None,
+        ),
+        _opt(
+            "label",
+            Annotated[
+                str | None, o("--label", "--target", help="Label column: name or #N.", rich_help_panel=INPUT)
+            ],
+            None,
+        ),
+        _opt(
+            "weight",
+            Annotated[
+                str | None, o("--weight", help="Sample-weight column (non-negative).", rich_help_panel=INPUT)
+            ],
+            None,
+        ),
+    ]
+    if spec is not None and "var" in spec.extra_inputs:
+        params.append(
+            _opt(
+                "var",
+                Annotated[
+                    str | None,
+                    o(
+                        "--var",
+                        help="Predicted-variance column (default names: var, variance, pred_var).",
+                        rich_help_panel=INPUT,
+                    ),
+                ],
+                None,
+            )
+        )
+    params += [
+        _opt(
+            "id",
+            Annotated[
+                str | None,
+                o(
+                    "--id",
+                    help="Column to identify rows in per-sample output (default: row number).",
+                    rich_help_panel=INPUT,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "nan",
+            Annotated[
+                NanPolicy,
+                o(
+                    "--nan",
+                    help="Rows with empty/NaN values: error, or drop and count them.",
+                    rich_help_panel=INPUT,
+                ),
+            ],
+            NanPolicy.error,
+        ),
+        _opt(
+            "no_header",
+            Annotated[
+                bool,
+                o(
+                    "--no-header",
+                    help="The input has no header row; columns are named 1, 2, …",
+                    rich_help_panel=INPUT,
+                ),
+            ],
+            False,
+        ),
+        _opt(
+            "delimiter",
+            Annotated[
+                str | None,
+                o(
+                    "--delimiter",
+                    "-d",
+                    help="Field delimiter of delimited text (default: by extension; sniffed for stdin).",
+                    rich_help_panel=INPUT,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "input_format",
+            Annotated[
+                InputFormat | None,
+                o("--input-format", help="Override the format the extension implies.", rich_help_panel=INPUT),
+            ],
+            None,
+        ),
+        _opt(
+            "encoding",
+            Annotated[str, o("--encoding", help="Text encoding of delimited input.", rich_help_panel=INPUT)],
+            "utf-8",
+        ),
+        _opt(
+            "format",
+            Annotated[OutputFormat, o("--format", "-f", help="Output format.", rich_help_panel=OUTPUT)],
+            OutputFormat.table,
+        ),
+        _opt(
+            "rows",
+            Annotated[
+                str, o("--rows", help="Per-sample rows in the table: N or 'all'.", rich_help_panel=OUTPUT)
+            ],
+            "10",
+        ),
+        _opt(
+            "worst",
+            Annotated[
+                int, o("--worst", min=0, help="Also show the K highest-loss rows.", rich_help_panel=OUTPUT)
+            ],
+            0,
+        ),
+        _opt(
+            "output",
+            Annotated[
+                str | None,
+                o(
+                    "--output",
+                    "-o",
+                    help="Also write per-sample losses to FILE (.csv, .tsv, .parquet), atomically.",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "summary_file",
+            Annotated[
+                str | None,
+                o(
+                    "--summary-file",
+                    help="Append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "color",
+            Annotated[
+                ColorMode,
+                o(
+                    "--color",
+                    help="Colour and rich tables: auto (terminal only), always, never.",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            ColorMode.auto,
+        ),
+        _opt("debug", Annotated[bool, o("--debug", help="Show tracebacks (also LOSSCLI_DEBUG=1).")], False),
+    ]
+    return params
+
+
+def param_parameter(p: Param) -> inspect.Parameter:
+    """A loss parameter as an option: ``label_smoothing`` → ``--label-smoothing``."""
+    if p.type is bool:
+        decl = f"{p.option}/--no-{p.option[2:]}"
+        annotation: Any = Annotated[bool, typer.Option(decl, help=p.help, rich_help_panel=PARAMS)]
+    else:
+        annotation = Annotated[p.type, typer.Option(p.option, help=p.help, rich_help_panel=PARAMS)]
+    return _opt(p.name, annotation, p.default)

@@ -1,0 +1,147 @@
+"""Run loss commands: read, evaluate, render. The CLI's only path into the library."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from losscli.cli.boundary import Verdict
+from losscli.cli.options import CommandOptions, OutputFormat
+from losscli.errors import UsageError
+
+STREAMED = {OutputFormat.csv: ",", OutputFormat.tsv: "\t", OutputFormat.jsonl: None}
+
+
+def parse_rows(text: str) -> int | None:
+    """``--rows``: a count, or ``all`` (None)."""
+    if text.strip().lower() == "all":
+        return None
+    try:
+        n = int(text)
+    except ValueError:
+        raise UsageError(f"--rows takes a number or 'all', not '{text}'") from None
+    if n < 0:
+        raise UsageError(f"--rows must be >= 0 (got {n})")
+    return n
+
+
+def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions, verdict: Verdict) -> int:
+    """Evaluate ``losses`` over ``options.file`` and write the chosen format to stdout."""
+    from losscli.engine.local import RunOptions, prepare, run
+    from losscli.io.source import InputOptions
+
+    rows = parse_rows(options.rows)
+    source = InputOptions(
+        path=options.file,
+        format=options.input_format.value if options.input_format else None,
+        delimiter=_delimiter(options.delimiter),
+        header=not options.no_header,
+        encoding=options.encoding,
+    )
+    plan = prepare(
+        source,
+        losses,
+        pred=options.pred,
+        label=options.label,
+        weight=options.weight,
+        var=options.var,
+        id=options.id,
+    )
+    sinks, finishers = _sinks(plan, options)
+    table = options.format is OutputFormat.table
+    run_options = RunOptions(
+        nan=options.nan.value,
+        rows=rows if table else 0,
+        worst=options.worst if table else 0,
+        sink=_fan_out(sinks),
+    )
+    try:
+        result = run(plan, run_options)
+        text = _render(result, options)
+    except BaseException:
+        for finisher in finishers:
+            finisher.discard()
+        raise
+    for finisher in finishers:
+        finisher.commit()
+    _warn(result.warnings)
+    if text is not None:
+        text()
+    if options.summary_file:
+        from losscli.io.atomic import append_text
+        from losscli.render.text import to_markdown
+
+        append_text(options.summary_file, to_markdown(result) + "\n")
+    sys.stdout.flush()
+    return verdict.code
+
+
+def _delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    value = {"\\t": "\t", "tab": "\t"}.get(text, text)
+    if len(value) != 1:
+        raise UsageError(f"--delimiter must be one character, not '{text}'")
+    return value
+
+
+def _sinks(plan: Any, options: CommandOptions) -> tuple[list[Callable[[Any], None]], list[Any]]:
+    from losscli.render.samples import DelimitedWriter, JsonLinesWriter, layout
+
+    columns = layout(plan.columns.names, tuple(job.column for job in plan.jobs))
+    sinks: list[Callable[[Any], None]] = []
+    finishers: list[Any] = []
+    if options.format in STREAMED:
+        out = sys.stdout.buffer
+        delimiter = STREAMED[options.format]
+        sinks.append(DelimitedWriter(out, columns, delimiter) if delimiter else JsonLinesWriter(out, columns))
+    if options.output:
+        from losscli.io.per_sample import PerSampleFile
+
+        per_sample = PerSampleFile(options.output, columns)
+        sinks.append(per_sample)
+        finishers.append(per_sample)
+    return sinks, finishers
+
+
+def _fan_out(sinks: list[Callable[[Any], None]]) -> Callable[[Any], None] | None:
+    if not sinks:
+        return None
+    if len(sinks) == 1:
+        return sinks[0]
+
+    def fan(block: Any) -> None:
+        for sink in sinks:
+            sink(block)
+
+    return fan
+
+
+def _render(result: Any, options: CommandOptions) -> Callable[[], None] | None:
+    """Render to text now (so render errors come before any file is committed);
+    return the function that writes it."""
+    from losscli.render import text as machine
+
+    fmt = options.format
+    if fmt in STREAMED:
+        return None
+    if fmt is OutputFormat.table:
+        from losscli.cli.display import show_result
+
+        return lambda: show_result(result, options.color)
+    rendered = {
+        OutputFormat.json: machine.to_json,
+        OutputFormat.markdown: machine.to_markdown,
+        OutputFormat.value: machine.to_values,
+    }[fmt](result)
+    return lambda: _write(rendered)
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def _warn(warnings: tuple[str, ...]) -> None:
+    for warning in warnings:
+        sys.stderr.write(f"losscli: warning: {warning}\n")

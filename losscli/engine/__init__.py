@@ -1,0 +1,1 @@
+"""Engines: run loss jobs over a source's chunks and merge accumulators."""

@@ -1,0 +1,1 @@
+"""Reading prediction files: format detection, readers that yield column chunks, atomic writers."""

@@ -1,0 +1,154 @@
+"""Parquet (file, directory, glob), Arrow IPC/Feather and JSON Lines through pyarrow.
+
+Parquet and IPC read only the used columns (column projection); numeric
+columns are cast to float64, and a column of the wrong type is an error.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from losscli.errors import DataError, InputError
+from losscli.io.source import BLOCK_BYTES, InputOptions
+
+NUMERIC_KINDS = ("integer", "floating", "boolean", "decimal", "null")
+
+
+class ColumnarSource:
+    """An input read as Arrow record batches."""
+
+    def __init__(
+        self, path: str, fmt: str, schema: Any, batches: Callable[[list[str]], Iterator[Any]]
+    ) -> None:
+        self.path, self.format = path, fmt
+        self.schema = schema
+        self.names: list[str] = list(schema.names)
+        self._batches = batches
+
+    def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
+        import pyarrow as pa
+
+        for p in positions:
+            if p in numeric:
+                _check_numeric(self.path, self.names[p], self.schema.field(p).type)
+        wanted = [self.names[p] for p in positions]
+        try:
+            for batch in self._batches(sorted(set(wanted), key=wanted.index)):
+                yield [
+                    _column(batch.column(name), p in numeric)
+                    for name, p in zip(wanted, positions, strict=True)
+                ]
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise InputError(
+                f"{self.path}: unreadable {self.format} data: {str(exc).splitlines()[0]}"
+            ) from None
+
+
+def _check_numeric(path: str, name: str, dtype: Any) -> None:
+    import pyarrow.types as t
+
+    if not any(getattr(t, f"is_{kind}")(dtype) for kind in NUMERIC_KINDS):
+        raise DataError(f"{path}: column '{name}' holds {dtype}, not numbers", "pick a numeric column")
+
+
+def _column(array: Any, numeric: bool) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if numeric:
+        return pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
+    return array.to_numpy(zero_copy_only=False).astype(object)
+
+
+def open_columnar(options: InputOptions, fmt: str, where: Any) -> ColumnarSource:
+    """Open Parquet/IPC/JSONL at ``where`` (a path, a glob, or a pyarrow buffer)."""
+    import pyarrow as pa
+
+    path = options.path if isinstance(where, str) else "<stdin>"
+    try:
+        if fmt == "parquet":
+            return _parquet(path, where, options.chunk_rows)
+        if fmt == "arrow":
+            return _ipc(path, where)
+        if fmt == "jsonl":
+            return _jsonl(path, where)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
+        raise InputError(f"{path}: not a readable {fmt} file: {str(exc).splitlines()[0]}") from None
+    raise InputError(f"{path}: unsupported format '{fmt}'")
+
+
+def _parquet(path: str, where: Any, chunk_rows: int) -> ColumnarSource:
+    import pyarrow.parquet as pq
+
+    if isinstance(where, str) and (os.path.isdir(where) or any(c in where for c in "*?[")):
+        return _parquet_dataset(path, where, chunk_rows)
+    pf = pq.ParquetFile(where)
+    return ColumnarSource(
+        path, "parquet", pf.schema_arrow, lambda cols: pf.iter_batches(batch_size=chunk_rows, columns=cols)
+    )
+
+
+def _parquet_dataset(path: str, where: str, chunk_rows: int) -> ColumnarSource:
+    import pyarrow.dataset as ds
+
+    files = sorted(glob.glob(where)) if not os.path.isdir(where) else where
+    if isinstance(files, list) and not files:
+        raise InputError(f"{path}: no files match")
+    dataset = ds.dataset(files, format="parquet")
+    return ColumnarSource(
+        path, "parquet", dataset.schema, lambda cols: dataset.to_batches(columns=cols, batch_size=chunk_rows)
+    )
+
+
+def _ipc(path: str, where: Any) -> ColumnarSource:
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    source = pa.memory_map(where) if isinstance(where, str) else where
+    try:
+        reader: Any = ipc.open_file(source)
+        batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+        schema = reader.schema
+    except pa.ArrowInvalid:
+        source.seek(0)
+        reader = ipc.open_stream(source)
+        batches, schema = iter(reader), reader.schema
+
+    def select(cols: list[str]) -> Iterator[Any]:
+        for batch in batches:
+            yield batch.select(cols)
+
+    return ColumnarSource(path, "arrow", schema, select)
+
+
+def _jsonl(path: str, where: Any) -> ColumnarSource:
+    import pyarrow as pa
+    import pyarrow.json as pj
+
+    data = where.read() if not isinstance(where, str) else None
+
+    def open_reader(schema: Any = None) -> Any:
+        parse = (
+            pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore") if schema else None
+        )
+        src = pa.BufferReader(data) if data is not None else where
+        return pj.open_json(src, read_options=pj.ReadOptions(block_size=BLOCK_BYTES), parse_options=parse)
+
+    schema = open_reader().schema
+
+    def batches(cols: list[str]) -> Iterator[Any]:
+        fields = [
+            pa.field(c, pa.float64()) if _is_number(schema.field(c).type) else schema.field(c) for c in cols
+        ]
+        yield from open_reader(pa.schema(fields))
+
+    return ColumnarSource(path, "jsonl", schema, batches)
+
+
+def _is_number(dtype: Any) -> bool:
+    import pyarrow.types as t
+
+    return bool(t.is_integer(dtype) or t.is_floating(dtype) or t.is_null(dtype))

@@ -1,0 +1,57 @@
+"""Every loss as a NumPy function, generated from the registry.
+
+``mse(y_true, y_pred, *, sample_weight=None, reduction="mean")`` returns the
+reported value like scikit-learn; ``reduction="none"`` the per-sample losses
+like torch. Importing this package does not import NumPy; calling a loss does.
+"""
+
+from __future__ import annotations
+
+from losscli.losses._api import LossFunction, make_public
+from losscli.losses._registry import all_losses, get_loss
+from losscli.losses._spec import LossSpec, Param
+
+mse: LossFunction = make_public("mse")
+rmse: LossFunction = make_public("rmse")
+mae: LossFunction = make_public("mae")
+huber: LossFunction = make_public("huber")
+smooth_l1: LossFunction = make_public("smooth-l1")
+log_cosh: LossFunction = make_public("log-cosh")
+mape: LossFunction = make_public("mape")
+smape: LossFunction = make_public("smape")
+msle: LossFunction = make_public("msle")
+rmsle: LossFunction = make_public("rmsle")
+quantile: LossFunction = make_public("quantile")
+poisson: LossFunction = make_public("poisson")
+poisson_nll: LossFunction = make_public("poisson-nll")
+gamma: LossFunction = make_public("gamma")
+tweedie: LossFunction = make_public("tweedie")
+gaussian_nll: LossFunction = make_public("gaussian-nll")
+max_error: LossFunction = make_public("max-error")
+r2: LossFunction = make_public("r2")
+
+__all__ = [
+    "LossFunction",
+    "LossSpec",
+    "Param",
+    "all_losses",
+    "gamma",
+    "gaussian_nll",
+    "get_loss",
+    "huber",
+    "log_cosh",
+    "mae",
+    "mape",
+    "max_error",
+    "mse",
+    "msle",
+    "poisson",
+    "poisson_nll",
+    "quantile",
+    "r2",
+    "rmse",
+    "rmsle",
+    "smape",
+    "smooth_l1",
+    "tweedie",
+]

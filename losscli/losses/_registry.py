@@ -1,0 +1,68 @@
+"""The loss registry: every loss registered once, looked up by name or alias.
+
+Registering a name twice is an error, never a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from losscli.errors import UsageError
+from losscli.losses._spec import LossSpec, Task
+
+
+class Registry:
+    """Name/alias → :class:`LossSpec`, in registration order."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, LossSpec] = {}
+        self._lookup: dict[str, LossSpec] = {}
+
+    def register(self, spec: LossSpec) -> LossSpec:
+        for name in spec.names:
+            if name in self._lookup:
+                raise ValueError(f"loss name {name!r} is already registered")
+        self._specs[spec.name] = spec
+        for name in spec.names:
+            self._lookup[name] = spec
+        return spec
+
+    def get(self, name: str) -> LossSpec:
+        key = name.strip().lower().replace("_", "-")
+        if key in self._lookup:
+            return self._lookup[key]
+        close = difflib.get_close_matches(key, list(self._lookup), n=1)
+        hint = f"did you mean '{close[0]}'?" if close else "run 'losscli list' to see them all"
+        raise UsageError(f"unknown loss '{name}'", hint)
+
+    def __iter__(self) -> Iterator[LossSpec]:
+        return iter(self._specs.values())
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._lookup
+
+    def by_task(self, task: Task | None) -> list[LossSpec]:
+        return [s for s in self if task is None or s.task == task]
+
+
+REGISTRY = Registry()
+
+
+def get_loss(name: str) -> LossSpec:
+    """The spec registered under ``name`` (or an alias); UsageError if none."""
+    _load_catalog()
+    return REGISTRY.get(name)
+
+
+def all_losses(task: Task | None = None) -> list[LossSpec]:
+    """Every registered loss, optionally of one task, in catalog order."""
+    _load_catalog()
+    return REGISTRY.by_task(task)
+
+
+def _load_catalog() -> None:
+    import losscli.losses.regression  # noqa: F401  (registers on import)

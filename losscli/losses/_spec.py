@@ -1,0 +1,160 @@
+"""The frozen description of a loss: the single source of truth for a loss.
+
+Commands, ``list``, ``explain``, the public Python functions and the test
+matrix are all generated from :class:`LossSpec`. Nothing here imports NumPy:
+kernels are referenced by dotted path and loaded on first use, so ``losscli
+--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Task = Literal["regression", "binary", "multiclass", "multilabel", "distribution"]
+TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "multilabel", "distribution")
+ParamValue = float | int | bool | str
+
+
+@dataclass(frozen=True)
+class Param:
+    """A loss parameter: ``--name-with-dashes`` on the command line, keyword in Python.
+
+    ``check`` returns an error text (``"must be > 0"``) for a bad value, else None.
+    """
+
+    name: str
+    type: type
+    default: ParamValue | None
+    help: str
+    check: Callable[[Any], str | None] | None = None
+
+    @property
+    def option(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def validate(self, value: Any) -> str | None:
+        if self.type is bool and not isinstance(value, bool):
+            return "must be true or false"
+        if self.type is float and isinstance(value, bool | str):
+            return "must be a number"
+        if self.type is float and isinstance(value, (int, float)) and not math.isfinite(value):
+            return "must be a finite number"
+        return self.check(value) if self.check is not None and value is not None else None
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A domain requirement on an input column, e.g. ``Bound("pred", ">", 0)``."""
+
+    role: str
+    op: Literal[">", ">="]
+    value: float
+
+    def describe(self, names: Mapping[str, str] | None = None) -> str:
+        shown = (names or {}).get(self.role, self.role)
+        bound = int(self.value) if float(self.value).is_integer() else self.value
+        return f"{shown} {self.op} {bound}"
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What a finalizer sees: the merged sufficient statistics of one loss."""
+
+    mean: float
+    sum: float
+    count: int
+    weight_sum: float
+    max: float
+    label_sst: float  # Σw(y − ȳ_w)², only tracked when the spec asks for it
+
+
+def finalize_mean(s: Stats) -> float:
+    """value = Σwℓ / Σw."""
+    return s.mean
+
+
+def finalize_sqrt(s: Stats) -> float:
+    """value = √(Σwℓ / Σw)."""
+    return math.sqrt(s.mean)
+
+
+def finalize_max(s: Stats) -> float:
+    """value = max ℓ over samples with positive weight."""
+    return s.max
+
+
+def finalize_r2(s: Stats) -> float:
+    """value = 1 − SSE/SST; SST about the weighted label mean.
+
+    Constant labels (SST = 0) follow scikit-learn's ``force_finite``: 1.0 for a
+    perfect fit, else 0.0.
+    """
+    if s.label_sst == 0.0:
+        return 1.0 if s.sum == 0.0 else 0.0
+    return 1.0 - s.sum / s.label_sst
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """One loss: per-sample kernel + a finalizer over the merged statistics.
+
+    ``kernel`` is ``"module:function"`` relative to ``losscli.losses``; the
+    function takes the input arrays by role (``y_true``, ``y_pred``, extra
+    roles such as ``var``) and the parameters as keywords, and returns the
+    per-sample losses as float64.
+    """
+
+    name: str
+    task: Task
+    formula: str
+    kernel: str
+    summary: str
+    aliases: tuple[str, ...] = ()
+    params: tuple[Param, ...] = ()
+    finalize: Callable[[Stats], float] = finalize_mean
+    finalize_text: str = "mean"
+    higher_is_better: bool = False
+    needs_label_variance: bool = False
+    extra_inputs: tuple[str, ...] = ()
+    domain: Callable[[Mapping[str, Any]], tuple[Bound, ...]] = lambda _p: ()
+    equivalents: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    example: str = ""
+    properties: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Input roles in the order the kernel takes them."""
+        return ("y_true", "y_pred", *self.extra_inputs)
+
+    def load_kernel(self) -> Callable[..., Any]:
+        module, _, func = self.kernel.partition(":")
+        return getattr(importlib.import_module(f"losscli.losses.{module}"), func)  # type: ignore[no-any-return]
+
+    def defaults(self) -> dict[str, ParamValue | None]:
+        return {p.name: p.default for p in self.params}
+
+    def bind(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overlaid with ``values``, each validated; raises UsageError."""
+        from losscli.errors import UsageError
+
+        known = {p.name: p for p in self.params}
+        bound: dict[str, Any] = self.defaults()
+        for key, value in (values or {}).items():
+            if key not in known:
+                choices = ", ".join(known) or "none"
+                raise UsageError(f"{self.name} has no parameter '{key}' (its parameters: {choices})")
+            bound[key] = value
+        for key, value in bound.items():
+            problem = known[key].validate(value)
+            if problem:
+                raise UsageError(f"{self.name}: {known[key].option} {problem} (got {value!r})")
+        return bound

@@ -1,0 +1,116 @@
+"""What a results table shows, as plain strings: shared by the rich and plain renderers.
+
+No rich here: the same rows feed a rich table on a terminal and aligned text
+in a pipe, so both show the same content.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from losscli.results import EvalResult, LossResult
+
+ROLE_ORDER = ("id", "y_pred", "y_true", "var", "weight")
+ROLE_KEYS = {"y_pred": "pred", "y_true": "label", "var": "var", "weight": "weight", "id": "id"}
+SPARKS = " ▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A titled table of strings; ``numeric[i]`` right-aligns column i."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]
+    footer: str = ""
+
+
+def number(x: float) -> str:
+    """Six significant digits for people; integers without a decimal point."""
+    if isinstance(x, (int,)) and not isinstance(x, bool):
+        return str(x)
+    if math.isnan(x):
+        return "nan"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def input_columns(result: EvalResult) -> list[tuple[str, str]]:
+    """(role, header name) of the used inputs in display order."""
+    out = []
+    for role in ROLE_ORDER:
+        key = ROLE_KEYS[role]
+        name = result.columns.get(key)
+        if isinstance(name, list):
+            name = name[0]
+        if name is not None:
+            out.append((role, str(name)))
+    return out
+
+
+def sample_grid(result: EvalResult, block: Any, title: str, footer: str = "") -> Grid:
+    """Per-sample rows: row number (or id), inputs, one column per loss."""
+    inputs = input_columns(result)
+    lead = [(r, n) for r, n in inputs if r == "id"] or [("row", "row")]
+    shown = lead + [(r, n) for r, n in inputs if r != "id"] + [(c, c) for c in result.loss_columns]
+    rows = []
+    for i in range(len(block)):
+        cells = []
+        for role, _ in shown:
+            value = block.row_ids[i] if role == "row" else block.columns[role][i]
+            cells.append(str(value) if role in ("row", "id") else number(float(value)))
+        rows.append(cells)
+    numeric = [role != "id" for role, _ in shown]
+    return Grid(title, [name for _, name in shown], rows, numeric, footer)
+
+
+def head_grid(result: EvalResult) -> Grid | None:
+    if result.head is None:
+        return None
+    left = result.source.rows_used - len(result.head)
+    footer = f"… {left} more rows (--rows N or --rows all to show more)" if left > 0 else ""
+    return sample_grid(result, result.head, "per-sample losses", footer)
+
+
+def worst_grid(result: EvalResult) -> Grid | None:
+    if result.worst is None:
+        return None
+    return sample_grid(result, result.worst, f"worst {len(result.worst)} rows by {result.loss_columns[0]}")
+
+
+def summary_grid(result: EvalResult) -> Grid:
+    headers = ["loss", "value", "mean", "sum", "count", "p50", "p90", "p99", "max"]
+    rows = [_summary_row(r) for r in result.results]
+    src = result.source
+    dropped = f", {src.rows_dropped} dropped" if src.rows_dropped else ""
+    title = f"{src.path} · {src.rows_used} rows{dropped}"
+    return Grid(title, headers, rows, [False] + [True] * 8)
+
+
+def _summary_row(r: LossResult) -> list[str]:
+    q = r.quantiles
+    name = r.loss + _params_text(r)
+    return [name, number(r.value), number(r.mean), number(r.sum), str(r.count)] + [
+        number(q[k]) for k in ("p50", "p90", "p99", "max")
+    ]
+
+
+def _params_text(r: LossResult) -> str:
+    if not r.params:
+        return ""
+    return "(" + ", ".join(f"{k}={v}" for k, v in r.params.items()) + ")"
+
+
+def sparkline(r: LossResult) -> str:
+    """``min ▁▃█▅▂ max``: per-sample losses in 20 equal-width bins."""
+    counts = r.histogram
+    if not counts:
+        return ""
+    top = max(counts) or 1.0
+    bars = "".join(SPARKS[0 if c == 0 else max(1, round(c / top * 8))] for c in counts)
+    lo, hi = r.histogram_range
+    return f"{r.loss} per-sample distribution: {number(lo)} {bars} {number(hi)}"

@@ -1,0 +1,61 @@
+"""Machine formats of a result: JSON, Markdown, bare values. Never through rich."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from losscli.errors import DataError
+from losscli.render.model import number, summary_grid
+from losscli.results import EvalResult
+
+
+def to_json(result: EvalResult) -> str:
+    """The SPEC §4 object; NaN/inf are errors before this point, never JSON."""
+    payload = result.to_dict()
+    _reject_non_finite(payload, "result")
+    return json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _reject_non_finite(value: Any, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise DataError(
+            f"the {path} is {value}, which JSON cannot carry", "check the input for extreme values"
+        )
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _reject_non_finite(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _reject_non_finite(v, f"{path}[{i}]")
+
+
+def to_values(result: EvalResult) -> str:
+    """One value per line, ``repr`` precision; ``name<TAB>value`` when several."""
+    if len(result.results) == 1:
+        return f"{result.results[0].value!r}\n"
+    return "".join(
+        f"{col.removeprefix('loss_')}\t{r.value!r}\n"
+        for col, r in zip(result.loss_columns, result.results, strict=True)
+    )
+
+
+def to_markdown(result: EvalResult) -> str:
+    """The summary as a GitHub pipe table (cells escaped: ``|`` and newlines)."""
+    grid = summary_grid(result)
+    align = ["---:" if numeric else ":---" for numeric in grid.numeric]
+    lines = [f"**losscli** · `{_cell(grid.title)}`", "", _row(grid.headers), _row(align)]
+    lines += [_row(row) for row in grid.rows]
+    return "\n".join(lines) + "\n"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+__all__ = ["number", "to_json", "to_markdown", "to_values"]

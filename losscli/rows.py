@@ -1,0 +1,89 @@
+"""Per-sample rows kept for display: the first N rows and the K worst, bounded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class RowBlock:
+    """Rows of one chunk: 1-based row numbers and named columns (inputs, then losses)."""
+
+    row_ids: NDArray[np.int64]
+    columns: dict[str, NDArray[np.float64]]
+
+    def __len__(self) -> int:
+        return int(self.row_ids.size)
+
+    def take(self, index: NDArray[np.intp] | slice) -> RowBlock:
+        return RowBlock(self.row_ids[index], {k: v[index] for k, v in self.columns.items()})
+
+    @staticmethod
+    def concat(blocks: list[RowBlock]) -> RowBlock:
+        keys = list(blocks[0].columns)
+        return RowBlock(
+            np.concatenate([b.row_ids for b in blocks]),
+            {k: np.concatenate([b.columns[k] for b in blocks]) for k in keys},
+        )
+
+
+class HeadRows:
+    """The first ``limit`` rows in input order (``None``: all rows)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self._blocks: list[RowBlock] = []
+        self._held = 0
+
+    @property
+    def full(self) -> bool:
+        return self.limit is not None and self._held >= self.limit
+
+    def update(self, block: RowBlock) -> None:
+        if self.full or len(block) == 0:
+            return
+        if self.limit is not None:
+            block = block.take(slice(0, self.limit - self._held))
+        self._blocks.append(block)
+        self._held += len(block)
+
+    def merge(self, other: HeadRows) -> None:
+        for block in other._blocks:
+            self.update(block)
+
+    def rows(self) -> RowBlock | None:
+        return RowBlock.concat(self._blocks) if self._blocks else None
+
+
+class WorstRows:
+    """The ``k`` rows with the highest ``key`` column; ties keep the earlier row."""
+
+    def __init__(self, k: int, key: str) -> None:
+        self.k, self.key = k, key
+        self._best: RowBlock | None = None
+
+    def update(self, block: RowBlock) -> None:
+        if self.k <= 0 or len(block) == 0:
+            return
+        merged = block if self._best is None else RowBlock.concat([self._best, block])
+        self._best = _top(merged, self.key, self.k)
+
+    def merge(self, other: WorstRows) -> None:
+        if other._best is not None:
+            self.update(other._best)
+
+    def rows(self) -> RowBlock | None:
+        return self._best
+
+
+def _top(block: RowBlock, key: str, k: int) -> RowBlock:
+    values = block.columns[key]
+    if len(block) > k:
+        keep = np.argpartition(-values, k - 1)[:k]
+        block = block.take(np.sort(keep))
+        values = block.columns[key]
+    order = np.lexsort((block.row_ids, -values))
+    return block.take(order)

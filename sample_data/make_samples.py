@@ -1,0 +1,186 @@
+"""Generate the sample prediction files used to try out ``losscli``.
+
+Every file is built from a data set that ships inside scikit-learn
+(``load_diabetes``, ``load_breast_cancer``, ``load_iris``), so nothing is
+downloaded. All predictions are *out-of-fold*: each row's prediction comes
+from a model that never saw that row during fitting, which makes the files
+honest examples of held-out model output rather than training-set fits.
+
+The script is deterministic (fixed CV seeds, deterministic solvers), so
+re-running it reproduces the same numbers on the same library versions.
+
+Run from the repository root::
+
+    python sample_data/make_samples.py
+
+Output files are written next to this script (``sample_data/``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.linear_model import BayesianRidge, LogisticRegression
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+# Fixed seed for every cross-validation splitter -> reproducible folds.
+SEED = 0
+# Number of cross-validation folds used for all out-of-fold predictions.
+N_SPLITS = 5
+# Files land next to this script, regardless of the current working directory.
+OUT_DIR = Path(__file__).resolve().parent
+# Guard-rail from the sample-data spec: every generated file stays below 1 MB.
+MAX_BYTES = 1_000_000
+
+
+def make_diabetes_regression() -> pd.DataFrame:
+    """Out-of-fold Bayesian ridge predictions (with variance) on load_diabetes.
+
+    ``BayesianRidge.predict(..., return_std=True)`` returns the posterior
+    predictive standard deviation, i.e. parameter uncertainty *plus* the
+    fitted observation noise ``1 / alpha_``. Its square is an honest,
+    strictly positive predictive variance for the gaussian-nll loss.
+    """
+    data = load_diabetes(as_frame=True)
+    features: pd.DataFrame = data.data  # 10 mean-centred, scaled features
+    target = data.target.to_numpy(dtype=np.float64)
+    n_rows = len(target)
+
+    pred = np.empty(n_rows, dtype=np.float64)
+    pred_var = np.empty(n_rows, dtype=np.float64)
+    # Manual K-fold loop (instead of cross_val_predict) because we need the
+    # predictive std as well as the mean, for every row, out-of-fold.
+    folds = KFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
+    for train_idx, test_idx in folds.split(features):
+        model = BayesianRidge()
+        model.fit(features.iloc[train_idx], target[train_idx])
+        mean, std = model.predict(features.iloc[test_idx], return_std=True)
+        pred[test_idx] = mean
+        pred_var[test_idx] = std**2
+
+    # Sample weight rule: 1.0 for patients at or below the median age,
+    # 2.0 for patients strictly older than the median (raw median: 50 years).
+    # The scaling of the features is monotone, so comparing the scaled age
+    # column to its own median gives the same split as the raw ages.
+    age = features["age"].to_numpy()
+    weight = 1.0 + (age > np.median(age)).astype(np.float64)
+
+    # Group label from the sign of the scaled sex feature. The raw data codes
+    # sex as 1/2 (scaled: negative/positive); the data set does not document
+    # which code is which, so "F" for code 1 and "M" for code 2 is only a
+    # labelling convention for per-group examples.
+    sex = np.where(features["sex"].to_numpy() < 0, "F", "M")
+
+    return pd.DataFrame(
+        {
+            "id": np.arange(n_rows, dtype=np.int64),  # row in load_diabetes
+            "pred": pred,
+            "label": target,
+            "pred_var": pred_var,
+            "weight": weight,
+            "sex": sex,
+        }
+    )
+
+
+def _scaled_logreg() -> Pipeline:
+    """Standardise features, then fit an L2-regularised logistic regression."""
+    return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+
+
+def make_breast_cancer_binary() -> pd.DataFrame:
+    """Out-of-fold probabilities and logits of a logistic model on breast cancer.
+
+    scikit-learn codes the target as 0 = malignant, 1 = benign, so ``prob``
+    is the out-of-fold probability of *benign* and ``logit`` is its log-odds.
+    """
+    data = load_breast_cancer()
+    features, target = data.data, data.target
+    # The same splitter object (fixed seed) is used for both calls, so
+    # ``prob`` and ``logit`` come from identical folds/models and
+    # prob == sigmoid(logit) row by row.
+    folds = StratifiedKFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
+    proba = cross_val_predict(_scaled_logreg(), features, target, cv=folds, method="predict_proba")
+    logit = cross_val_predict(_scaled_logreg(), features, target, cv=folds, method="decision_function")
+    return pd.DataFrame(
+        {
+            "id": np.arange(len(target), dtype=np.int64),
+            "label": target.astype(np.int64),
+            "prob": proba[:, 1],  # column 1 == class 1 == benign
+            "logit": logit,
+        }
+    )
+
+
+def make_iris_multiclass() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Out-of-fold multinomial logistic-regression output on load_iris.
+
+    Returns two frames built from the same folds:
+
+    * probabilities with string class labels, and
+    * raw decision-function scores (logits) with integer class labels.
+    """
+    data = load_iris()
+    features, target = data.data, data.target
+    class_names = [str(name) for name in data.target_names]  # setosa, ...
+
+    folds = StratifiedKFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
+    proba = cross_val_predict(_scaled_logreg(), features, target, cv=folds, method="predict_proba")
+    logits = cross_val_predict(_scaled_logreg(), features, target, cv=folds, method="decision_function")
+    ids = np.arange(len(target), dtype=np.int64)
+
+    probs = pd.DataFrame({"id": ids, "label": np.asarray(class_names)[target]})
+    for k, name in enumerate(class_names):
+        probs[f"prob_{name}"] = proba[:, k]
+
+    logit_frame = pd.DataFrame({"id": ids, "label": target.astype(np.int64)})
+    for k in range(len(class_names)):
+        logit_frame[f"logit_{k}"] = logits[:, k]
+    return probs, logit_frame
+
+
+def write_frame(frame: pd.DataFrame, stem: str, out_dir: Path, *, parquet: bool = True) -> list[Path]:
+    """Write ``frame`` as ``<stem>.csv`` (and ``<stem>.parquet``) in out_dir.
+
+    CSV floats use pandas' default formatting (shortest round-trip repr), so
+    values read back bit-for-bit. Returns the paths that were written.
+    """
+    paths = [out_dir / f"{stem}.csv"]
+    frame.to_csv(paths[0], index=False)
+    if parquet:
+        paths.append(out_dir / f"{stem}.parquet")
+        frame.to_parquet(paths[1], index=False, engine="pyarrow")
+    for path in paths:
+        size = path.stat().st_size
+        if size >= MAX_BYTES:
+            msg = f"{path.name} is {size} bytes (limit {MAX_BYTES})"
+            raise RuntimeError(msg)
+    return paths
+
+
+def main() -> None:
+    """Build every sample file and print a one-line summary per file."""
+    iris_probs, iris_logits = make_iris_multiclass()
+    outputs: list[tuple[pd.DataFrame, list[Path]]] = []
+    for frame, stem, parquet in (
+        (make_diabetes_regression(), "diabetes_regression", True),
+        (make_breast_cancer_binary(), "breast_cancer_binary", True),
+        (iris_probs, "iris_multiclass", True),
+        (iris_logits, "iris_multiclass_logits", False),
+    ):
+        outputs.append((frame, write_frame(frame, stem, OUT_DIR, parquet=parquet)))
+
+    for frame, paths in outputs:
+        for path in paths:
+            print(
+                f"{path.name}: {len(frame)} rows, {path.stat().st_size} bytes, columns={list(frame.columns)}"
+            )
+
+
+if __name__ == "__main__":
+    main()
