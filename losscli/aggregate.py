@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from losscli.losses._spec import LossSpec, Stats
 from losscli.results import LossResult
-from losscli.sketch import ExactSum, QuantileSketch
+from losscli.sketch import BlockSum, QuantileSketch
 
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
@@ -60,28 +60,31 @@ class LabelMoments:
 
 @dataclass
 class LossAccumulator:
-    """Sufficient statistics of one loss: Σwℓ, Σw, count, max, a quantile sketch."""
+    """Sufficient statistics of one loss: Σwℓ, Σw, count, max, a quantile sketch.
+
+    Sums are :class:`BlockSum`s, so the result has the same bits for any chunking."""
 
     spec: LossSpec
     params: Mapping[str, Any]
-    weighted_sum: ExactSum = field(default_factory=ExactSum)
-    weight_sum: ExactSum = field(default_factory=ExactSum)
+    weighted_sum: BlockSum = field(default_factory=BlockSum)
+    weight_sum: BlockSum = field(default_factory=BlockSum)
     count: int = 0
     max: float = -math.inf
     sketch: QuantileSketch = field(default_factory=QuantileSketch)
     labels: LabelMoments = field(default_factory=LabelMoments)
+    unweighted: int = 0  # samples added without weights (each weighs 1)
 
     def update(self, losses: F64, weights: F64 | None, y_true: F64) -> None:
         if losses.size == 0:
             return
         self.count += int(losses.size)
         if weights is None:
-            self.weighted_sum.add(float(np.sum(losses)))
-            self.weight_sum.add(float(losses.size))
+            self.weighted_sum.add(losses)
+            self.unweighted += losses.size
             self.max = max(self.max, float(losses.max()))
         else:
-            self.weighted_sum.add(float(np.sum(weights * losses)))
-            self.weight_sum.add(float(np.sum(weights)))
+            self.weighted_sum.add(weights * losses)
+            self.weight_sum.add(weights)
             positive = losses[weights > 0]
             if positive.size:
                 self.max = max(self.max, float(positive.max()))
@@ -92,13 +95,18 @@ class LossAccumulator:
     def merge(self, other: LossAccumulator) -> None:
         self.weighted_sum.merge(other.weighted_sum)
         self.weight_sum.merge(other.weight_sum)
+        self.unweighted += other.unweighted
         self.count += other.count
         self.max = max(self.max, other.max)
         self.sketch.merge(other.sketch)
         self.labels.merge(other.labels)
 
+    @property
+    def total_weight(self) -> float:
+        return self.weight_sum.value + self.unweighted
+
     def stats(self) -> Stats:
-        total, wsum = self.weighted_sum.value, self.weight_sum.value
+        total, wsum = self.weighted_sum.value, self.total_weight
         return Stats(
             mean=total / wsum if wsum > 0 else math.nan,
             sum=total,

@@ -1,7 +1,9 @@
 """Mergeable streaming statistics: an exact float sum and a quantile sketch.
 
 * :class:`ExactSum` — Shewchuk's partials (what ``math.fsum`` does), so
-  chunk partial sums combine without rounding error.
+  partial sums combine without rounding error.
+* :class:`BlockSum` — sums of a stream in aligned blocks, combined exactly:
+  the same bits whatever the chunking.
 * :class:`QuantileSketch` — exact while it holds at most ``exact_limit``
   values; beyond that a DDSketch-style log-bucketed histogram whose
   quantiles have ≤ 0.5% relative error, with bounded memory.
@@ -48,6 +50,54 @@ class ExactSum:
     @property
     def value(self) -> float:
         return math.fsum(self._partials)
+
+
+class BlockSum:
+    """Σ of a stream, bit-identical however the stream is chunked.
+
+    Values are summed in blocks of ``BLOCK`` consecutive values aligned to the
+    start of the stream (NumPy's pairwise sum inside a block), and the block
+    sums are combined exactly; a partial block is carried to the next chunk.
+    """
+
+    BLOCK = 4096
+
+    __slots__ = ("_carry", "_exact")
+
+    def __init__(self) -> None:
+        self._exact = ExactSum()
+        self._carry: F64 = np.zeros(0)
+
+    def add(self, values: F64) -> None:
+        start = 0
+        if self._carry.size:
+            start = min(self.BLOCK - self._carry.size, values.size)
+            self._carry = np.concatenate([self._carry, values[:start]])
+            if self._carry.size < self.BLOCK:
+                return
+            self._exact.add(float(np.sum(self._carry)))
+            self._carry = np.zeros(0)
+        whole = (values.size - start) // self.BLOCK
+        if whole:
+            stop = start + whole * self.BLOCK
+            for block_sum in values[start:stop].reshape(whole, self.BLOCK).sum(axis=1).tolist():
+                self._exact.add(block_sum)
+            start = stop
+        if start < values.size:
+            self._carry = values[start:].copy()
+
+    def merge(self, other: BlockSum) -> None:
+        self._exact.merge(other._exact)
+        if other._carry.size:
+            self.add(other._carry)
+
+    @property
+    def value(self) -> float:
+        total = ExactSum()
+        total.merge(self._exact)
+        if self._carry.size:
+            total.add(float(np.sum(self._carry)))
+        return total.value
 
 
 class _LogStore:

@@ -19,15 +19,15 @@ from losscli.losses._spec import LossSpec
 def add_loss_commands(app: typer.Typer, specs: list[LossSpec]) -> None:
     for spec in specs:
         command = make_command(spec)
-        app.command(
-            name=spec.name, help=command_help(spec), rich_help_panel=f"{spec.task.capitalize()} losses"
-        )(command)
+        app.command(name=spec.name, help=command_help(spec), rich_help_panel=f"{spec.task.title()} losses")(
+            command
+        )
         for alias in spec.aliases:
             app.command(name=alias, help=f"Alias of '{spec.name}'.", hidden=True)(make_command(spec))
 
 
 def command_help(spec: LossSpec) -> str:
-    lines = [f"{spec.summary.capitalize()}: {spec.formula}  (d = ŷ − y)."]
+    lines = [f"{spec.summary[:1].upper() + spec.summary[1:]}: {spec.formula}  (d = ŷ − y)."]
     if spec.finalize_text != "mean":
         lines.append(f"Reported value: {spec.finalize_text}.")
     if spec.equivalents:

@@ -159,7 +159,7 @@ def _finish(
     if used == 0:
         why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped (--nan drop)"
         raise DataError(f"{source.path}: no rows to evaluate: {why}", "a mean of nothing is not a number")
-    if accs[0].weight_sum.value == 0:
+    if accs[0].total_weight == 0:
         raise DataError(f"{source.path}: the weights in column '{columns.names['weight']}' sum to 0")
     results = tuple(acc.result() for acc in accs)
     for r in results:

@@ -16,7 +16,7 @@ from typing import Any
 from losscli.errors import DataError, InputError
 from losscli.io import problems
 from losscli.io.detect import sniff_delimiter
-from losscli.io.source import BLOCK_BYTES, InputOptions
+from losscli.io.source import InputOptions
 
 PREFIX_BYTES = 1 << 16
 
@@ -90,7 +90,7 @@ class DelimitedSource:
         read = pacsv.ReadOptions(
             column_names=internal,
             skip_rows=1 if self.options.header else 0,
-            block_size=BLOCK_BYTES,
+            block_size=self.options.block_bytes,
             encoding=self.options.encoding,
         )
         parse = pacsv.ParseOptions(delimiter=self.delimiter)

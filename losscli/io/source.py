@@ -30,6 +30,7 @@ class InputOptions:
     header: bool = True
     encoding: str = "utf-8"
     chunk_rows: int = CHUNK_ROWS
+    block_bytes: int = BLOCK_BYTES
 
 
 class Source(Protocol):

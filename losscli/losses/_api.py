@@ -67,7 +67,7 @@ def compute(
         return float(np.sum(losses if weights is None else weights * losses))
     acc = LossAccumulator(spec, bound)
     acc.update(losses, weights, data["y_true"])
-    if acc.weight_sum.value == 0:
+    if acc.total_weight == 0:
         raise DataError(f"{spec.name}: the sample weights sum to 0")
     return acc.result().value
 
@@ -121,7 +121,7 @@ def make_public(name: str) -> LossFunction:
 
 def docstring(spec: LossSpec) -> str:
     """Formula first, then parameters, reduction and equivalents."""
-    lines = [f"{spec.formula}    (d = ŷ − y)", "", f"{spec.summary.capitalize()}."]
+    lines = [f"{spec.formula}    (d = ŷ − y)", "", f"{spec.summary[:1].upper() + spec.summary[1:]}."]
     lines += ["", "Parameters", "----------"]
     lines += [f"{role} : array of shape (n,)" for role in spec.inputs]
     lines += [f"{p.name} : {p.type.__name__}, default {p.default!r}\n    {p.help}" for p in spec.params]
