@@ -16,6 +16,7 @@ from typing import NoReturn
 
 import typer
 
+from losscli import interrupt
 from losscli.errors import ExitStatus, LossCliError
 
 
@@ -42,6 +43,7 @@ def guarded(body: Callable[[Verdict], int], debug: bool = False) -> NoReturn:
     """Run ``body`` (returns the exit code) and exit with the right status."""
     verdict = Verdict()
     code: int
+    interrupt.install()
     try:
         code = body(verdict)
     except LossCliError as exc:

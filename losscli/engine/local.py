@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from losscli import interrupt
 from losscli.aggregate import LossAccumulator
 from losscli.columns import Resolved, resolve
 from losscli.engine.jobs import LossArg, LossJob, make_jobs
@@ -127,6 +128,7 @@ def run(plan: Plan, options: RunOptions) -> EvalResult:
             losses = job.spec.load_kernel()(*inputs, **job.params)
             acc.update(losses, arrays.get("weight"), arrays["y_true"])
             block.columns[job.column] = losses
+        interrupt.check()
         head.update(block)
         worst.update(block)
         if options.sink is not None and row_ids.size:

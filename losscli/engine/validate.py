@@ -122,10 +122,10 @@ def _plain_text(
     where: str, columns: Resolved, hint: str, loss: str | None = None
 ) -> Callable[[Violation, int, int], DataError]:
     def describe(v: Violation, row: int, total: int) -> DataError:
-        who = f"{loss} needs " if loss else ""
+        column = f"column '{columns.names[v.role]}'"
+        need = f"{loss} needs {column} to {v.requirement}" if loss else f"{column} must {v.requirement}"
         return DataError(
-            f"{where}: {who}column '{columns.names[v.role]}' to {v.requirement}, but row {row} is "
-            f"{v.value!r} ({_rows(total)} in all)",
+            f"{where}: {need}, but row {row} is {v.value!r} ({_rows(total)} in all)",
             hint,
         )
 

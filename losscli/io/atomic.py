@@ -22,6 +22,9 @@ class AtomicFile:
             fd, self.temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
         except OSError as exc:
             raise InputError(f"{path}: cannot write here: {exc.strerror}") from None
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(self.temp, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
         self.stream: BinaryIO = os.fdopen(fd, "wb")
 
     def commit(self) -> None:

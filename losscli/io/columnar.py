@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from losscli.errors import DataError, InputError
+from losscli.io.arrow_numpy import column_to_numpy
 from losscli.io.source import BLOCK_BYTES, InputOptions
 
 NUMERIC_KINDS = ("integer", "floating", "boolean", "decimal", "null")
@@ -38,7 +39,7 @@ class ColumnarSource:
         try:
             for batch in self._batches(sorted(set(wanted), key=wanted.index)):
                 yield [
-                    _column(batch.column(name), p in numeric)
+                    column_to_numpy(batch.column(name), p in numeric)
                     for name, p in zip(wanted, positions, strict=True)
                 ]
         except (pa.ArrowInvalid, OSError) as exc:
@@ -52,15 +53,6 @@ def _check_numeric(path: str, name: str, dtype: Any) -> None:
 
     if not any(getattr(t, f"is_{kind}")(dtype) for kind in NUMERIC_KINDS):
         raise DataError(f"{path}: column '{name}' holds {dtype}, not numbers", "pick a numeric column")
-
-
-def _column(array: Any, numeric: bool) -> Any:
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if numeric:
-        return pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False)
-    return array.to_numpy(zero_copy_only=False).astype(object)
 
 
 def open_columnar(options: InputOptions, fmt: str, where: Any) -> ColumnarSource:

@@ -15,6 +15,7 @@ from typing import Any
 
 from losscli.errors import DataError, InputError
 from losscli.io import problems
+from losscli.io.arrow_numpy import column_to_numpy
 from losscli.io.detect import sniff_delimiter
 from losscli.io.source import InputOptions
 
@@ -103,7 +104,7 @@ class DelimitedSource:
             )
             for batch in reader:
                 rows += batch.num_rows
-                yield [_to_numpy(batch.column(i), positions[i] in numeric) for i in range(len(wanted))]
+                yield [column_to_numpy(batch.column(i), positions[i] in numeric) for i in range(len(wanted))]
         except pa.ArrowInvalid as exc:
             raise self._explain(exc, positions, numeric, rows) from None
 
@@ -114,12 +115,6 @@ class DelimitedSource:
         if located is not None:
             return located
         return DataError(f"{self.path}: unreadable data after row {rows}: {_short(exc)}")
-
-
-def _to_numpy(column: Any, numeric: bool) -> Any:
-    if numeric:
-        return column.to_numpy(zero_copy_only=False)
-    return column.to_numpy(zero_copy_only=False).astype(object)
 
 
 def _read_prefix(stream: Any) -> bytes:

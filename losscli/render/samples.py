@@ -39,7 +39,9 @@ class DelimitedWriter:
 
         arrays = [_arrow(block, key) for key, _ in self.columns]
         table = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
-        needs_quotes = any(pa.types.is_string(a.type) for a in arrays)
+        if self.delimiter == "\t":  # TSV has no quoting: tabs and line ends inside values become spaces
+            arrays = [_tsv_safe(a) for a in arrays]
+        needs_quotes = self.delimiter != "\t" and any(pa.types.is_string(a.type) for a in arrays)
         options = pacsv.WriteOptions(
             include_header=False,
             delimiter=self.delimiter,
@@ -48,6 +50,15 @@ class DelimitedWriter:
         sink = io.BytesIO()
         pacsv.write_csv(table, sink, options)
         self.out.write(sink.getvalue())
+
+
+def _tsv_safe(array: Any) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pa.types.is_string(array.type):
+        return array
+    return pc.replace_substring_regex(array, pattern="[\t\r\n]", replacement=" ")
 
 
 def _arrow(block: RowBlock, key: str) -> Any:

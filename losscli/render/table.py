@@ -15,16 +15,15 @@ def write_grid(grid: Grid, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(
-        title=Text(grid.title, style="bold"),
-        title_justify="left",
-        caption=Text(grid.footer) if grid.footer else None,
-    )
+    table = Table()
     for header, numeric in zip(grid.headers, grid.numeric, strict=True):
         table.add_column(Text(header), justify="right" if numeric else "left", no_wrap=True)
     for row in grid.rows:
         table.add_row(*(Text(cell) for cell in row))
+    console.print(Text(grid.title, style="bold"), soft_wrap=True)  # titles and notes never wrap
     console.print(table)
+    if grid.footer:
+        console.print(Text(grid.footer, style="dim"), soft_wrap=True)
 
 
 def write_line(text: str, console: Any) -> None:
