@@ -73,9 +73,24 @@ class LossAccumulator:
     sketch: QuantileSketch = field(default_factory=QuantileSketch)
     labels: LabelMoments = field(default_factory=LabelMoments)
     unweighted: int = 0  # samples added without weights (each weighs 1)
+    per_count: bool = False  # Keras: mean = Σwℓ / N instead of Σwℓ / Σw
+    clipped: int = 0
 
-    def update(self, losses: F64, weights: F64 | None, y_true: F64) -> None:
+    def update(
+        self,
+        losses: F64,
+        weights: F64 | None,
+        y_true: F64,
+        factor: F64 | None = None,
+        clipped: int = 0,
+    ) -> None:
+        """Fold in one chunk. ``factor`` (torch's class weights w_y; 0 = ignored row)
+        scales each row's share of the denominator: mean = Σwℓ / Σw·factor."""
+        self.clipped += clipped
         if losses.size == 0:
+            return
+        if factor is not None:
+            self._update_factored(losses, weights, factor)
             return
         self.count += int(losses.size)
         if weights is None:
@@ -92,10 +107,22 @@ class LossAccumulator:
         if self.spec.needs_label_variance:
             self.labels.update(y_true, weights)
 
+    def _update_factored(self, losses: F64, weights: F64 | None, factor: F64) -> None:
+        active = factor > 0
+        w = np.ones_like(losses) if weights is None else weights
+        self.count += int(active.sum())
+        self.weighted_sum.add(np.where(active, w * losses, 0.0))
+        self.weight_sum.add(w * factor)
+        kept = active & (w > 0)
+        if kept.any():
+            self.max = max(self.max, float(losses[kept].max()))
+        self.sketch.add(losses[active], w[active])
+
     def merge(self, other: LossAccumulator) -> None:
         self.weighted_sum.merge(other.weighted_sum)
         self.weight_sum.merge(other.weight_sum)
         self.unweighted += other.unweighted
+        self.clipped += other.clipped
         self.count += other.count
         self.max = max(self.max, other.max)
         self.sketch.merge(other.sketch)
@@ -107,8 +134,9 @@ class LossAccumulator:
 
     def stats(self) -> Stats:
         total, wsum = self.weighted_sum.value, self.total_weight
+        divisor = float(self.count) if self.per_count else wsum
         return Stats(
-            mean=total / wsum if wsum > 0 else math.nan,
+            mean=total / divisor if divisor > 0 else math.nan,
             sum=total,
             count=self.count,
             weight_sum=wsum,
@@ -123,6 +151,12 @@ class LossAccumulator:
             warnings.append(
                 f"{self.spec.name}: the labels are constant (SST = 0), so R² is undefined; "
                 "reporting 1.0 for a perfect fit, else 0.0, as scikit-learn does"
+            )
+        if self.clipped:
+            eps = self.params.get("eps")
+            warnings.append(
+                f"{self.spec.name}: {self.clipped} probabilities were clipped to [ε, 1 − ε] (ε = {eps:g}); "
+                "their losses are capped"
             )
         value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
         qs = self.sketch.quantiles(list(QUANTILES.values()))
@@ -142,4 +176,5 @@ class LossAccumulator:
             histogram_range=(self.sketch.min, self.sketch.max),
             quantiles_exact=self.sketch.exact,
             warnings=tuple(warnings),
+            clipped=self.clipped if self.spec.clips else None,
         )

@@ -1,53 +1,97 @@
-"""Resolve the columns a run uses: by name, by 1-based position (``#3``), or by
-the common default names. Errors list the columns and suggest the closest;
-ambiguity is an error that lists the candidates, never a guess.
+"""Resolve the columns a run uses: by name, by 1-based position (``#3``), by comma
+list or glob for multi-column roles (``--pred 'prob_*'``), or by the common
+default names. Errors list the columns and suggest the closest; ambiguity is an
+error that lists the candidates, never a guess.
 """
 
 from __future__ import annotations
 
 import difflib
+import fnmatch
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from losscli.errors import ColumnError
 
+GENERIC_PRED = (
+    "pred",
+    "prediction",
+    "predictions",
+    "y_pred",
+    "yhat",
+    "y_hat",
+    "score",
+    "predicted",
+    "output",
+)
 DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "y_true": ("label", "labels", "target", "y", "y_true", "truth", "actual"),
-    "y_pred": (
-        "pred",
-        "prediction",
-        "predictions",
-        "y_pred",
-        "yhat",
-        "y_hat",
-        "score",
-        "predicted",
-        "output",
-    ),
+    "y_pred": GENERIC_PRED,
+    "y_pred:probability": (*GENERIC_PRED, "prob", "proba", "probability", "p"),
+    "y_pred:logit": (*GENERIC_PRED, "logit", "logits", "decision", "margin"),
     "var": ("var", "variance", "pred_var", "y_var", "sigma2"),
+}
+# Families of K class/label columns, tried in order; one family must match.
+DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "y_pred:probability": (r"p(\d+)", r"prob_(.+)", r"proba_(.+)"),
+    "y_pred:logit": (r"logit_(.+)", r"logits_(.+)", r"score_(.+)"),
+    "y_pred:log-probability": (r"logprob_(.+)", r"log_prob_(.+)", r"logp_(.+)"),
+    "y_true": (r"label_(.+)", r"target_(.+)"),
 }
 OPTION = {"y_true": "--label", "y_pred": "--pred", "var": "--var", "weight": "--weight", "id": "--id"}
 
 
 @dataclass(frozen=True)
+class Request:
+    """How to find one role: ``given`` by the user, else defaults of ``flavour``;
+    ``multi`` roles take K columns."""
+
+    given: str | None
+    multi: bool = False
+    flavour: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
 class Resolved:
-    """Column positions by role, and the header names they carry."""
+    """Column positions and header names by role (one or K columns each)."""
 
-    positions: dict[str, int]
-    names: dict[str, str]
+    positions: dict[str, list[int]]
+    names: dict[str, list[str]]
+
+    def name(self, role: str) -> str:
+        """The header name of a single-column role (the first of a multi-column one)."""
+        return self.names[role][0]
 
 
-def resolve(
-    header: list[str], requests: dict[str, str | None], where: str, required: tuple[str, ...]
-) -> Resolved:
-    """Map each role to a column: ``requests[role]`` if given, else its default names."""
-    positions: dict[str, int] = {}
-    for role, wanted in requests.items():
-        if wanted is not None:
-            positions[role] = find_column(header, wanted, where, role)
-        elif role in required:
-            positions[role] = _by_default(header, role, where)
+def resolve(header: list[str], requests: Mapping[str, Request], where: str) -> Resolved:
+    """Map each requested role to its columns."""
+    positions: dict[str, list[int]] = {}
+    for role, req in requests.items():
+        if req.given is not None:
+            found = _given(header, req.given, where, role, req.multi)
+        elif req.required:
+            found = _by_default(header, role, req, where)
+        else:
+            continue
+        positions[role] = found
     _no_column_twice(positions, header)
-    return Resolved(positions, {role: header[p] for role, p in positions.items()})
+    return Resolved(positions, {role: [header[p] for p in ps] for role, ps in positions.items()})
+
+
+def _given(header: list[str], wanted: str, where: str, role: str, multi: bool) -> list[int]:
+    if not multi:
+        return [find_column(header, wanted, where, role)]
+    if any(ch in wanted for ch in "*?["):
+        found = [i for i, name in enumerate(header) if fnmatch.fnmatchcase(name, wanted)]
+        if not found:
+            raise ColumnError(
+                f"{where}: no column matches '{wanted}' (for {OPTION.get(role, role)})",
+                f"columns are: {_listing(header)}",
+            )
+        return found
+    return [find_column(header, part.strip(), where, role) for part in wanted.split(",") if part.strip()]
 
 
 def find_column(header: list[str], wanted: str, where: str, role: str) -> int:
@@ -75,12 +119,15 @@ def find_column(header: list[str], wanted: str, where: str, role: str) -> int:
     )
 
 
-def _by_default(header: list[str], role: str, where: str) -> int:
-    names = DEFAULT_NAMES.get(role, ())
+def _by_default(header: list[str], role: str, req: Request, where: str) -> list[int]:
+    key = f"{role}:{req.flavour}" if req.flavour else role
+    option = OPTION.get(role, role)
+    if req.multi:
+        return _family(header, role, DEFAULT_FAMILIES.get(key, ()), where, option)
+    names = DEFAULT_NAMES.get(key, DEFAULT_NAMES.get(role, ()))
     found = [i for i, name in enumerate(header) if name.strip().lower() in names]
     if len(found) == 1:
-        return found[0]
-    option = OPTION.get(role, role)
+        return found
     if not found:
         raise ColumnError(
             f"{where}: cannot tell which column is the {_what(role)}: none is named {', '.join(names[:4])}, …",
@@ -88,22 +135,60 @@ def _by_default(header: list[str], role: str, where: str) -> int:
         )
     candidates = ", ".join(f"'{header[i]}'" for i in found)
     raise ColumnError(
-        f"{where}: several columns could be the {_what(role)}: {candidates}",
-        f"choose one with {option} COL",
+        f"{where}: several columns could be the {_what(role)}: {candidates}", f"choose one with {option} COL"
     )
 
 
-def _no_column_twice(positions: dict[str, int], header: list[str]) -> None:
+def _family(header: list[str], role: str, patterns: tuple[str, ...], where: str, option: str) -> list[int]:
+    matches: list[list[int]] = []
+    for pattern in patterns:
+        found = [i for i, name in enumerate(header) if re.fullmatch(pattern, name, re.IGNORECASE)]
+        if len(found) >= 2:
+            matches.append(found)
+    if len(matches) == 1:
+        return matches[0]
+    shown = " or ".join(p.replace("(.+)", "*").replace(r"(\d+)", "N") for p in patterns)
+    if not matches:
+        raise ColumnError(
+            f"{where}: cannot find the {_what(role)} columns: no family like {shown}",
+            f"use {option} 'prefix_*' or a comma list; columns are: {_listing(header)}",
+        )
+    groups = "; ".join(", ".join(f"'{header[i]}'" for i in group) for group in matches)
+    raise ColumnError(
+        f"{where}: several column families could be the {_what(role)}: {groups}", f"choose with {option}"
+    )
+
+
+def class_names(columns: list[str]) -> list[str]:
+    """Class names from K column names: what follows their common prefix
+    (``prob_cat`` → ``cat``, ``p0`` → ``0``), cut back to a separator if needed."""
+    prefix = _common_prefix(columns)
+    if any(len(c) == len(prefix) for c in columns):
+        cut = max(prefix.rfind(sep) for sep in "_-. :")
+        prefix = prefix[: cut + 1] if cut >= 0 else ""
+    return [c[len(prefix) :] for c in columns]
+
+
+def _common_prefix(names: list[str]) -> str:
+    first, last = min(names), max(names)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
+
+
+def _no_column_twice(positions: dict[str, list[int]], header: list[str]) -> None:
     seen: dict[int, str] = {}
-    for role, p in positions.items():
-        if role in ("id",):
+    for role, ps in positions.items():
+        if role == "id":
             continue
-        if p in seen:
-            raise ColumnError(
-                f"column '{header[p]}' is used as both {OPTION.get(seen[p], seen[p])} and {OPTION.get(role, role)}",
-                "give each role its own column",
-            )
-        seen[p] = role
+        for p in ps:
+            if p in seen:
+                raise ColumnError(
+                    f"column '{header[p]}' is used as both {OPTION.get(seen[p], seen[p])} and {OPTION.get(role, role)}",
+                    "give each role its own columns",
+                )
+            seen[p] = role
 
 
 def _what(role: str) -> str:

@@ -25,6 +25,7 @@ class LossResult:
     histogram_range: tuple[float, float] = (0.0, 0.0)
     quantiles_exact: bool = True
     warnings: tuple[str, ...] = ()
+    clipped: int | None = None  # inputs clipped to [ε, 1 − ε], for losses that clip
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,7 +38,7 @@ class LossResult:
             "weight_sum": self.weight_sum,
             "higher_is_better": self.higher_is_better,
             "quantiles": dict(self.quantiles),
-        }
+        } | ({"clipped": self.clipped} if self.clipped is not None else {})
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class EvalResult:
     worst: Any = None  # losscli.rows.RowBlock of the --worst K highest-loss rows
     warnings: tuple[str, ...] = field(default=())
     loss_columns: tuple[str, ...] = ("loss",)
+    layout: Any = None  # losscli.engine.layout.Layout
 
     @property
     def passed(self) -> bool:

@@ -87,9 +87,9 @@ def _delimiter(text: str | None) -> str | None:
 
 
 def _sinks(plan: Any, options: CommandOptions) -> tuple[list[Callable[[Any], None]], list[Any]]:
-    from losscli.render.samples import DelimitedWriter, JsonLinesWriter, layout
+    from losscli.render.samples import DelimitedWriter, JsonLinesWriter
 
-    columns = layout(plan.columns.names, tuple(job.column for job in plan.jobs))
+    columns = list(plan.layout.samples)
     sinks: list[Callable[[Any], None]] = []
     finishers: list[Any] = []
     if options.format in STREAMED:

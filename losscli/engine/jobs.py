@@ -12,7 +12,7 @@ from typing import Any
 
 from losscli.errors import UsageError
 from losscli.losses._registry import get_loss
-from losscli.losses._spec import LossSpec, Param
+from losscli.losses._spec import COMPAT_PRESETS, LossSpec, Param
 
 LossArg = str | LossSpec | tuple[str, Mapping[str, Any]]
 
@@ -24,10 +24,18 @@ class LossJob:
     spec: LossSpec
     params: dict[str, Any]
     column: str = "loss"
+    compat: str | None = None
 
 
-def make_jobs(losses: LossArg | Sequence[LossArg], params: Mapping[str, Any] | None = None) -> list[LossJob]:
-    """Jobs for one loss (``"mse"``, ``"huber:delta=2"``, ``("huber", {"delta": 2})``) or several."""
+def make_jobs(
+    losses: LossArg | Sequence[LossArg], params: Mapping[str, Any] | None = None, compat: str | None = None
+) -> list[LossJob]:
+    """Jobs for one loss (``"mse"``, ``"huber:delta=2"``, ``("huber", {"delta": 2})``) or several.
+
+    Parameter values: the spec's defaults < the ``compat`` preset's < the given ones.
+    """
+    if compat is not None and compat not in COMPAT_PRESETS:
+        raise UsageError(f"unknown --compat '{compat}'", f"use one of {', '.join(COMPAT_PRESETS)}")
     items: Sequence[LossArg] = [losses] if isinstance(losses, (str, LossSpec, tuple)) else losses
     jobs = []
     for item in items:
@@ -39,11 +47,11 @@ def make_jobs(losses: LossArg | Sequence[LossArg], params: Mapping[str, Any] | N
             spec, given = parse_job(item)
         if len(items) == 1 and params:
             given = {**given, **params}
-        jobs.append(LossJob(spec, spec.bind(given)))
+        jobs.append(LossJob(spec, spec.bind(spec.with_compat(compat, given)), compat=compat))
     if not jobs:
         raise UsageError("no loss given")
     if len(jobs) > 1:
-        jobs = [LossJob(j.spec, j.params, f"loss_{_label(j, jobs)}") for j in jobs]
+        jobs = [LossJob(j.spec, j.params, f"loss_{_label(j, jobs)}", j.compat) for j in jobs]
     return jobs
 
 

@@ -1,6 +1,5 @@
-"""Per-chunk input checks with file context: NaN policy, infinities, weights, domains.
-
-Errors name the file, the column (by its header name), the first offending
+"""Per-chunk input checks with file context: NaN policy, infinities, weights, labels,
+domains. Errors name the file, the column (by header name), the first offending
 row (1-based data row) and how many rows offend in the whole input: after the
 first problem the rest of the input is scanned only to count.
 """
@@ -14,122 +13,104 @@ from typing import Any
 import numpy as np
 
 from losscli.columns import Resolved
-from losscli.engine.jobs import LossJob
 from losscli.errors import DataError
-from losscli.losses._validation import Violation, check_domain
+from losscli.losses._labels import is_missing
+from losscli.losses._validation import RowIssue, first_bad
+
+Counter = Callable[[dict[str, Any]], int]
 
 
 @dataclass
 class Problem(Exception):
     """The first offending row of one check, and how to count the same check elsewhere."""
 
-    violation: Violation
-    row: int
-    counter: Callable[[dict[str, Any]], int]
-    describe: Callable[[Violation, int, int], DataError]
+    message: str
+    hint: str
+    first_count: int
+    counter: Counter
 
     def error(self, total: int) -> DataError:
-        return self.describe(self.violation, self.row, total)
+        return DataError(self.message.format(total=_rows(total)), self.hint)
 
 
-def check_chunk(
-    arrays: dict[str, Any], row_ids: Any, jobs: list[LossJob], columns: Resolved, where: str, nan: str
+def numeric_roles(raw: dict[str, Any]) -> list[str]:
+    return [role for role, values in raw.items() if role != "id" and values.dtype.kind == "f"]
+
+
+def apply_nan_policy(
+    raw: dict[str, Any], row_ids: Any, nan: str, where: str, columns: Resolved
 ) -> tuple[dict[str, Any], Any]:
-    """Apply ``--nan``, then reject infinities, negative weights and domain violations."""
-    numeric = [role for role in arrays if role != "id"]
+    """Drop rows with a missing value (``--nan drop``) or raise for the first one."""
+    roles = [role for role in raw if role != "id"]
+    missing = {role: is_missing(raw[role]) for role in roles}
     if nan == "drop":
-        missing = np.zeros(row_ids.size, dtype=bool)
-        for role in numeric:
-            missing |= np.isnan(arrays[role])
-        if missing.any():
-            keep = ~missing
-            arrays = {role: values[keep] for role, values in arrays.items()}
-            row_ids = row_ids[keep]
-    for role in numeric:
-        _check(
-            arrays,
-            row_ids,
-            _mask_nan(role),
-            role,
-            "be present (not empty or NaN)",
-            _missing_text(where, columns),
-        )
-        _check(
-            arrays,
-            row_ids,
-            _mask_inf(role),
-            role,
-            "be finite",
-            _plain_text(where, columns, "infinite values are never valid: fix the data"),
-        )
-    if "weight" in arrays:
-        _check(
-            arrays,
-            row_ids,
-            lambda a: a["weight"] < 0,
-            "weight",
-            "be >= 0",
-            _plain_text(where, columns, "sample weights must be non-negative"),
-        )
-    for job in jobs:
-        v = check_domain(job.spec, job.params, arrays)
-        if v is not None:
-            bound = next(b for b in job.spec.domain(job.params) if f"be {b.op} {b.value:g}" == v.requirement)
-            op, limit = bound.op, bound.value
-
-            def mask(a: dict[str, Any], role: str = v.role, op: str = op, limit: float = limit) -> Any:
-                return a[role] <= limit if op == ">" else a[role] < limit
-
-            text = _plain_text(where, columns, f"{job.spec.name} is undefined there", job.spec.name)
-            raise Problem(v, int(row_ids[v.index]), lambda a, m=mask: int(m(a).sum()), text)  # type: ignore[misc]
-    return arrays, row_ids
+        any_missing = np.any([m for m in missing.values()], axis=0) if missing else None
+        if any_missing is not None and any_missing.any():
+            keep = ~any_missing
+            return {role: values[keep] for role, values in raw.items()}, row_ids[keep]
+        return raw, row_ids
+    for role in roles:
+        if missing[role].any():
+            issue = RowIssue(
+                role, missing[role], "be present (not empty or NaN)", "use --nan drop to skip such rows"
+            )
+            raise problem(issue, raw, row_ids, where, columns, _count_missing(role))
+    return raw, row_ids
 
 
-def _mask_nan(role: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda a: np.isnan(a[role])
+def check_common(raw: dict[str, Any], row_ids: Any, where: str, columns: Resolved) -> None:
+    """Infinities in any numeric column; negative weights."""
+    for role in numeric_roles(raw):
+        inf = _rows_with(np.isinf(raw[role]))
+        if inf.any():
+            issue = RowIssue(role, inf, "be finite", "infinite values are never valid: fix the data")
+            raise problem(issue, raw, row_ids, where, columns, _count_inf(role))
+    if "weight" in raw:
+        neg = raw["weight"] < 0
+        if neg.any():
+            issue = RowIssue("weight", neg, "be >= 0", "sample weights must be non-negative")
+            raise problem(issue, raw, row_ids, where, columns, lambda a: int((a["weight"] < 0).sum()))
 
 
-def _mask_inf(role: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda a: np.isinf(a[role])
+def _count_missing(role: str) -> Counter:
+    return lambda a: int(is_missing(a[role]).sum())
 
 
-def _check(
-    arrays: dict[str, Any],
+def _count_inf(role: str) -> Counter:
+    return lambda a: int(_rows_with(np.isinf(a[role])).sum())
+
+
+def problem(
+    issue: RowIssue,
+    raw: dict[str, Any],
     row_ids: Any,
-    mask: Callable[[dict[str, Any]], Any],
-    role: str,
-    requirement: str,
-    describe: Callable[[Violation, int, int], DataError],
-) -> None:
-    bad = mask(arrays)
-    if bad.any():
-        index = int(np.argmax(bad))
-        v = Violation(role, requirement, int(bad.sum()), index, float(arrays[role][index]))
-        raise Problem(v, int(row_ids[index]), lambda a: int(mask(a).sum()), describe)
+    where: str,
+    columns: Resolved,
+    counter: Counter,
+    loss: str | None = None,
+) -> Problem:
+    """A Problem naming the column, the first row, its value, and ``{total}`` rows in all."""
+    values = raw.get(issue.role)
+    v = first_bad(issue, values if values is not None else np.zeros(issue.mask.size))
+    names = columns.names.get(issue.role, [issue.role])
+    column = f"column '{names[0]}'" if len(names) == 1 else f"columns {', '.join(repr(n) for n in names[:6])}"
+    need = f"{loss} needs {column} to {v.requirement}" if loss else f"{column} must {v.requirement}"
+    row = int(row_ids[v.index])
+    message = f"{where}: {need}, but row {row} is {_show(v.value)} ({{total}} in all)"
+    hint = issue.hint or (f"{loss} is undefined there" if loss else "fix the data")
+    return Problem(message, hint, v.count, counter)
 
 
-def _missing_text(where: str, columns: Resolved) -> Callable[[Violation, int, int], DataError]:
-    def describe(v: Violation, row: int, total: int) -> DataError:
-        return DataError(
-            f"{where}: column '{columns.names[v.role]}' is empty or NaN at row {row} ({_rows(total)} in all)",
-            "use --nan drop to skip such rows",
-        )
-
-    return describe
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(f"{x:.6g}" if isinstance(x, float) else repr(x) for x in value[:6]) + "]"
+    if isinstance(value, np.generic):
+        value = value.item()
+    return repr(value)
 
 
-def _plain_text(
-    where: str, columns: Resolved, hint: str, loss: str | None = None
-) -> Callable[[Violation, int, int], DataError]:
-    def describe(v: Violation, row: int, total: int) -> DataError:
-        column = f"column '{columns.names[v.role]}'"
-        need = f"{loss} needs {column} to {v.requirement}" if loss else f"{column} must {v.requirement}"
-        return DataError(
-            f"{where}: {need}, but row {row} is {v.value!r} ({_rows(total)} in all)",
-            hint,
-        )
-
-    return describe
+def _rows_with(mask: Any) -> Any:
+    return mask.any(axis=1) if mask.ndim > 1 else mask
 
 
 def _rows(n: int) -> str:

@@ -30,46 +30,104 @@ def compute(
     sample_weight: Any = None,
     reduction: Reduction = "mean",
     params: dict[str, Any] | None = None,
+    classes: Any = None,
+    positive: Any = None,
+    compat: str | None = None,
 ) -> Any:
     """Validate, run the kernel, reduce. ``reduction``: mean → the reported value
     (finalized, e.g. √ for rmse), sum → Σwℓ, none → per-sample losses."""
     import numpy as np
 
     from losscli.aggregate import LossAccumulator
-    from losscli.losses._validation import check_domain, check_finite, check_weights
+    from losscli.losses._inputs import JobInputs
+    from losscli.losses._labels import is_missing
+    from losscli.losses._validation import first_bad
 
     if reduction not in ("mean", "sum", "none"):
         raise UsageError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
-    bound = spec.bind(params)
-    data = {role: _as_vector(role, arrays[role]) for role in spec.inputs}
+    bound = spec.bind(spec.with_compat(compat, params))
+    raw = {role: _as_array(spec, role, arrays[role]) for role in spec.inputs}
     weights = None if sample_weight is None else _as_vector("sample_weight", sample_weight)
-    lengths = {role: v.size for role, v in data.items()}
+    _same_length(spec, raw, weights)
+    for role, values in raw.items():
+        bad = is_missing(values) | (_rows_inf(values) if values.dtype.kind == "f" else False)
+        if bad.any():
+            index = int(np.argmax(bad))
+            raise DataError(
+                f"{spec.name}: {role} must be a finite number: {int(bad.sum())} value(s) are not "
+                f"(first at index {index}: {values[index]!r})"
+            )
+    if weights is not None and (bad_w := ~(np.isfinite(weights) & (weights >= 0))).any():
+        index = int(np.argmax(bad_w))
+        raise DataError(
+            f"{spec.name}: sample_weight must be finite and >= 0 (first at index {index}: {weights[index]!r})"
+        )
+    names = None
+    if spec.task == "multiclass":
+        k = raw["y_pred"].shape[1]
+        names = [str(c) for c in classes] if classes is not None else [str(i) for i in range(k)]
+    adapter = JobInputs(spec, bound, names, None if positive is None else str(positive))
+    inputs, ignored, issue = adapter.prepare(raw)
+    if issue is not None:
+        v = first_bad(issue, (raw | inputs)[issue.role])
+        raise DataError(
+            f"{spec.name}: {v.role} must {v.requirement}: {v.count} value(s) are not "
+            f"(first at index {v.index}: {v.value!r})",
+            issue.hint or None,
+        )
+    computed = adapter.compute(inputs, ignored)
+    losses = computed.losses
+    if reduction == "none":
+        return losses
+    w = np.ones(losses.size) if weights is None else weights
+    if reduction == "sum":
+        return float(np.nansum(w * losses))
+    acc = LossAccumulator(spec, bound, per_count=compat == "keras")
+    acc.update(losses, weights, inputs["y_true"], computed.factor, computed.clipped)
+    if acc.total_weight == 0:
+        raise DataError(f"{spec.name}: the sample weights sum to 0")
+    return acc.result().value
+
+
+def _same_length(spec: LossSpec, raw: dict[str, Any], weights: Any) -> None:
+    lengths = {role: int(v.shape[0]) for role, v in raw.items()}
     if weights is not None:
-        lengths["sample_weight"] = weights.size
+        lengths["sample_weight"] = int(weights.size)
     if len(set(lengths.values())) != 1:
         raise DataError(f"{spec.name}: inputs differ in length: {lengths}")
     if next(iter(lengths.values())) == 0:
         raise DataError(f"{spec.name}: no samples: the loss of nothing is not a number")
-    problems = [check_finite(role, v) for role, v in data.items()]
-    problems += [check_weights(weights) if weights is not None else None]
-    problems += [check_domain(spec, bound, data)]
-    for v in problems:
-        if v is not None:
-            noun = "value is" if v.count == 1 else "values are"
-            raise DataError(
-                f"{spec.name}: {v.role} must {v.requirement}: {v.count} {noun} not "
-                f"(first at index {v.index}: {v.value!r})"
-            )
-    losses = spec.load_kernel()(*data.values(), **bound)
-    if reduction == "none":
-        return losses
-    if reduction == "sum":
-        return float(np.sum(losses if weights is None else weights * losses))
-    acc = LossAccumulator(spec, bound)
-    acc.update(losses, weights, data["y_true"])
-    if acc.total_weight == 0:
-        raise DataError(f"{spec.name}: the sample weights sum to 0")
-    return acc.result().value
+    shapes = {role: v.shape[1] for role, v in raw.items() if v.ndim == 2}
+    if spec.label_multi and len(set(shapes.values())) > 1:
+        raise DataError(f"{spec.name}: label and prediction have different numbers of columns: {shapes}")
+
+
+def _rows_inf(values: Any) -> Any:
+    import numpy as np
+
+    inf = np.isinf(values)
+    return inf.any(axis=1) if inf.ndim > 1 else inf
+
+
+def _as_array(spec: LossSpec, role: str, values: Any) -> Any:
+    """1-d float64 (or (n, K) for K-column roles); labels of typed tasks keep their type."""
+    import numpy as np
+
+    multi = (role == "y_pred" and spec.pred_multi) or (role == "y_true" and spec.label_multi)
+    if role == "y_true" and spec.task in ("binary", "multiclass"):
+        arr = np.asarray(values)
+        if arr.ndim != 1:
+            raise DataError(f"{role} must be 1-dimensional, got shape {arr.shape}")
+        return arr if arr.dtype.kind in "iufb" else arr.astype(object)
+    if not multi:
+        return _as_vector(role, values)
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{role} must be numeric: {exc}") from None
+    if arr.ndim != 2 or arr.shape[1] < 2:
+        raise DataError(f"{role} must have shape (n, K) with K >= 2, got {arr.shape}")
+    return arr
 
 
 def _as_vector(role: str, values: Any) -> Any:
@@ -100,12 +158,19 @@ def make_public(name: str) -> LossFunction:
         values = dict(bound.arguments)
         arrays = {role: values.pop(role) for role in spec.inputs}
         weight, reduction = values.pop("sample_weight"), values.pop("reduction")
-        return compute(spec, arrays, sample_weight=weight, reduction=reduction, params=values)
+        extra = {key: values.pop(key) for key in ("classes", "positive", "compat") if key in values}
+        return compute(spec, arrays, sample_weight=weight, reduction=reduction, params=values, **extra)
 
     positional = [inspect.Parameter(role, inspect.Parameter.POSITIONAL_OR_KEYWORD) for role in spec.inputs]
     keywords = [
         inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default) for p in spec.params
     ]
+    if spec.task == "multiclass":
+        keywords.append(inspect.Parameter("classes", inspect.Parameter.KEYWORD_ONLY, default=None))
+    if spec.task == "binary":
+        keywords.append(inspect.Parameter("positive", inspect.Parameter.KEYWORD_ONLY, default=None))
+    if spec.compat:
+        keywords.append(inspect.Parameter("compat", inspect.Parameter.KEYWORD_ONLY, default=None))
     keywords += [
         inspect.Parameter("sample_weight", inspect.Parameter.KEYWORD_ONLY, default=None),
         inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="mean"),

@@ -17,6 +17,26 @@ from typing import Any, Literal
 Task = Literal["regression", "binary", "multiclass", "multilabel", "distribution"]
 TASKS: tuple[Task, ...] = ("regression", "binary", "multiclass", "multilabel", "distribution")
 ParamValue = float | int | bool | str
+# (label takes K columns, prediction takes K columns) per task
+TASK_SHAPES: dict[str, tuple[bool, bool]] = {
+    "regression": (False, False),
+    "binary": (False, False),
+    "multiclass": (False, True),
+    "distribution": (True, True),
+    "multilabel": (True, True),
+}
+COMPAT_PRESETS = ("sklearn", "torch", "keras")
+
+
+@dataclass(frozen=True)
+class KernelOutput:
+    """What a kernel may return instead of a bare array: per-sample ``losses``, an
+    optional per-sample ``factor`` that weighs the mean's denominator (torch's class
+    weights: Σℓ / Σw_y; 0 for ignored rows), and how many inputs were ``clipped``."""
+
+    losses: Any
+    factor: Any = None
+    clipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,8 @@ class Param:
     default: ParamValue | None
     help: str
     check: Callable[[Any], str | None] | None = None
+    hidden: bool = False  # set only by --compat presets, not a command-line option
+    choices: tuple[str, ...] = ()
 
     @property
     def option(self) -> str:
@@ -41,9 +63,16 @@ class Param:
             return "must be true or false"
         if self.type is float and isinstance(value, bool | str):
             return "must be a number"
+        if self.choices and value not in self.choices:
+            return f"must be one of {', '.join(self.choices)}"
         if self.type is float and isinstance(value, (int, float)) and not math.isfinite(value):
             return "must be a finite number"
         return self.check(value) if self.check is not None and value is not None else None
+
+
+def _load(ref: str) -> Callable[..., Any]:
+    module, _, func = ref.partition(":")
+    return getattr(importlib.import_module(f"losscli.losses.{module}"), func)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -125,6 +154,10 @@ class LossSpec:
     notes: tuple[str, ...] = ()
     example: str = ""
     properties: frozenset[str] = field(default_factory=frozenset)
+    check: str = ""  # "module:function"(inputs, params) -> RowIssue | None, e.g. probabilities in [0, 1]
+    pred_flavour: Callable[[Mapping[str, Any]], str] = lambda _p: ""  # default column family
+    compat: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    clips: bool = False  # reports how many inputs were clipped
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -136,8 +169,22 @@ class LossSpec:
         return ("y_true", "y_pred", *self.extra_inputs)
 
     def load_kernel(self) -> Callable[..., Any]:
-        module, _, func = self.kernel.partition(":")
-        return getattr(importlib.import_module(f"losscli.losses.{module}"), func)  # type: ignore[no-any-return]
+        return _load(self.kernel)
+
+    def load_check(self) -> Callable[..., Any] | None:
+        return _load(self.check) if self.check else None
+
+    @property
+    def label_multi(self) -> bool:
+        return TASK_SHAPES[self.task][0]
+
+    @property
+    def pred_multi(self) -> bool:
+        return TASK_SHAPES[self.task][1]
+
+    def with_compat(self, preset: str | None, values: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Parameter values: the ``--compat`` preset's, overridden by explicit ``values``."""
+        return {**(self.compat.get(preset, {}) if preset else {}), **(values or {})}
 
     def defaults(self) -> dict[str, ParamValue | None]:
         return {p.name: p.default for p in self.params}

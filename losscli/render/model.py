@@ -12,8 +12,6 @@ from typing import Any
 
 from losscli.results import EvalResult, LossResult
 
-ROLE_ORDER = ("id", "y_pred", "y_true", "var", "weight")
-ROLE_KEYS = {"y_pred": "pred", "y_true": "label", "var": "var", "weight": "weight", "id": "id"}
 SPARKS = " ▁▂▃▄▅▆▇█"
 
 
@@ -39,33 +37,26 @@ def number(x: float) -> str:
     return f"{x:.6g}"
 
 
-def input_columns(result: EvalResult) -> list[tuple[str, str]]:
-    """(role, header name) of the used inputs in display order."""
-    out = []
-    for role in ROLE_ORDER:
-        key = ROLE_KEYS[role]
-        name = result.columns.get(key)
-        if isinstance(name, list):
-            name = name[0]
-        if name is not None:
-            out.append((role, str(name)))
-    return out
-
-
 def sample_grid(result: EvalResult, block: Any, title: str, footer: str = "") -> Grid:
-    """Per-sample rows: row number (or id), inputs, one column per loss."""
-    inputs = input_columns(result)
-    lead = [(r, n) for r, n in inputs if r == "id"] or [("row", "row")]
-    shown = lead + [(r, n) for r, n in inputs if r != "id"] + [(c, c) for c in result.loss_columns]
+    """Per-sample rows in the result's table layout (row or id, inputs, losses)."""
+    shown = list(result.layout.table)
     rows = []
     for i in range(len(block)):
         cells = []
-        for role, _ in shown:
-            value = block.row_ids[i] if role == "row" else block.columns[role][i]
-            cells.append(str(value) if role in ("row", "id") else number(float(value)))
+        for key, _ in shown:
+            value = block.row_ids[i] if key == "row" else block.columns[key][i]
+            cells.append(_cell(value))
         rows.append(cells)
-    numeric = [role != "id" for role, _ in shown]
-    return Grid(title, [name for _, name in shown], rows, numeric, footer)
+    numeric = [key == "row" or block.columns[key].dtype.kind in "iuf" for key, _ in shown]
+    return Grid(title, [header for _, header in shown], rows, numeric, footer)
+
+
+def _cell(value: Any) -> str:
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return "" if math.isnan(value) else number(value)
+    return str(value)
 
 
 def head_grid(result: EvalResult) -> Grid | None:

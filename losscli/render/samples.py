@@ -14,15 +14,6 @@ from typing import Any, BinaryIO
 
 from losscli.rows import RowBlock
 
-ROLE_ORDER = ("id", "y_pred", "y_true", "var", "weight")
-
-
-def layout(names: dict[str, str], loss_columns: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(key in the RowBlock, output header) in output order."""
-    lead = [("id", names["id"])] if "id" in names else [("row", "row")]
-    inputs = [(role, names[role]) for role in ROLE_ORDER if role in names and role != "id"]
-    return lead + inputs + [(c, c) for c in loss_columns]
-
 
 class DelimitedWriter:
     """Writes RowBlocks as CSV/TSV to a binary stream via pyarrow (header once)."""

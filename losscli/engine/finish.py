@@ -1,0 +1,66 @@
+"""From merged accumulators to an :class:`EvalResult`, refusing results that are not numbers."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from losscli.aggregate import LossAccumulator
+from losscli.errors import DataError
+from losscli.results import EvalResult, SourceInfo
+from losscli.rows import RowBlock
+
+
+def finish(
+    plan: Any,
+    accs: list[LossAccumulator],
+    counts: tuple[int, int],
+    head: RowBlock | None,
+    worst: RowBlock | None,
+) -> EvalResult:
+    source, columns = plan.source, plan.columns
+    seen, used = counts
+    if used == 0:
+        why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped (--nan drop)"
+        raise DataError(f"{source.path}: no rows to evaluate: {why}", "a mean of nothing is not a number")
+    for acc in accs:
+        if acc.total_weight == 0:
+            what = (
+                f"the weights in column '{columns.name('weight')}'"
+                if "weight" in columns.names
+                else "the weights"
+            )
+            raise DataError(f"{source.path}: {acc.spec.name}: {what} sum to 0 (or every row was ignored)")
+    results = tuple(acc.result() for acc in accs)
+    for r in results:
+        if not all(math.isfinite(x) for x in (r.value, r.mean, r.sum)):
+            raise DataError(
+                f"{source.path}: {r.loss} is not finite (value {r.value}, sum {r.sum}): "
+                "the values are too large for float64",
+                "rescale the predictions and labels",
+            )
+    info = SourceInfo(source.path, source.format, seen, used, seen - used)
+    return EvalResult(
+        source=info,
+        columns=describe_columns(columns.names),
+        results=results,
+        head=head,
+        worst=worst,
+        warnings=tuple(w for r in results for w in r.warnings),
+        loss_columns=plan.layout.loss_columns,
+        layout=plan.layout,
+    )
+
+
+def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:
+    """The JSON ``columns`` object: pred is always a list, label a name (or a list for K labels)."""
+    label = names["y_true"]
+    described: dict[str, Any] = {
+        "pred": list(names["y_pred"]),
+        "label": label[0] if len(label) == 1 else list(label),
+        "weight": names["weight"][0] if "weight" in names else None,
+    }
+    for role in ("var", "id"):
+        if role in names:
+            described[role] = names[role][0]
+    return described

@@ -1,0 +1,129 @@
+"""From raw columns to kernel inputs, for every task: stack K columns, map labels,
+validate, run the kernel. Shared by the streaming engine and the Python API, so
+both accept and reject exactly the same data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from losscli.losses._labels import BinaryLabels, ClassLabels, LabelProblem
+from losscli.losses._spec import Bound, KernelOutput, LossSpec
+from losscli.losses._validation import RowIssue
+
+F64 = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One chunk of one loss: per-sample losses (NaN where ignored), the denominator
+    factor (None: 1 per row), clipped count, and display columns for tables."""
+
+    losses: F64
+    factor: F64 | None
+    clipped: int
+    display: dict[str, Any]
+
+
+class JobInputs:
+    """Turns raw role arrays into a loss's kernel inputs; keeps label state across chunks."""
+
+    def __init__(
+        self, spec: LossSpec, params: Mapping[str, Any], class_names: list[str] | None, positive: str | None
+    ) -> None:
+        self.spec, self.params = spec, dict(params)
+        self.binary = BinaryLabels(positive) if spec.task == "binary" else None
+        self.classes = None
+        if spec.task == "multiclass":
+            self.classes = ClassLabels(class_names or [], params.get("ignore_label"))
+        self.kernel = spec.load_kernel()
+        self.check = spec.load_check()
+        self.kernel_params = {k: v for k, v in params.items() if k not in ("normalize", "ignore_label")}
+
+    def label_issue(self, raw: Mapping[str, Any]) -> RowIssue | None:
+        """Labels that cannot be mapped (also used to count them in later chunks)."""
+        return self._labels(raw)[2]
+
+    def _labels(self, raw: Mapping[str, Any]) -> tuple[Any, Any, RowIssue | None]:
+        y = raw["y_true"]
+        problem: LabelProblem | None = None
+        ignored = None
+        if self.binary is not None:
+            y, problem = self.binary.map(y)
+        elif self.classes is not None:
+            y, ignored, problem = self.classes.map(y)
+        elif y.dtype.kind != "f":
+            y = y.astype(np.float64)
+        issue = RowIssue("y_true", problem.mask, problem.requirement, problem.hint) if problem else None
+        return y, ignored, issue
+
+    def prepare(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], Any, RowIssue | None]:
+        """Kernel inputs by role, the ignored-row mask, and the first problem (if any)."""
+        y, ignored, issue = self._labels(raw)
+        inputs = {role: raw[role] for role in self.spec.inputs}
+        inputs["y_true"] = y
+        if self.params.get("normalize"):
+            inputs["y_pred"] = _normalize_rows(inputs["y_pred"])
+        if issue is None:
+            issue = domain_issue(self.spec.domain(self.params), inputs)
+        if issue is None and self.check is not None:
+            issue = self.check(inputs, self.params, ignored)
+        return inputs, ignored, issue
+
+    def compute(self, inputs: Mapping[str, Any], ignored: Any) -> Computed:
+        out = self.kernel(*(inputs[role] for role in self.spec.inputs), **self.kernel_params)
+        if not isinstance(out, KernelOutput):
+            out = KernelOutput(out)
+        losses, factor = out.losses, out.factor
+        if ignored is not None and ignored.any():
+            losses = np.where(ignored, np.nan, losses)
+            base = np.ones(losses.size) if factor is None else factor
+            factor = np.where(ignored, 0.0, base)
+        display = self._display(inputs)
+        return Computed(losses, factor, out.clipped, display)
+
+    def _display(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        if self.classes is None:
+            return {}
+        scores = inputs["y_pred"]
+        predicted = np.asarray(self.classes.names, dtype=object)[np.argmax(scores, axis=1)]
+        shown = {"@predicted": predicted}
+        probs = _as_probabilities(scores, self.params)
+        if probs is not None:
+            shown["@p_true"] = probs[np.arange(scores.shape[0]), inputs["y_true"]]
+        return shown
+
+
+def _as_probabilities(scores: F64, params: Mapping[str, Any]) -> F64 | None:
+    if params.get("from_logits"):
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        out: F64 = e / e.sum(axis=1, keepdims=True)
+        return out
+    if "from_logits" in params:
+        return scores
+    return None
+
+
+def _normalize_rows(p: F64) -> F64:
+    total = p.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: F64 = p / total
+    return out
+
+
+def domain_issue(bounds: tuple[Bound, ...], inputs: Mapping[str, Any]) -> RowIssue | None:
+    """The first bound (``ŷ > 0`` …) that some row breaks."""
+    for bound in bounds:
+        values = inputs[bound.role]
+        bad = values <= bound.value if bound.op == ">" else values < bound.value
+        if bad.ndim > 1:
+            bad = bad.any(axis=1)
+        if bad.any():
+            return RowIssue(bound.role, bad, f"be {bound.op} {bound.value:g}")
+    return None

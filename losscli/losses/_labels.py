@@ -1,0 +1,156 @@
+"""Labels as the kernels want them: binary 0/1 and class indices, from whatever
+the file holds (0/1, true/false, −1/+1, class names, ``--positive LABEL``).
+
+Mappers keep state across chunks (the encoding seen so far), so a file that
+mixes ``0`` and ``-1`` is caught even when they sit in different chunks.
+Each ``map`` returns the mapped labels and a bad-row mask with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+TRUE_WORDS = {"true", "t", "yes", "y", "1", "+1", "1.0"}
+FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
+MINUS_WORDS = {"-1", "-1.0"}
+
+
+@dataclass(frozen=True)
+class LabelProblem:
+    """Rows whose label cannot be mapped: ``mask``, what is wrong, how to fix it."""
+
+    mask: NDArray[np.bool_]
+    requirement: str
+    hint: str
+
+
+def is_missing(values: Any) -> NDArray[np.bool_]:
+    """NaN for float arrays; None, NaN or empty text for object arrays."""
+    if values.dtype.kind == "f":
+        out: NDArray[np.bool_] = np.isnan(values).reshape(values.shape[0], -1).any(axis=1)
+        return out
+    if values.dtype.kind in "iub":
+        return np.zeros(values.shape[0], dtype=bool)
+    return np.fromiter(
+        (v is None or v == "" or (isinstance(v, float) and v != v) for v in values), bool, values.shape[0]
+    )
+
+
+class BinaryLabels:
+    """0/1, true/false, −1/+1 or two strings with ``positive`` → float 0/1."""
+
+    def __init__(self, positive: str | None = None) -> None:
+        self.positive = positive
+        self.encoding: str | None = None  # "01" or "pm1", once seen
+        self.seen_strings: set[str] = set()
+
+    def map(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
+        if self.positive is not None:
+            return self._by_positive(labels)
+        if labels.dtype.kind in "iufb":
+            return self._numeric(labels.astype(np.float64))
+        words = np.array([str(v).strip().lower() for v in labels], dtype=object)
+        ones = np.isin(words, list(TRUE_WORDS))
+        minus = np.isin(words, list(MINUS_WORDS))
+        zeros = np.isin(words, list(FALSE_WORDS))
+        bad = ~(ones | zeros | minus)
+        if bad.any():
+            example = labels[int(np.argmax(bad))]
+            return np.zeros(labels.shape[0]), LabelProblem(
+                bad,
+                "be a binary label (0/1, true/false, -1/+1)",
+                f"for labels like {str(example)!r}, name the positive class with --positive LABEL",
+            )
+        numeric = np.where(ones, 1.0, np.where(minus, -1.0, 0.0))
+        return self._numeric(numeric)
+
+    def _numeric(self, values: NDArray[np.float64]) -> tuple[NDArray[np.float64], LabelProblem | None]:
+        bad = ~np.isin(values, (0.0, 1.0, -1.0))
+        if bad.any():
+            return values, LabelProblem(
+                bad,
+                "be 0/1 or -1/+1",
+                "for other label values, name the positive class with --positive LABEL",
+            )
+        has_zero, has_minus = bool((values == 0).any()), bool((values == -1).any())
+        for enc, present in (("01", has_zero), ("pm1", has_minus)):
+            if present and self.encoding not in (None, enc):
+                mask = values == (0.0 if enc == "01" else -1.0)
+                return values, LabelProblem(
+                    mask, "not mix 0/1 and -1/+1 labels", "use one encoding throughout"
+                )
+            if present:
+                self.encoding = enc
+        return np.where(values == 1.0, 1.0, 0.0), None
+
+    def _by_positive(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
+        text = np.array([_label_text(v) for v in labels], dtype=object)
+        self.seen_strings.update(np.unique(text).tolist())
+        if len(self.seen_strings) > 2:
+            extra = sorted(self.seen_strings - {self.positive})
+            mask = ~np.isin(text, [str(self.positive), extra[0]])
+            return np.zeros(labels.shape[0]), LabelProblem(
+                mask,
+                f"take one of two values (--positive {self.positive!r}; seen {', '.join(map(repr, extra[:4]))})",
+                "a binary loss needs exactly two label values",
+            )
+        return (text == self.positive).astype(np.float64), None
+
+
+def _label_text(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+class ClassLabels:
+    """Class names (the pred columns' suffixes) or integer indices → indices 0..K−1.
+
+    Numeric labels map by index, except when every class name is an integer:
+    then label ``3`` means the column whose name ends in ``3``.
+    """
+
+    def __init__(self, names: list[str], ignore: int | None = None) -> None:
+        self.names = names
+        self.ignore = ignore
+        self.lookup = {n: i for i, n in enumerate(names)}
+        self.lower = {n.lower(): i for i, n in enumerate(names)}
+        self.by_name = all(_is_int(n) for n in names)
+
+    def map(self, labels: Any) -> tuple[NDArray[np.int64], NDArray[np.bool_], LabelProblem | None]:
+        """Indices, the rows to ignore (``ignore_label``), and any problem."""
+        k = len(self.names)
+        if labels.dtype.kind in "iuf" or all(isinstance(v, (int, float, np.number)) for v in labels[:64]):
+            values = labels.astype(np.float64)
+            ignored = values == self.ignore if self.ignore is not None else np.zeros(values.size, bool)
+            integral = np.isfinite(values) & (values == np.round(values))
+            if self.by_name:
+                keys = np.array([_label_text(v) for v in values], dtype=object)
+                index = np.array([self.lookup.get(str(key), -1) for key in keys], dtype=np.int64)
+            else:
+                index = np.where(integral, values, -1).astype(np.int64)
+            bad = ((index < 0) | (index >= k) | ~integral) & ~ignored
+            return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
+        text = [_label_text(v) for v in labels]
+        index = np.array([self.lookup.get(t, self.lower.get(t.lower(), -1)) for t in text], dtype=np.int64)
+        ignored = np.array([t == str(self.ignore) for t in text]) if self.ignore is not None else index < -1
+        bad = (index < 0) & ~ignored
+        return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
+
+    def _problem(self, bad: NDArray[np.bool_]) -> LabelProblem | None:
+        if not bad.any():
+            return None
+        shown = ", ".join(self.names[:8]) + (", …" if len(self.names) > 8 else "")
+        return LabelProblem(
+            bad,
+            f"name one of the {len(self.names)} classes ({shown}) or be an index 0..{len(self.names) - 1}",
+            "check --pred (one column per class) and the label column",
+        )
+
+
+def _is_int(text: str) -> bool:
+    return text.lstrip("-").isdigit()
