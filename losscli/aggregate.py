@@ -162,9 +162,17 @@ class LossAccumulator:
         qs = self.sketch.quantiles(list(QUANTILES.values()))
         quantiles = dict(zip(QUANTILES, qs, strict=True))
         quantiles["max"] = stats.max
+        defaults = self.spec.defaults()
+        changed = [f"{k}={v}" for k, v in self.params.items() if v != defaults.get(k)]
+        shown = {
+            p.name: self.params[p.name]
+            for p in self.spec.params
+            if not (p.hidden and self.params[p.name] is None)
+        }
         return LossResult(
             loss=self.spec.name,
-            params=dict(self.params),
+            params=shown,
+            title=self.spec.name + (f"({', '.join(changed)})" if changed else ""),
             value=value,
             mean=stats.mean,
             sum=stats.sum,

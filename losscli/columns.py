@@ -32,6 +32,7 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "y_pred:logit": (*GENERIC_PRED, "logit", "logits", "decision", "margin"),
     "var": ("var", "variance", "pred_var", "y_var", "sigma2"),
 }
+DEFAULT_NAMES["y_pred:any"] = DEFAULT_NAMES["y_pred"]
 # Families of K class/label columns, tried in order; one family must match.
 DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
     "y_pred:probability": (r"p(\d+)", r"prob_(.+)", r"proba_(.+)"),
@@ -39,6 +40,7 @@ DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
     "y_pred:log-probability": (r"logprob_(.+)", r"log_prob_(.+)", r"logp_(.+)"),
     "y_true": (r"label_(.+)", r"target_(.+)"),
 }
+DEFAULT_FAMILIES["y_pred:any"] = DEFAULT_FAMILIES["y_pred:probability"] + DEFAULT_FAMILIES["y_pred:logit"]
 OPTION = {"y_true": "--label", "y_pred": "--pred", "var": "--var", "weight": "--weight", "id": "--id"}
 
 

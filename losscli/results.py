@@ -26,6 +26,7 @@ class LossResult:
     quantiles_exact: bool = True
     warnings: tuple[str, ...] = ()
     clipped: int | None = None  # inputs clipped to [ε, 1 − ε], for losses that clip
+    title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -38,10 +38,11 @@ def command_help(spec: LossSpec) -> str:
 
 def make_command(spec: LossSpec) -> Any:
     """A Typer command function whose signature is FILE, the shared options, the loss's params."""
-    param_names = [p.name for p in spec.params]
+    param_names = [p.name for p in spec.params if not p.hidden]
 
     def command(**kwargs: Any) -> None:
-        params = {name: kwargs.pop(name) for name in param_names}
+        given = {name: kwargs.pop(name) for name in param_names}
+        params = {name: value for name, value in given.items() if value is not None}
         options = CommandOptions(**kwargs)
 
         def body(verdict: Any) -> int:
@@ -51,7 +52,7 @@ def make_command(spec: LossSpec) -> Any:
 
         guarded(body, options.debug)
 
-    parameters = common_parameters(spec) + [param_parameter(p) for p in spec.params]
+    parameters = common_parameters(spec) + [param_parameter(p) for p in spec.params if not p.hidden]
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__name__ = spec.name.replace("-", "_")
     return command

@@ -37,6 +37,12 @@ class ColorMode(StrEnum):
     never = "never"
 
 
+class CompatPreset(StrEnum):
+    sklearn = "sklearn"
+    torch = "torch"
+    keras = "keras"
+
+
 class InputFormat(StrEnum):
     csv = "csv"
     tsv = "tsv"
@@ -67,6 +73,8 @@ class CommandOptions:
     summary_file: str | None = None
     color: ColorMode = ColorMode.auto
     debug: bool = False
+    positive: str | None = None
+    compat: CompatPreset | None = None
 
 
 def _opt(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -127,6 +135,20 @@ def common_parameters(spec: LossSpec | None) -> list[inspect.Parameter]:
                 None,
             )
         )
+    if spec is not None and spec.task == "binary":
+        positive = o(
+            "--positive",
+            help="The label value of the positive class, for labels other than 0/1, true/false, -1/+1.",
+            rich_help_panel=INPUT,
+        )
+        params.append(_opt("positive", Annotated[str | None, positive], None))
+    if spec is not None:
+        compat = o(
+            "--compat",
+            help="Reproduce a library's numbers where it differs (clipping, log clamp, Keras' divide-by-N).",
+            rich_help_panel=PARAMS,
+        )
+        params.append(_opt("compat", Annotated[CompatPreset | None, compat], None))
     params += [
         _opt(
             "id",
@@ -252,10 +274,13 @@ def common_parameters(spec: LossSpec | None) -> list[inspect.Parameter]:
 
 
 def param_parameter(p: Param) -> inspect.Parameter:
-    """A loss parameter as an option: ``label_smoothing`` → ``--label-smoothing``."""
-    if p.type is bool:
-        decl = f"{p.option}/--no-{p.option[2:]}"
-        annotation: Any = Annotated[bool, typer.Option(decl, help=p.help, rich_help_panel=PARAMS)]
-    else:
-        annotation = Annotated[p.type, typer.Option(p.option, help=p.help, rich_help_panel=PARAMS)]
-    return _opt(p.name, annotation, p.default)
+    """A loss parameter as an option: ``label_smoothing`` → ``--label-smoothing``.
+
+    The option's default is None (so an explicit value can override a ``--compat``
+    preset); help shows the loss's real default.
+    """
+    shown = "none" if p.default is None else str(p.default).lower() if p.type is bool else str(p.default)
+    help_text = p.help + (f" [{'|'.join(p.choices)}]" if p.choices else "")
+    decl = f"{p.option}/--no-{p.option[2:]}" if p.type is bool else p.option
+    option = typer.Option(decl, help=help_text, rich_help_panel=PARAMS, show_default=shown)
+    return _opt(p.name, Annotated[p.type | None, option], None)

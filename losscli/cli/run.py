@@ -47,6 +47,8 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         weight=options.weight,
         var=options.var,
         id=options.id,
+        positive=options.positive,
+        compat=options.compat.value if options.compat else None,
     )
     sinks, finishers = _sinks(plan, options)
     table = options.format is OutputFormat.table

@@ -29,22 +29,54 @@ tweedie: LossFunction = make_public("tweedie")
 gaussian_nll: LossFunction = make_public("gaussian-nll")
 max_error: LossFunction = make_public("max-error")
 r2: LossFunction = make_public("r2")
+bce: LossFunction = make_public("bce")
+hinge: LossFunction = make_public("hinge")
+squared_hinge: LossFunction = make_public("squared-hinge")
+focal: LossFunction = make_public("focal")
+brier: LossFunction = make_public("brier")
+zero_one: LossFunction = make_public("zero-one")
+cross_entropy: LossFunction = make_public("cross-entropy")
+nll: LossFunction = make_public("nll")
+multiclass_hinge: LossFunction = make_public("multiclass-hinge")
+multiclass_brier: LossFunction = make_public("multiclass-brier")
+multiclass_focal: LossFunction = make_public("multiclass-focal")
+top_k_error: LossFunction = make_public("top-k-error")
+kl_div: LossFunction = make_public("kl-div")
+js_div: LossFunction = make_public("js-div")
+soft_cross_entropy: LossFunction = make_public("soft-cross-entropy")
+cosine: LossFunction = make_public("cosine")
+multilabel_bce: LossFunction = make_public("multilabel-bce")
+hamming: LossFunction = make_public("hamming")
 
 __all__ = [
     "LossFunction",
     "LossSpec",
     "Param",
     "all_losses",
+    "bce",
+    "brier",
+    "cosine",
+    "cross_entropy",
+    "focal",
     "gamma",
     "gaussian_nll",
     "get_loss",
+    "hamming",
+    "hinge",
     "huber",
+    "js_div",
+    "kl_div",
     "log_cosh",
     "mae",
     "mape",
     "max_error",
     "mse",
     "msle",
+    "multiclass_brier",
+    "multiclass_focal",
+    "multiclass_hinge",
+    "multilabel_bce",
+    "nll",
     "poisson",
     "poisson_nll",
     "quantile",
@@ -53,5 +85,9 @@ __all__ = [
     "rmsle",
     "smape",
     "smooth_l1",
+    "soft_cross_entropy",
+    "squared_hinge",
+    "top_k_error",
     "tweedie",
+    "zero_one",
 ]

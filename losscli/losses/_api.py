@@ -153,24 +153,23 @@ def make_public(name: str) -> LossFunction:
     spec = get_loss(name)
 
     def loss_function(*args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(*args, **kwargs)
-        bound.apply_defaults()
-        values = dict(bound.arguments)
+        values = dict(signature.bind(*args, **kwargs).arguments)  # only what was passed: presets stay
         arrays = {role: values.pop(role) for role in spec.inputs}
-        weight, reduction = values.pop("sample_weight"), values.pop("reduction")
+        weight, reduction = values.pop("sample_weight", None), values.pop("reduction", "mean")
         extra = {key: values.pop(key) for key in ("classes", "positive", "compat") if key in values}
         return compute(spec, arrays, sample_weight=weight, reduction=reduction, params=values, **extra)
 
     positional = [inspect.Parameter(role, inspect.Parameter.POSITIONAL_OR_KEYWORD) for role in spec.inputs]
     keywords = [
-        inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default) for p in spec.params
+        inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default)
+        for p in spec.params
+        if not p.hidden
     ]
     if spec.task == "multiclass":
         keywords.append(inspect.Parameter("classes", inspect.Parameter.KEYWORD_ONLY, default=None))
     if spec.task == "binary":
         keywords.append(inspect.Parameter("positive", inspect.Parameter.KEYWORD_ONLY, default=None))
-    if spec.compat:
-        keywords.append(inspect.Parameter("compat", inspect.Parameter.KEYWORD_ONLY, default=None))
+    keywords.append(inspect.Parameter("compat", inspect.Parameter.KEYWORD_ONLY, default=None))
     keywords += [
         inspect.Parameter("sample_weight", inspect.Parameter.KEYWORD_ONLY, default=None),
         inspect.Parameter("reduction", inspect.Parameter.KEYWORD_ONLY, default="mean"),

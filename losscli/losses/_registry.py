@@ -65,4 +65,10 @@ def all_losses(task: Task | None = None) -> list[LossSpec]:
 
 
 def _load_catalog() -> None:
-    import losscli.losses.regression  # noqa: F401  (registers on import)
+    import importlib
+
+    for module in CATALOG:  # each registers its losses on import, in this order
+        importlib.import_module(f"losscli.losses.{module}")
+
+
+CATALOG = ("regression", "binary", "multiclass", "distribution")

@@ -46,9 +46,11 @@ def log_cosh(y_true: F64, y_pred: F64) -> F64:
     return a + np.log1p(np.exp(-2.0 * a)) - LOG2
 
 
-def mape(y_true: F64, y_pred: F64, *, eps: float = np.finfo(np.float64).eps) -> F64:
-    """ℓ = |d| / max(|y|, ε)."""
+def mape(y_true: F64, y_pred: F64, *, eps: float = np.finfo(np.float64).eps, percent: bool = False) -> F64:
+    """ℓ = |d| / max(|y|, ε) (× 100 with ``percent``, as Keras reports it)."""
     out: F64 = absolute_error(y_true, y_pred) / np.maximum(np.abs(y_true), eps)
+    if percent:
+        out *= 100.0
     return out
 
 

@@ -134,8 +134,15 @@ for _spec in (
         summary="mean absolute percentage error, as a fraction",
         formula="ℓ = |d| / max(|y|, ε)",
         kernel="_regression_kernels:mape",
-        params=(Param("eps", float, FLOAT64_EPS, "ε, the floor of |y| (> 0)", _positive),),
-        equivalents=("sklearn.metrics.mean_absolute_percentage_error",),
+        params=(
+            Param("eps", float, FLOAT64_EPS, "ε, the floor of |y| (> 0)", _positive),
+            Param("percent", bool, False, "Keras: report percent (×100)", hidden=True),
+        ),
+        compat={"keras": {"eps": 1e-7, "percent": True}},
+        equivalents=(
+            "sklearn.metrics.mean_absolute_percentage_error",
+            "keras.losses.MeanAbsolutePercentageError",
+        ),
         notes=("A fraction, not percent: 0.05 means 5%. Keras reports percent with ε = 1e-7.",),
         example="losscli mape preds.csv",
         properties=WEIGHTED,

@@ -84,16 +84,10 @@ def summary_grid(result: EvalResult) -> Grid:
 
 def _summary_row(r: LossResult) -> list[str]:
     q = r.quantiles
-    name = r.loss + _params_text(r)
+    name = r.title or r.loss
     return [name, number(r.value), number(r.mean), number(r.sum), str(r.count)] + [
         number(q[k]) for k in ("p50", "p90", "p99", "max")
     ]
-
-
-def _params_text(r: LossResult) -> str:
-    if not r.params:
-        return ""
-    return "(" + ", ".join(f"{k}={v}" for k, v in r.params.items()) + ")"
 
 
 def sparkline(r: LossResult) -> str:

@@ -1,0 +1,134 @@
+"""Input checks that depend on what a loss takes: probabilities in [0, 1], rows that
+sum to 1, 0/1 label matrices, log-probabilities. Each returns the first
+:class:`RowIssue` (with the fix) or None."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from losscli.losses._validation import RowIssue
+
+ROW_SUM_TOL = 1e-6
+LOGITS_HINT = "use --from-logits if these are logits (unbounded scores)"
+
+
+def _outside_unit(values: Any) -> NDArray[np.bool_]:
+    bad = (values < 0) | (values > 1)
+    out: NDArray[np.bool_] = bad.any(axis=1) if bad.ndim > 1 else bad
+    return out
+
+
+def probability(inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None) -> RowIssue | None:
+    """Binary scores are probabilities in [0, 1] unless ``from_logits``."""
+    if params.get("from_logits"):
+        return None
+    bad = _outside_unit(inputs["y_pred"])
+    return RowIssue("y_pred", bad, "be a probability in [0, 1]", LOGITS_HINT) if bad.any() else None
+
+
+def probability_rows(
+    inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None
+) -> RowIssue | None:
+    """Multiclass probabilities: each in [0, 1], each row summing to 1 within 1e-6."""
+    if params.get("from_logits"):
+        return _class_weights(params, inputs["y_pred"].shape[1])
+    return _distribution("y_pred", inputs["y_pred"], ignored) or _class_weights(
+        params, inputs["y_pred"].shape[1]
+    )
+
+
+def _distribution(role: str, p: Any, ignored: Any = None) -> RowIssue | None:
+    bad = _outside_unit(p)
+    if ignored is not None:
+        bad &= ~ignored
+    if bad.any():
+        return RowIssue(role, bad, "hold probabilities in [0, 1]", LOGITS_HINT)
+    off = np.abs(p.sum(axis=1) - 1.0) > ROW_SUM_TOL
+    if ignored is not None:
+        off &= ~ignored
+    if off.any():
+        return RowIssue(
+            role,
+            off,
+            "sum to 1 in each row (within 1e-6)",
+            "use --from-logits, or --normalize to renormalise rows",
+        )
+    return None
+
+
+def _class_weights(params: Mapping[str, Any], k: int) -> RowIssue | None:
+    from losscli.errors import UsageError
+
+    text = params.get("class_weight")
+    if not text:
+        return None
+    try:
+        weights = [float(v) for v in str(text).split(",")]
+    except ValueError:
+        raise UsageError(f"--class-weight takes K numbers separated by commas, not '{text}'") from None
+    if len(weights) != k or any(w < 0 or w != w for w in weights):
+        raise UsageError(f"--class-weight needs {k} non-negative numbers (one per class), got '{text}'")
+    return None
+
+
+def log_probability_rows(
+    inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None
+) -> RowIssue | None:
+    """nll takes log-probabilities: every value ≤ 0."""
+    bad = (inputs["y_pred"] > 0).any(axis=1)
+    if bad.any():
+        return RowIssue(
+            "y_pred",
+            bad,
+            "hold log-probabilities (<= 0)",
+            "for probabilities use cross-entropy; for logits cross-entropy --from-logits",
+        )
+    return _class_weights(params, inputs["y_pred"].shape[1])
+
+
+def scores(inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None) -> RowIssue | None:
+    """Scores of any value; only the class-weight list is checked."""
+    return _class_weights(params, inputs["y_pred"].shape[1])
+
+
+def distributions(
+    inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None
+) -> RowIssue | None:
+    """Targets p and predictions q are distributions (q may be log q or logits)."""
+    issue = _distribution("y_true", inputs["y_true"])
+    if issue or params.get("from_logits"):
+        return issue
+    if params.get("log_input"):
+        bad = (inputs["y_pred"] > 0).any(axis=1)
+        return (
+            RowIssue("y_pred", bad, "hold log-probabilities (<= 0) with --log-input") if bad.any() else None
+        )
+    issue = _distribution("y_pred", inputs["y_pred"])
+    if issue is None and "log_input" in params:  # kl-div: q = 0 where p > 0 makes KL infinite
+        bad = ((inputs["y_pred"] == 0) & (inputs["y_true"] > 0)).any(axis=1)
+        if bad.any():
+            return RowIssue(
+                "y_pred",
+                bad,
+                "be > 0 where the target is > 0 (KL would be infinite)",
+                "smooth the predictions",
+            )
+    return issue
+
+
+def label_matrix(
+    inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None
+) -> RowIssue | None:
+    """Multi-label targets are 0/1; scores are probabilities unless ``from_logits``."""
+    y = inputs["y_true"]
+    bad: NDArray[np.bool_] = np.asarray(~np.isin(y, (0.0, 1.0)).all(axis=1))
+    if bad.any():
+        return RowIssue("y_true", bad, "hold 0/1 labels", "one column per label, 1 where the label applies")
+    if params.get("from_logits") or "from_logits" not in params:
+        return None
+    bad = _outside_unit(inputs["y_pred"])
+    return RowIssue("y_pred", bad, "hold probabilities in [0, 1]", LOGITS_HINT) if bad.any() else None

@@ -1,0 +1,139 @@
+"""The binary catalog: a label in {0, 1} (or true/false, ±1, ``--positive``) and one
+score per row — a probability, or a logit with ``--from-logits``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from losscli.losses._params import (
+    CLIPPING_COMPAT,
+    EPS,
+    FROM_LOGITS,
+    GAMMA,
+    KERAS_EPS,
+    LOG_CLAMP,
+    POS_WEIGHT,
+    smoothing,
+    unit_interval,
+)
+from losscli.losses._registry import REGISTRY
+from losscli.losses._spec import LossSpec, Param
+
+
+def _by_logits(p: Mapping[str, Any]) -> str:
+    return "logit" if p.get("from_logits") else "probability"
+
+
+def _logit(_p: Mapping[str, Any]) -> str:
+    return "logit"
+
+
+LABELS_NOTE = "Labels: 0/1, true/false or −1/+1; for two other values say which is positive with --positive."
+
+for _spec in (
+    LossSpec(
+        name="bce",
+        aliases=("log-loss", "binary-cross-entropy"),
+        task="binary",
+        summary="binary cross-entropy (log loss)",
+        formula="ℓ = −[y log p + (1 − y) log(1 − p)], p clipped to [ε, 1 − ε]; "
+        "logits x: max(x, 0) − xy + log1p(e^−|x|)",
+        kernel="_binary_kernels:bce",
+        params=(
+            FROM_LOGITS,
+            EPS,
+            POS_WEIGHT,
+            Param("label_smoothing", float, 0.0, "s: labels become y(1 − s) + s/2", smoothing),
+            LOG_CLAMP,
+        ),
+        check="_checks:probability",
+        pred_flavour=_by_logits,
+        compat=CLIPPING_COMPAT,
+        clips=True,
+        equivalents=(
+            "sklearn.metrics.log_loss",
+            "torch.nn.functional.binary_cross_entropy_with_logits (logits, pos_weight)",
+            "keras.losses.BinaryCrossentropy",
+        ),
+        notes=(
+            LABELS_NOTE,
+            "Probabilities are clipped to [ε, 1 − ε], ε = float64 eps (scikit-learn); the count is reported.",
+            "--compat torch floors log p at −100 instead; --compat keras clips at ε = 1e-7.",
+        ),
+        example="losscli bce sample_data/breast_cancer_binary.csv",
+        properties=frozenset({"weights", "probabilities"}),
+    ),
+    LossSpec(
+        name="hinge",
+        task="binary",
+        summary="hinge loss on decision scores",
+        formula="ℓ = max(0, 1 − y·f), y ∈ {−1, +1}",
+        kernel="_binary_kernels:hinge",
+        pred_flavour=_logit,
+        equivalents=("sklearn.metrics.hinge_loss",),
+        notes=(LABELS_NOTE, "f is a decision score (a logit or SVM margin), not a probability."),
+        example="losscli hinge sample_data/breast_cancer_binary.csv --pred logit",
+        properties=frozenset({"weights"}),
+    ),
+    LossSpec(
+        name="squared-hinge",
+        task="binary",
+        summary="squared hinge loss on decision scores",
+        formula="ℓ = max(0, 1 − y·f)², y ∈ {−1, +1}",
+        kernel="_binary_kernels:squared_hinge",
+        pred_flavour=_logit,
+        equivalents=("keras.losses.SquaredHinge",),
+        notes=(LABELS_NOTE,),
+        example="losscli squared-hinge sample_data/breast_cancer_binary.csv --pred logit",
+        properties=frozenset({"weights"}),
+    ),
+    LossSpec(
+        name="focal",
+        task="binary",
+        summary="binary focal loss",
+        formula="ℓ = (1 − p_t)^γ · BCE, p_t = yp + (1 − y)(1 − p); × (αy + (1 − α)(1 − y)) with --alpha",
+        kernel="_binary_kernels:focal",
+        params=(
+            GAMMA,
+            Param("alpha", float, None, "α: class balancing weight of positives, in [0, 1]", unit_interval),
+            FROM_LOGITS,
+            EPS,
+        ),
+        check="_checks:probability",
+        pred_flavour=_by_logits,
+        compat=KERAS_EPS,
+        clips=True,
+        equivalents=("keras.losses.BinaryFocalCrossentropy(apply_class_balancing=α given)",),
+        notes=(LABELS_NOTE, "Keras clips at ε = 1e-7: use --compat keras to match it exactly."),
+        example="losscli focal sample_data/breast_cancer_binary.csv --gamma 2 --alpha 0.25",
+        properties=frozenset({"weights", "probabilities"}),
+    ),
+    LossSpec(
+        name="brier",
+        task="binary",
+        summary="Brier score",
+        formula="ℓ = (y − p)²",
+        kernel="_binary_kernels:brier",
+        check="_checks:probability",
+        pred_flavour=lambda _p: "probability",
+        equivalents=("sklearn.metrics.brier_score_loss",),
+        notes=(LABELS_NOTE,),
+        example="losscli brier sample_data/breast_cancer_binary.csv",
+        properties=frozenset({"weights", "probabilities"}),
+    ),
+    LossSpec(
+        name="zero-one",
+        task="binary",
+        summary="misclassification rate at a threshold",
+        formula="ℓ = 1[(p ≥ t) ≠ y]; t = 0.5 on probabilities, 0 on logits",
+        kernel="_binary_kernels:zero_one",
+        params=(Param("threshold", float, None, "t: a score ≥ t predicts the positive class"), FROM_LOGITS),
+        pred_flavour=_by_logits,
+        equivalents=("sklearn.metrics.zero_one_loss (on predicted labels)",),
+        notes=(LABELS_NOTE, "A score equal to the threshold counts as the positive class."),
+        example="losscli zero-one sample_data/breast_cancer_binary.csv --threshold 0.3",
+        properties=frozenset({"weights"}),
+    ),
+):
+    REGISTRY.register(_spec)
