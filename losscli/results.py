@@ -27,19 +27,24 @@ class LossResult:
     warnings: tuple[str, ...] = ()
     clipped: int | None = None  # inputs clipped to [ε, 1 − ε], for losses that clip
     title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
+    label: str = ""  # the key for gates and baselines: the loss name, or its eval column label
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "loss": self.loss,
-            "params": self.params,
-            "value": self.value,
-            "mean": self.mean,
-            "sum": self.sum,
-            "count": self.count,
-            "weight_sum": self.weight_sum,
-            "higher_is_better": self.higher_is_better,
-            "quantiles": dict(self.quantiles),
-        } | ({"clipped": self.clipped} if self.clipped is not None else {})
+        return (
+            {
+                "loss": self.loss,
+                "params": self.params,
+                "value": self.value,
+                "mean": self.mean,
+                "sum": self.sum,
+                "count": self.count,
+                "weight_sum": self.weight_sum,
+                "higher_is_better": self.higher_is_better,
+                "quantiles": dict(self.quantiles),
+            }
+            | ({"clipped": self.clipped} if self.clipped is not None else {})
+            | ({"label": self.label} if self.label and self.label != self.loss else {})
+        )
 
 
 @dataclass(frozen=True)
@@ -74,16 +79,26 @@ class EvalResult:
     warnings: tuple[str, ...] = field(default=())
     loss_columns: tuple[str, ...] = ("loss",)
     layout: Any = None  # losscli.engine.layout.Layout
+    checks: tuple[Any, ...] = ()  # losscli.checks.CheckResult, when gates were asked for
 
     @property
     def passed(self) -> bool:
-        return True
+        return all(c.passed for c in self.checks)
+
+    def labelled(self) -> dict[str, LossResult]:
+        """Results by gate/baseline key."""
+        return {r.label or r.loss: r for r in self.results}
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "losscli_version": __version__,
-            "source": self.source.to_dict(),
-            "columns": self.columns,
-            "results": [r.to_dict() for r in self.results],
-            "passed": self.passed,
-        }
+        return (
+            {
+                "losscli_version": __version__,
+                "source": self.source.to_dict(),
+                "columns": self.columns,
+                "results": [r.to_dict() for r in self.results],
+            }
+            | ({"checks": [c.to_dict() for c in self.checks]} if self.checks else {})
+            | {
+                "passed": self.passed,
+            }
+        )

@@ -8,7 +8,7 @@ import typer
 
 from losscli import __version__
 from losscli.cli.boundary import guarded
-from losscli.cli.loss_commands import add_loss_commands
+from losscli.cli.loss_commands import add_eval_command, add_loss_commands
 from losscli.cli.options import ColorMode
 from losscli.losses._registry import all_losses
 from losscli.losses._spec import TASKS
@@ -57,5 +57,6 @@ def build_app() -> typer.Typer:
 
         guarded(lambda _v: show_explain(loss))
 
+    add_eval_command(app)
     add_loss_commands(app, all_losses())
     return app

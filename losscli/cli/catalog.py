@@ -7,7 +7,7 @@ import sys
 from losscli.cli.options import ColorMode
 from losscli.errors import UsageError
 from losscli.losses._registry import all_losses, get_loss
-from losscli.losses._spec import TASKS, LossSpec
+from losscli.losses._spec import COMPAT_PRESETS, TASKS, LossSpec
 from losscli.render.model import Grid
 
 
@@ -29,7 +29,8 @@ def show_list(task: str | None, color: ColorMode) -> int:
 
 def explain_text(spec: LossSpec) -> str:
     lines = [f"{spec.name} — {spec.summary}", ""]
-    lines += [f"  per-sample:  {spec.formula}   (d = ŷ − y, y label, ŷ prediction)"]
+    where = "   (d = ŷ − y, y label, ŷ prediction)" if spec.task == "regression" else ""
+    lines += [f"  per-sample:  {spec.formula}{where}"]
     lines += [
         f"  reported:    {spec.finalize_text if spec.finalize_text != 'mean' else 'Σwℓ / Σw (weighted mean)'}"
     ]
@@ -37,24 +38,57 @@ def explain_text(spec: LossSpec) -> str:
     if spec.aliases:
         lines += [f"  aliases:     {', '.join(spec.aliases)}"]
     lines += ["", "Parameters:"]
-    if not spec.params:
+    if not [p for p in spec.params if not p.hidden]:
         lines += ["  none"]
-    for p in spec.params:
+    for p in (p for p in spec.params if not p.hidden):
         option = (
             f"{p.option}/--no-{p.option[2:]}" if p.type is bool else f"{p.option} {p.type.__name__.upper()}"
         )
         lines += [f"  {option:<28} {p.help} (default {p.default!r})"]
     domain = spec.domain(spec.defaults())
-    lines += ["", "Inputs:", f"  columns: {', '.join(spec.inputs)}; weights optional (--weight)"]
+    lines += ["", "Inputs:", f"  {INPUTS[spec.task]}; weights optional (--weight)"]
     if domain:
         lines += [f"  requires: {', '.join(b.describe() for b in domain)} (with default parameters)"]
     lines += ["", "Conventions:"]
     lines += [f"  - {note}" for note in spec.notes] or ["  - weighted mean Σwℓ/Σw, as scikit-learn"]
     if spec.equivalents:
         lines += ["", "Agrees with:"] + [f"  - {e}" for e in spec.equivalents]
+    lines += ["", "Compatibility (--compat):"] + [
+        f"  {preset:<8} {text}" for preset, text in compat_lines(spec)
+    ]
     lines += ["", "Python:", f"  losscli.losses.{spec.name.replace('-', '_')}(y_true, y_pred, ...)"]
     lines += ["", "Example:", f"  {spec.example}"]
     return "\n".join(lines) + "\n"
+
+
+INPUTS = {
+    "regression": "one prediction column, one label column",
+    "binary": "one score column (probability, or logit with --from-logits); labels 0/1, true/false, ±1 or --positive",
+    "multiclass": "K score columns (--pred 'prob_*' or a list); labels are class indices or class-column suffixes",
+    "distribution": "K target columns (--label 'p_*') and K prediction columns (--pred 'q_*')",
+    "multilabel": "K 0/1 label columns (--label) and K score columns (--pred)",
+}
+
+
+COMPAT_TEXT = {
+    ("log_clamp", -100.0): "log p floored at −100 instead of clipping p",
+    ("eps", 1e-07): "ε = 1e-7",
+    ("percent", True): "reported in percent (×100)",
+}
+
+
+def compat_lines(spec: LossSpec) -> list[tuple[str, str]]:
+    """What each ``--compat`` preset changes for this loss."""
+    out = []
+    for preset in COMPAT_PRESETS:
+        changes = [
+            COMPAT_TEXT.get((k, v), f"{k.replace('_', '-')}={v}")
+            for k, v in spec.compat.get(preset, {}).items()
+        ]
+        if preset == "keras":
+            changes.append("weighted mean divides by N (not Σw)")
+        out.append((preset, "; ".join(changes) if changes else "same as the default"))
+    return out
 
 
 def show_explain(name: str) -> int:

@@ -12,7 +12,13 @@ from typing import Any
 import typer
 
 from losscli.cli.boundary import guarded
-from losscli.cli.options import CommandOptions, common_parameters, param_parameter
+from losscli.cli.options import (
+    common_parameters,
+    gate_parameters,
+    loss_list_parameter,
+    make_options,
+    param_parameter,
+)
 from losscli.losses._spec import LossSpec
 
 
@@ -43,7 +49,7 @@ def make_command(spec: LossSpec) -> Any:
     def command(**kwargs: Any) -> None:
         given = {name: kwargs.pop(name) for name in param_names}
         params = {name: value for name, value in given.items() if value is not None}
-        options = CommandOptions(**kwargs)
+        options = make_options(kwargs)
 
         def body(verdict: Any) -> int:
             from losscli.cli.run import run_losses
@@ -52,7 +58,34 @@ def make_command(spec: LossSpec) -> Any:
 
         guarded(body, options.debug)
 
-    parameters = common_parameters(spec) + [param_parameter(p) for p in spec.params if not p.hidden]
+    parameters = common_parameters(spec) + gate_parameters()
+    parameters += [param_parameter(p) for p in spec.params if not p.hidden]
     command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     command.__name__ = spec.name.replace("-", "_")
     return command
+
+
+def add_eval_command(app: typer.Typer) -> None:
+    """``losscli eval FILE -l mse -l huber:delta=2``: several losses in one pass."""
+
+    def command(**kwargs: Any) -> None:
+        losses = kwargs.pop("losses")
+        options = make_options(kwargs)
+
+        def body(verdict: Any) -> int:
+            from losscli.cli.run import run_losses
+            from losscli.engine.jobs import parse_job
+
+            jobs = [parse_job(text) for text in losses]
+            return run_losses([(spec.name, params) for spec, params in jobs], options, verdict)
+
+        guarded(body, options.debug)
+
+    parameters = [*common_parameters(None, var=True), loss_list_parameter(), *gate_parameters()]
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    help_text = (
+        "Several losses over one read of the data: -l mse -l huber:delta=2. "
+        "JSON holds one result per loss; CSV one loss_<name> column per loss. "
+        "Gates take LOSS=X: --max mse=0.5."
+    )
+    app.command(name="eval", help=help_text, rich_help_panel="Evaluate")(command)

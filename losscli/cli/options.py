@@ -75,13 +75,22 @@ class CommandOptions:
     debug: bool = False
     positive: str | None = None
     compat: CompatPreset | None = None
+    max: tuple[str, ...] = ()
+    min: tuple[str, ...] = ()
+    baseline: str | None = None
+    rtol: str | None = None
+    atol: str | None = None
+    allow_missing_baseline: bool = False
+    write_baseline: str | None = None
+    exit_zero: bool = False
+    junit: str | None = None
 
 
 def _opt(name: str, annotation: Any, default: Any) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
 
 
-def common_parameters(spec: LossSpec | None) -> list[inspect.Parameter]:
+def common_parameters(spec: LossSpec | None, var: bool = False) -> list[inspect.Parameter]:
     """FILE plus the input/output options (``--var`` only for losses that need it)."""
     o = typer.Option
     params = [
@@ -120,7 +129,7 @@ def common_parameters(spec: LossSpec | None) -> list[inspect.Parameter]:
             None,
         ),
     ]
-    if spec is not None and "var" in spec.extra_inputs:
+    if var or (spec is not None and "var" in spec.extra_inputs):
         params.append(
             _opt(
                 "var",
@@ -135,14 +144,14 @@ def common_parameters(spec: LossSpec | None) -> list[inspect.Parameter]:
                 None,
             )
         )
-    if spec is not None and spec.task == "binary":
+    if spec is None or spec.task == "binary":
         positive = o(
             "--positive",
             help="The label value of the positive class, for labels other than 0/1, true/false, -1/+1.",
             rich_help_panel=INPUT,
         )
         params.append(_opt("positive", Annotated[str | None, positive], None))
-    if spec is not None:
+    if True:  # every command: --compat keras also changes the weighted mean
         compat = o(
             "--compat",
             help="Reproduce a library's numbers where it differs (clipping, log clamp, Keras' divide-by-N).",
@@ -284,3 +293,108 @@ def param_parameter(p: Param) -> inspect.Parameter:
     decl = f"{p.option}/--no-{p.option[2:]}" if p.type is bool else p.option
     option = typer.Option(decl, help=help_text, rich_help_panel=PARAMS, show_default=shown)
     return _opt(p.name, Annotated[p.type | None, option], None)
+
+
+CHECKS = "Checks (CI)"
+
+
+def gate_parameters() -> list[inspect.Parameter]:
+    """--max/--min/--baseline and friends, shared by loss commands and eval."""
+    o = typer.Option
+    limit_help = "Fail (exit 1) when the value is {}: X, or LOSS=X with several losses. Repeatable."
+    return [
+        _opt(
+            "max",
+            Annotated[
+                list[str] | None, o("--max", help=limit_help.format("above X"), rich_help_panel=CHECKS)
+            ],
+            None,
+        ),
+        _opt(
+            "min",
+            Annotated[
+                list[str] | None, o("--min", help=limit_help.format("below X"), rich_help_panel=CHECKS)
+            ],
+            None,
+        ),
+        _opt(
+            "baseline",
+            Annotated[
+                str | None,
+                o(
+                    "--baseline",
+                    help='A losscli JSON result or flat {"mse": 0.2} metrics file to compare with.',
+                    rich_help_panel=CHECKS,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "rtol",
+            Annotated[
+                str | None,
+                o("--rtol", help="Relative tolerance vs the baseline: 0.05 or 5%.", rich_help_panel=CHECKS),
+            ],
+            None,
+        ),
+        _opt(
+            "atol",
+            Annotated[
+                str | None, o("--atol", help="Absolute tolerance vs the baseline.", rich_help_panel=CHECKS)
+            ],
+            None,
+        ),
+        _opt(
+            "allow_missing_baseline",
+            Annotated[
+                bool,
+                o(
+                    "--allow-missing-baseline",
+                    help="A loss missing from the baseline passes.",
+                    rich_help_panel=CHECKS,
+                ),
+            ],
+            False,
+        ),
+        _opt(
+            "write_baseline",
+            Annotated[
+                str | None,
+                o(
+                    "--write-baseline",
+                    help="Save this result as a baseline JSON (atomically).",
+                    rich_help_panel=CHECKS,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "exit_zero",
+            Annotated[
+                bool, o("--exit-zero", help="Report checks but always exit 0.", rich_help_panel=CHECKS)
+            ],
+            False,
+        ),
+        _opt(
+            "junit",
+            Annotated[
+                str | None,
+                o("--junit", help="Write the checks as JUnit XML to FILE.", rich_help_panel=CHECKS),
+            ],
+            None,
+        ),
+    ]
+
+
+def make_options(values: dict[str, Any]) -> CommandOptions:
+    """CommandOptions from parsed values (lists become tuples, None lists empty)."""
+    fixed: dict[str, Any] = {k: tuple(v or ()) if k in ("max", "min") else v for k, v in values.items()}
+    return CommandOptions(**fixed)
+
+
+def loss_list_parameter() -> inspect.Parameter:
+    """``eval -l mse -l huber:delta=2``."""
+    option = typer.Option(
+        "--loss", "-l", help="A loss, with parameters as name:key=value,… Repeatable.", show_default=False
+    )
+    return _opt("losses", Annotated[list[str], option], ...)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from losscli.cli.boundary import Verdict
+from losscli.cli.gates import apply_gates, baseline_json, print_verdicts
 from losscli.cli.options import CommandOptions, OutputFormat
 from losscli.errors import UsageError
 
@@ -59,8 +60,9 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         sink=_fan_out(sinks),
     )
     try:
-        result = run(plan, run_options)
+        result = apply_gates(run(plan, run_options), options)
         text = _render(result, options)
+        reports = _reports(result, options)
     except BaseException:
         for finisher in finishers:
             finisher.discard()
@@ -68,15 +70,35 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
     for finisher in finishers:
         finisher.commit()
     _warn(result.warnings)
+    print_verdicts(result)
+    if not result.passed and not options.exit_zero:
+        verdict.code = 1
+    for write in reports:
+        write()
     if text is not None:
         text()
-    if options.summary_file:
-        from losscli.io.atomic import append_text
-        from losscli.render.text import to_markdown
-
-        append_text(options.summary_file, to_markdown(result) + "\n")
     sys.stdout.flush()
     return verdict.code
+
+
+def _reports(result: Any, options: CommandOptions) -> list[Callable[[], None]]:
+    """Writers for --write-baseline, --junit and --summary-file, prepared before anything is written."""
+    from losscli.io.atomic import append_text, write_text_atomic
+    from losscli.render.junit import to_junit
+    from losscli.render.text import to_markdown
+
+    writers: list[Callable[[], None]] = []
+    if options.write_baseline:
+        text = baseline_json(result)
+        path = options.write_baseline
+        writers.append(lambda: write_text_atomic(path, text))
+    if options.junit:
+        junit, junit_path = to_junit(result.checks), options.junit
+        writers.append(lambda: write_text_atomic(junit_path, junit))
+    if options.summary_file:
+        summary, summary_path = to_markdown(result) + "\n", options.summary_file
+        writers.append(lambda: append_text(summary_path, summary))
+    return writers
 
 
 def _delimiter(text: str | None) -> str | None:

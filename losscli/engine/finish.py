@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from losscli.aggregate import LossAccumulator
@@ -31,7 +32,12 @@ def finish(
                 else "the weights"
             )
             raise DataError(f"{source.path}: {acc.spec.name}: {what} sum to 0 (or every row was ignored)")
-    results = tuple(acc.result() for acc in accs)
+    results = tuple(
+        replace(
+            acc.result(), label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name
+        )
+        for acc, job in zip(accs, plan.jobs, strict=True)
+    )
     for r in results:
         if not all(math.isfinite(x) for x in (r.value, r.mean, r.sum)):
             raise DataError(

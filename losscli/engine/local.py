@@ -137,20 +137,22 @@ def _open(source: Any) -> Source:
     return frame_source(source)
 
 
-def _raw_chunks(plan: Plan) -> Iterator[dict[str, Any]]:
-    """Chunks as role → array (K columns stacked into an (n, K) array)."""
-    columns = plan.columns
-    flat = [(role, p) for role, ps in columns.positions.items() for p in ps]
-    typed_labels = any(job.spec.task in ("binary", "multiclass") for job in plan.jobs)
-    numeric = {p for role, p in flat if role != "id" and not (role == "y_true" and typed_labels)}
-    for chunk in plan.source.chunks([p for _, p in flat], numeric):
-        by_role: dict[str, list[Any]] = {}
-        for (role, _), values in zip(flat, chunk, strict=True):
-            by_role.setdefault(role, []).append(values)
-        yield {
-            role: np.column_stack(parts) if _multi(plan, role) else parts[0]
-            for role, parts in by_role.items()
-        } | {f"#{p}": values for (_, p), values in zip(flat, chunk, strict=True)}
+def _raw(plan: Plan, by_position: Mapping[int, Any]) -> dict[str, Any]:
+    """One plan's roles from a chunk's columns: K columns stacked into (n, K); ``#p`` keys
+    keep each used column for per-sample output."""
+    raw: dict[str, Any] = {}
+    for role, positions in plan.columns.positions.items():
+        parts = [by_position[p] for p in positions]
+        raw[role] = np.column_stack(parts) if _multi(plan, role) else parts[0]
+        if role not in ("id",) and not _typed_label(plan, role) and raw[role].dtype.kind not in "f":
+            raw[role] = raw[role].astype(np.float64)
+    for positions in plan.columns.positions.values():
+        raw.update({f"#{p}": by_position[p] for p in positions})
+    return raw
+
+
+def _typed_label(plan: Plan, role: str) -> bool:
+    return role == "y_true" and any(job.spec.task in ("binary", "multiclass") for job in plan.jobs)
 
 
 def _multi(plan: Plan, role: str) -> bool:
@@ -158,44 +160,86 @@ def _multi(plan: Plan, role: str) -> bool:
     return (role == "y_pred" and spec.pred_multi) or (role == "y_true" and spec.label_multi)
 
 
+class _Runner:
+    """One plan's share of each chunk: checks, kernels, accumulators, kept rows."""
+
+    def __init__(self, plan: Plan, options: RunOptions) -> None:
+        self.plan, self.options = plan, options
+        jobs, columns = plan.jobs, plan.columns
+        names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
+        self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
+        self.accs = [LossAccumulator(job.spec, job.params, per_count=job.compat == "keras") for job in jobs]
+        self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
+        self.used = 0
+
+    def feed(self, by_position: Mapping[int, Any], row_ids: Any) -> None:
+        plan, where = self.plan, self.plan.source.path
+        raw = _raw(plan, by_position)
+        raw, row_ids = apply_nan_policy(raw, row_ids, self.options.nan, where, plan.columns)
+        check_common(raw, row_ids, where, plan.columns)
+        block = RowBlock(row_ids, {k: v for k, v in raw.items() if k.startswith("#")})
+        for job, adapter, acc in zip(plan.jobs, self.adapters, self.accs, strict=True):
+            inputs, ignored, issue = adapter.prepare(raw)
+            if issue is not None:
+                raise problem(
+                    issue, raw | inputs, row_ids, where, plan.columns, _counter(adapter), job.spec.name
+                )
+            computed = adapter.compute(inputs, ignored)
+            acc.update(
+                computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped
+            )
+            block.columns[job.column] = computed.losses
+            block.columns.update(computed.display)
+        self.used += row_ids.size
+        self.head.update(block)
+        self.worst.update(block)
+        if self.options.sink is not None and row_ids.size:
+            self.options.sink(block)
+
+    def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
+        raw = _raw(self.plan, by_position)
+        if self.options.nan == "drop":
+            raw, _ = apply_nan_policy(raw, np.arange(len(raw["y_pred"])), "drop", "", self.plan.columns)
+        try:
+            return found.counter(raw)
+        except Problem:
+            return 0
+
+    def result(self, seen: int) -> EvalResult:
+        return finish(self.plan, self.accs, (seen, self.used), self.head.rows(), self.worst.rows())
+
+
 def run(plan: Plan, options: RunOptions) -> EvalResult:
     """Stream the plan's source through its jobs; the one loop every front end uses."""
-    source, jobs, columns = plan.source, plan.jobs, plan.columns
-    names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
-    adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
-    accs = [LossAccumulator(job.spec, job.params, per_count=job.compat == "keras") for job in jobs]
-    head, worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
-    seen = used = 0
-    chunks = _raw_chunks(plan)
-    for raw in chunks:
-        n = len(raw["y_pred"])
+    return run_shared([plan], [options])[0]
+
+
+def run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult]:
+    """Several plans over one source, read once: each chunk feeds every plan."""
+    source = plans[0].source
+    positions = sorted({p for plan in plans for ps in plan.columns.positions.values() for p in ps})
+    typed = {
+        p
+        for plan in plans
+        for role, ps in plan.columns.positions.items()
+        for p in ps
+        if _typed_label(plan, role) or role == "id"
+    }
+    runners = [_Runner(plan, opts) for plan, opts in zip(plans, options, strict=True)]
+    seen = 0
+    chunks = iter(source.chunks(positions, set(positions) - typed))
+    for chunk in chunks:
+        by_position = dict(zip(positions, chunk, strict=True))
+        n = len(chunk[0])
         row_ids = np.arange(seen + 1, seen + n + 1, dtype=np.int64)
         seen += n
-        try:
-            raw, row_ids = apply_nan_policy(raw, row_ids, options.nan, source.path, columns)
-            check_common(raw, row_ids, source.path, columns)
-            block = RowBlock(row_ids, {k: v for k, v in raw.items() if k.startswith("#")})
-            for job, adapter, acc in zip(jobs, adapters, accs, strict=True):
-                inputs, ignored, issue = adapter.prepare(raw)
-                if issue is not None:
-                    raise problem(
-                        issue, raw | inputs, row_ids, source.path, columns, _counter(adapter), job.spec.name
-                    )
-                computed = adapter.compute(inputs, ignored)
-                acc.update(
-                    computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped
-                )
-                block.columns[job.column] = computed.losses
-                block.columns.update(computed.display)
-        except Problem as found:
-            raise _count_rest(found, chunks, options.nan, source.path, columns) from None
-        used += row_ids.size
+        for runner in runners:
+            try:
+                runner.feed(by_position, row_ids)
+            except Problem as found:
+                raise _count_rest(found, runner, chunks, positions) from None
         interrupt.check()
-        head.update(block)
-        worst.update(block)
-        if options.sink is not None and row_ids.size:
-            options.sink(block)
-    return finish(plan, accs, (seen, used), head.rows(), worst.rows())
+    return [runner.result(seen) for runner in runners]
 
 
 def _counter(adapter: JobInputs) -> Callable[[dict[str, Any]], int]:
@@ -206,17 +250,9 @@ def _counter(adapter: JobInputs) -> Callable[[dict[str, Any]], int]:
     return count
 
 
-def _count_rest(
-    found: Problem, chunks: Iterator[dict[str, Any]], nan: str, where: str, columns: Resolved
-) -> Any:
+def _count_rest(found: Problem, runner: _Runner, chunks: Iterator[list[Any]], positions: list[int]) -> Any:
     """Scan the rest of the input only to count the rows with the same problem."""
     total = found.first_count
-    for raw in chunks:
-        row_ids = np.arange(len(raw["y_pred"]))
-        if nan == "drop":
-            raw, row_ids = apply_nan_policy(raw, row_ids, nan, where, columns)
-        try:
-            total += found.counter(raw)
-        except Problem:
-            continue
+    for chunk in chunks:
+        total += runner.count(found, dict(zip(positions, chunk, strict=True)))
     return found.error(total)

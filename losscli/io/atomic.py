@@ -56,3 +56,9 @@ def append_text(path: str, text: str) -> None:
             fh.write(text)
     except OSError as exc:
         raise InputError(f"{path}: cannot append the summary: {exc.strerror}") from None
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all."""
+    with atomic_write(path) as fh:
+        fh.write(text.encode("utf-8"))

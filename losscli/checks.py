@@ -1,0 +1,188 @@
+"""CI gates over results: ``max``/``min`` limits and baselines with tolerances.
+
+A gate compares one loss's reported value. "Worse" follows the loss's
+direction (``higher_is_better``). A NaN or infinite value never passes.
+Without ``rtol``/``atol`` a baseline tolerates only float noise.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from losscli.errors import InputError, UsageError
+
+FLOAT_NOISE = 1e-12
+Kind = Literal["max", "min", "baseline"]
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One check to run on the result of ``loss`` (a loss name, or an eval column label)."""
+
+    loss: str
+    kind: Kind
+    limit: float | None = None
+    baseline: float | None = None
+    rtol: float | None = None
+    atol: float | None = None
+    name: str | None = None
+    allow_missing: bool = False
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A gate's outcome, as JSON ``checks`` entries and verdict lines show it."""
+
+    name: str
+    loss: str
+    kind: Kind
+    limit: float | None
+    value: float
+    baseline: float | None
+    passed: bool
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "loss": self.loss,
+            "kind": self.kind,
+            "limit": self.limit,
+            "value": _json_float(self.value),
+            "baseline": self.baseline,
+            "passed": self.passed,
+            "detail": self.detail,
+        }
+
+    def verdict_line(self) -> str:
+        return f"{'PASS' if self.passed else 'FAIL'} {self.name} {self.detail}"
+
+
+def _json_float(x: float) -> float | None:
+    return x if math.isfinite(x) else None
+
+
+def run_gate(gate: Gate, value: float, higher_is_better: bool) -> CheckResult:
+    """Compare ``value`` with the gate's limit or baseline."""
+    name = gate.name or gate.loss
+    shown = f"{value:.6g}"
+    if not math.isfinite(value):
+        return CheckResult(
+            name, gate.loss, gate.kind, gate.limit, value, gate.baseline, False, f"{shown} is not a number"
+        )
+    if gate.kind == "max":
+        assert gate.limit is not None
+        ok = value <= gate.limit
+        return CheckResult(
+            name,
+            gate.loss,
+            "max",
+            gate.limit,
+            value,
+            None,
+            ok,
+            f"{shown} {'<=' if ok else '>'} max {gate.limit:g}",
+        )
+    if gate.kind == "min":
+        assert gate.limit is not None
+        ok = value >= gate.limit
+        return CheckResult(
+            name,
+            gate.loss,
+            "min",
+            gate.limit,
+            value,
+            None,
+            ok,
+            f"{shown} {'>=' if ok else '<'} min {gate.limit:g}",
+        )
+    return _baseline(gate, name, value, higher_is_better)
+
+
+def _baseline(gate: Gate, name: str, value: float, higher_is_better: bool) -> CheckResult:
+    base = gate.baseline
+    if base is None:
+        ok = gate.allow_missing
+        detail = f"{value:.6g}: no baseline for '{gate.loss}'" + (" (allowed)" if ok else "")
+        return CheckResult(name, gate.loss, "baseline", None, value, None, ok, detail)
+    worse_by = (base - value) if higher_is_better else (value - base)
+    if gate.rtol is None and gate.atol is None:
+        tolerance = FLOAT_NOISE * max(abs(base), 1e-300)
+    else:
+        tolerance = max(gate.atol or 0.0, (gate.rtol or 0.0) * abs(base))
+    ok = worse_by <= tolerance
+    direction = "below" if higher_is_better else "above"
+    if ok:
+        detail = f"{value:.6g} vs baseline {base:.6g} (within {tolerance:.3g})"
+    else:
+        detail = (
+            f"{value:.6g} is {abs(worse_by):.3g} {direction} baseline {base:.6g} (tolerance {tolerance:.3g})"
+        )
+    return CheckResult(name, gate.loss, "baseline", None, value, base, ok, detail)
+
+
+def parse_tolerance(text: str | float | None, option: str) -> float | None:
+    """``0.05`` or ``5%`` → 0.05."""
+    if text is None:
+        return None
+    raw = str(text).strip()
+    try:
+        value = float(raw[:-1]) / 100.0 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise UsageError(f"{option} takes a number or a percentage like 5%, not '{text}'") from None
+    if not math.isfinite(value) or value < 0:
+        raise UsageError(f"{option} must be a non-negative number, not '{text}'")
+    return value
+
+
+def parse_limits(items: list[str], option: str, losses: list[str]) -> dict[str, float]:
+    """``--max 0.5`` (the only loss) or ``--max mse=0.5`` → {loss label: limit}."""
+    limits: dict[str, float] = {}
+    for item in items:
+        key, eq, raw = item.partition("=")
+        if not eq:
+            if len(losses) != 1:
+                raise UsageError(f"{option} {item}: say which loss, e.g. {option} {losses[0]}={item}")
+            key, raw = losses[0], item
+        key = key.strip()
+        if key not in losses:
+            raise UsageError(
+                f"{option} {item}: no loss '{key}' in this run", f"losses here: {', '.join(losses)}"
+            )
+        try:
+            limits[key] = float(raw)
+        except ValueError:
+            raise UsageError(f"{option} {item}: '{raw}' is not a number") from None
+    return limits
+
+
+def load_baseline(path: str) -> dict[str, float]:
+    """Values by loss from a losscli JSON result or a flat metrics file ``{"mse": 0.2}``."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such baseline file", "create it with --write-baseline") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable JSON baseline: {exc}") from None
+    if isinstance(data, Mapping) and isinstance(data.get("results"), list):
+        found = {}
+        for entry in data["results"]:
+            if isinstance(entry, Mapping) and "value" in entry:
+                found[str(entry.get("label") or entry.get("loss"))] = entry["value"]
+        data = found
+    if not isinstance(data, Mapping):
+        raise InputError(f'{path}: a baseline is a losscli JSON result or an object like {{"mse": 0.2}}')
+    values = {}
+    for key, value in data.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            values[str(key)] = float(value)
+    return values
+
+
+def with_names(results: list[CheckResult], prefix: str) -> list[CheckResult]:
+    return [replace(r, name=f"{prefix}/{r.name}") for r in results]
