@@ -45,6 +45,23 @@ class CheckResult:
     baseline: float | None
     passed: bool
     detail: str
+    file: str | None = None
+    params: dict[str, Any] | None = None
+
+    def to_check_dict(self) -> dict[str, Any]:
+        """The ``losscli check --format json`` entry (SPEC §8)."""
+        return {
+            "name": self.name,
+            "file": self.file,
+            "loss": self.loss,
+            "params": self.params or {},
+            "value": _json_float(self.value),
+            "kind": self.kind,
+            "limit": self.limit,
+            "baseline": self.baseline,
+            "passed": self.passed,
+            "detail": self.detail,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {

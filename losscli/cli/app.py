@@ -9,7 +9,7 @@ import typer
 from losscli import __version__
 from losscli.cli.boundary import guarded
 from losscli.cli.loss_commands import add_eval_command, add_loss_commands
-from losscli.cli.options import ColorMode
+from losscli.cli.options import CheckFormat, ColorMode
 from losscli.losses._registry import all_losses
 from losscli.losses._spec import TASKS
 
@@ -56,6 +56,39 @@ def build_app() -> typer.Typer:
         from losscli.cli.catalog import show_explain
 
         guarded(lambda _v: show_explain(loss))
+
+    @app.command("check", rich_help_panel="Evaluate")
+    def check(
+        config: Annotated[
+            str | None, typer.Argument(help="losscli.toml or pyproject.toml (default: discovered).")
+        ] = None,
+        config_option: Annotated[
+            str | None, typer.Option("--config", help="The config file (also LOSSCLI_CONFIG).")
+        ] = None,
+        fmt: Annotated[
+            CheckFormat, typer.Option("--format", "-f", help="Output format.")
+        ] = CheckFormat.table,
+        junit: Annotated[str | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
+        summary_file: Annotated[
+            str | None, typer.Option("--summary-file", help="Append the Markdown table to FILE.")
+        ] = None,
+        rtol: Annotated[
+            str | None, typer.Option("--rtol", help="Override every check's rtol (0.05 or 5%).")
+        ] = None,
+        atol: Annotated[str | None, typer.Option("--atol", help="Override every check's atol.")] = None,
+        allow_missing_baseline: Annotated[bool, typer.Option("--allow-missing-baseline")] = False,
+        exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report, but always exit 0.")] = False,
+        color: Annotated[ColorMode, typer.Option("--color")] = ColorMode.auto,
+        debug: Annotated[bool, typer.Option("--debug")] = False,
+    ) -> None:
+        """Run the CI checks of losscli.toml ([[check]]) or pyproject.toml ([[tool.losscli.check]])."""
+        from losscli.cli.check_command import run_check
+
+        options = {
+            "format": fmt.value, "junit": junit, "summary_file": summary_file, "rtol": rtol, "atol": atol,
+            "allow_missing_baseline": allow_missing_baseline, "exit_zero": exit_zero, "color": color,
+        }  # fmt: skip
+        guarded(lambda verdict: run_check(config or config_option, options, verdict), debug)
 
     add_eval_command(app)
     add_loss_commands(app, all_losses())

@@ -43,6 +43,13 @@ class CompatPreset(StrEnum):
     keras = "keras"
 
 
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    junit = "junit"
+
+
 class InputFormat(StrEnum):
     csv = "csv"
     tsv = "tsv"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -128,6 +128,8 @@ def evaluate(
 
 
 def _open(source: Any) -> Source:
+    if hasattr(source, "chunks") and hasattr(source, "names"):
+        return cast(Source, source)  # already opened: several plans can share one read
     if isinstance(source, InputOptions):
         return open_source(source)
     if isinstance(source, str):

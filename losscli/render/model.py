@@ -99,3 +99,20 @@ def sparkline(r: LossResult) -> str:
     bars = "".join(SPARKS[0 if c == 0 else max(1, round(c / top * 8))] for c in counts)
     lo, hi = r.histogram_range
     return f"{r.loss} per-sample distribution: {number(lo)} {bars} {number(hi)}"
+
+
+def checks_grid(checks: Any) -> Grid:
+    """A run's gates: check, value, gate, limit, baseline, result."""
+    headers = ["check", "value", "gate", "limit", "baseline", "result"]
+    rows = [
+        [
+            c.name,
+            number(c.value),
+            c.kind,
+            "" if c.limit is None else number(c.limit),
+            "" if c.baseline is None else number(c.baseline),
+            "PASS" if c.passed else "FAIL",
+        ]
+        for c in checks
+    ]
+    return Grid("checks", headers, rows, [False, True, False, True, True, False])

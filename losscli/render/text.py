@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from losscli.errors import DataError
-from losscli.render.model import number, summary_grid
+from losscli.render.model import Grid, checks_grid, number, summary_grid
 from losscli.results import EvalResult
 
 
@@ -42,10 +42,17 @@ def to_values(result: EvalResult) -> str:
 
 
 def to_markdown(result: EvalResult) -> str:
-    """The summary as a GitHub pipe table (cells escaped: ``|`` and newlines)."""
-    grid = summary_grid(result)
+    """The summary (and the checks, when asked for) as GitHub pipe tables."""
+    text = grid_markdown(summary_grid(result))
+    if result.checks:
+        text += "\n" + grid_markdown(checks_grid(result.checks))
+    return text
+
+
+def grid_markdown(grid: Grid) -> str:
+    """A Grid as a GitHub pipe table (cells escaped: ``|`` and newlines), valid at any width."""
     align = ["---:" if numeric else ":---" for numeric in grid.numeric]
-    lines = [f"**losscli** · `{_cell(grid.title)}`", "", _row(grid.headers), _row(align)]
+    lines = [f"**{_cell(grid.title)}**", "", _row(grid.headers), _row(align)]
     lines += [_row(row) for row in grid.rows]
     return "\n".join(lines) + "\n"
 

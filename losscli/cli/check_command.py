@@ -1,0 +1,182 @@
+"""``losscli check [CONFIG]``: every check in the config, each file read once for all
+its checks; a pass/fail table, verdict lines on stderr, JSON/Markdown/JUnit."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from losscli import __version__
+from losscli.checks import CheckResult, Gate, load_baseline, parse_tolerance, run_gate
+from losscli.cli.boundary import Verdict
+from losscli.config import CheckConfig, Config, discover, load
+from losscli.render.model import Grid
+
+
+def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> int:
+    cfg = load(discover(config))
+    results = evaluate_config(cfg, options)
+    for check in results:
+        sys.stderr.write(check.verdict_line() + "\n")
+    passed = all(c.passed for c in results)
+    exit_zero = options["exit_zero"] or _env_flag("LOSSCLI_EXIT_ZERO")
+    if not passed and not exit_zero:
+        verdict.code = 1
+    writers = _reports(results, options)
+    for write in writers:
+        write()
+    _show(cfg, results, options)
+    sys.stdout.flush()
+    return verdict.code
+
+
+def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
+    """Run every check, reading each distinct (file, read options) once."""
+    from losscli.engine.local import RunOptions, prepare, run_shared
+    from losscli.io.source import InputOptions, open_source
+
+    groups: dict[tuple[str, str], list[CheckConfig]] = {}
+    for check in cfg.checks:
+        groups.setdefault((check.file, json.dumps(check.read, sort_keys=True)), []).append(check)
+    results: dict[str, list[CheckResult]] = {}
+    for (file, _), checks in groups.items():
+        read = checks[0].read
+        source = open_source(
+            InputOptions(
+                path=file,
+                format=read.get("input_format"),
+                delimiter=read.get("delimiter"),
+                header=not read.get("no_header", False),
+                encoding=read.get("encoding", "utf-8"),
+            )
+        )
+        plans = [
+            prepare(
+                source,
+                (c.loss, c.params),
+                **_columns(c),
+                positive=read.get("positive"),
+                compat=read.get("compat"),
+            )
+            for c in checks
+        ]
+        run_options = RunOptions(nan=read.get("nan", "error"), rows=0, worst=0)
+        for check, result in zip(checks, run_shared(plans, [run_options] * len(plans)), strict=True):
+            results[check.name] = _gates(check, result.results[0], options)
+    return [r for check in cfg.checks for r in results[check.name]]
+
+
+def _columns(check: CheckConfig) -> dict[str, Any]:
+    return {k: v for k, v in check.columns.items() if v is not None}
+
+
+def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[CheckResult]:
+    rtol = parse_tolerance(_first(options["rtol"], os.environ.get("LOSSCLI_RTOL"), check.rtol), "rtol")
+    atol = parse_tolerance(_first(options["atol"], os.environ.get("LOSSCLI_ATOL"), check.atol), "atol")
+    allow = (
+        options["allow_missing_baseline"]
+        or _env_flag("LOSSCLI_ALLOW_MISSING_BASELINE")
+        or check.allow_missing_baseline
+    )
+    gates = []
+    if check.max is not None:
+        gates.append(Gate(check.loss, "max", limit=check.max, name=check.name))
+    if check.min is not None:
+        gates.append(Gate(check.loss, "min", limit=check.min, name=check.name))
+    if check.baseline is not None:
+        values = load_baseline(check.baseline)
+        base = values.get(check.name, values.get(result.label or check.loss))
+        gates.append(
+            Gate(
+                check.loss,
+                "baseline",
+                baseline=base,
+                rtol=rtol,
+                atol=atol,
+                name=check.name,
+                allow_missing=allow,
+            )
+        )
+    shown_file = os.path.relpath(check.file)
+    out = []
+    for gate in gates:
+        r = run_gate(gate, result.value, result.higher_is_better)
+        out.append(CheckResult(**{**r.__dict__, "file": shown_file, "params": dict(result.params)}))
+    return out
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def to_json(cfg: Config, results: list[CheckResult]) -> str:
+    payload = {
+        "losscli_version": __version__,
+        "config": os.path.relpath(cfg.path),
+        "checks": [r.to_check_dict() for r in results],
+        "passed": all(r.passed for r in results),
+    }
+    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+
+
+def grid(results: list[CheckResult]) -> Grid:
+    headers = ["check", "file", "loss", "value", "gate", "limit", "baseline", "result"]
+    rows = [
+        [
+            r.name,
+            r.file or "",
+            r.loss,
+            f"{r.value:.6g}",
+            r.kind,
+            "" if r.limit is None else f"{r.limit:g}",
+            "" if r.baseline is None else f"{r.baseline:.6g}",
+            "PASS" if r.passed else "FAIL",
+        ]
+        for r in results
+    ]
+    failed = sum(not r.passed for r in results)
+    title = f"losscli check: {len(results) - failed} passed, {failed} failed"
+    return Grid(title, headers, rows, [False, False, False, True, False, True, True, False])
+
+
+def to_markdown(results: list[CheckResult]) -> str:
+    from losscli.render.text import grid_markdown
+
+    return grid_markdown(grid(results))
+
+
+def _show(cfg: Config, results: list[CheckResult], options: dict[str, Any]) -> None:
+    fmt = options["format"]
+    if fmt == "json":
+        sys.stdout.write(to_json(cfg, results))
+    elif fmt == "markdown":
+        sys.stdout.write(to_markdown(results))
+    elif fmt == "junit":
+        from losscli.render.junit import to_junit
+
+        sys.stdout.write(to_junit(results))
+    else:
+        from losscli.cli.display import show_grids
+
+        show_grids([grid(results)], [], options["color"])
+
+
+def _reports(results: list[CheckResult], options: dict[str, Any]) -> list[Callable[[], None]]:
+    from losscli.io.atomic import append_text, write_text_atomic
+    from losscli.render.junit import to_junit
+
+    writers: list[Callable[[], None]] = []
+    if options["junit"]:
+        text, path = to_junit(results), options["junit"]
+        writers.append(lambda: write_text_atomic(path, text))
+    if options["summary_file"]:
+        summary, summary_path = to_markdown(results) + "\n", options["summary_file"]
+        writers.append(lambda: append_text(summary_path, summary))
+    return writers
