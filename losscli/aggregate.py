@@ -74,6 +74,7 @@ class LossAccumulator:
     labels: LabelMoments = field(default_factory=LabelMoments)
     unweighted: int = 0  # samples added without weights (each weighs 1)
     per_count: bool = False  # Keras: mean = Σwℓ / N instead of Σwℓ / Σw
+    quantiles: bool = True  # keep the quantile sketch (per-group accumulators do not)
     clipped: int = 0
 
     def update(
@@ -103,7 +104,8 @@ class LossAccumulator:
             positive = losses[weights > 0]
             if positive.size:
                 self.max = max(self.max, float(positive.max()))
-        self.sketch.add(losses, weights)
+        if self.quantiles:
+            self.sketch.add(losses, weights)
         if self.spec.needs_label_variance:
             self.labels.update(y_true, weights)
 
@@ -116,7 +118,8 @@ class LossAccumulator:
         kept = active & (w > 0)
         if kept.any():
             self.max = max(self.max, float(losses[kept].max()))
-        self.sketch.add(losses[active], w[active])
+        if self.quantiles:
+            self.sketch.add(losses[active], w[active])
 
     def merge(self, other: LossAccumulator) -> None:
         self.weighted_sum.merge(other.weighted_sum)

@@ -28,6 +28,7 @@ class LossResult:
     clipped: int | None = None  # inputs clipped to [ε, 1 − ε], for losses that clip
     title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
     label: str = ""  # the key for gates and baselines: the loss name, or its eval column label
+    groups: tuple[dict[str, Any], ...] | None = None  # --by: [{"group", "value", "count"}]
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -43,6 +44,7 @@ class LossResult:
                 "quantiles": dict(self.quantiles),
             }
             | ({"clipped": self.clipped} if self.clipped is not None else {})
+            | ({"groups": [dict(g) for g in self.groups]} if self.groups is not None else {})
             | ({"label": self.label} if self.label and self.label != self.loss else {})
         )
 

@@ -82,6 +82,9 @@ class CommandOptions:
     debug: bool = False
     positive: str | None = None
     compat: CompatPreset | None = None
+    labels: str | None = None
+    on: str | None = None
+    by: str | None = None
     max: tuple[str, ...] = ()
     min: tuple[str, ...] = ()
     baseline: str | None = None
@@ -166,6 +169,38 @@ def common_parameters(spec: LossSpec | None, var: bool = False) -> list[inspect.
         )
         params.append(_opt("compat", Annotated[CompatPreset | None, compat], None))
     params += [
+        _opt(
+            "labels",
+            Annotated[
+                str | None,
+                o(
+                    "--labels",
+                    help="Read the label column from this file instead (row-aligned, or joined with --on).",
+                    rich_help_panel=INPUT,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "on",
+            Annotated[
+                str | None,
+                o(
+                    "--on",
+                    help="Join --labels on this key column (present in both files).",
+                    rich_help_panel=INPUT,
+                ),
+            ],
+            None,
+        ),
+        _opt(
+            "by",
+            Annotated[
+                str | None,
+                o("--by", help="Also report the loss per group of this column.", rich_help_panel=INPUT),
+            ],
+            None,
+        ),
         _opt(
             "id",
             Annotated[

@@ -50,6 +50,9 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         id=options.id,
         positive=options.positive,
         compat=options.compat.value if options.compat else None,
+        labels=_label_source(options),
+        on=options.on,
+        by=options.by,
     )
     sinks, finishers = _sinks(plan, options)
     table = options.format is OutputFormat.table
@@ -99,6 +102,20 @@ def _reports(result: Any, options: CommandOptions) -> list[Callable[[], None]]:
         summary, summary_path = to_markdown(result) + "\n", options.summary_file
         writers.append(lambda: append_text(summary_path, summary))
     return writers
+
+
+def _label_source(options: CommandOptions) -> Any:
+    """The --labels file, read with the same text options as the predictions."""
+    from losscli.io.source import InputOptions
+
+    if options.labels is None:
+        return None
+    return InputOptions(
+        path=options.labels,
+        delimiter=_delimiter(options.delimiter),
+        header=not options.no_header,
+        encoding=options.encoding,
+    )
 
 
 def _delimiter(text: str | None) -> str | None:

@@ -18,9 +18,12 @@ def finish(
     counts: tuple[int, int],
     head: RowBlock | None,
     worst: RowBlock | None,
+    groups: list[dict[Any, LossAccumulator]] | None = None,
 ) -> EvalResult:
     source, columns = plan.source, plan.columns
     seen, used = counts
+    unmatched = getattr(source, "unmatched", 0)  # --labels --on: prediction rows without a label
+    seen += unmatched
     if used == 0:
         why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped (--nan drop)"
         raise DataError(f"{source.path}: no rows to evaluate: {why}", "a mean of nothing is not a number")
@@ -34,9 +37,11 @@ def finish(
             raise DataError(f"{source.path}: {acc.spec.name}: {what} sum to 0 (or every row was ignored)")
     results = tuple(
         replace(
-            acc.result(), label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name
+            acc.result(),
+            label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name,
+            groups=None if groups is None else _groups(groups[i]),
         )
-        for acc, job in zip(accs, plan.jobs, strict=True)
+        for i, (acc, job) in enumerate(zip(accs, plan.jobs, strict=True))
     )
     for r in results:
         if not all(math.isfinite(x) for x in (r.value, r.mean, r.sum)):
@@ -52,7 +57,7 @@ def finish(
         results=results,
         head=head,
         worst=worst,
-        warnings=tuple(w for r in results for w in r.warnings),
+        warnings=tuple(w for r in results for w in r.warnings) + _unmatched_warning(unmatched, source),
         loss_columns=plan.layout.loss_columns,
         layout=plan.layout,
     )
@@ -66,7 +71,26 @@ def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:
         "label": label[0] if len(label) == 1 else list(label),
         "weight": names["weight"][0] if "weight" in names else None,
     }
-    for role in ("var", "id"):
+    for role in ("var", "id", "by"):
         if role in names:
             described[role] = names[role][0]
     return described
+
+
+def _groups(accs: dict[Any, LossAccumulator]) -> tuple[dict[str, Any], ...]:
+    """``[{"group", "value", "count"}]`` in sorted group order."""
+    out = []
+    for key in sorted(accs, key=lambda k: (str(type(k)), k)):
+        acc = accs[key]
+        stats = acc.stats()
+        value = acc.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
+        out.append({"group": key, "value": value, "count": stats.count})
+    return tuple(out)
+
+
+def _unmatched_warning(unmatched: int, source: Any) -> tuple[str, ...]:
+    if not unmatched:
+        return ()
+    return (
+        f"{unmatched} rows of {source.main.path} have no label in {source.labels.path} (key '{source.on}'); left out",
+    )

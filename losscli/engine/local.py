@@ -62,8 +62,15 @@ def prepare(
     params: Mapping[str, Any] | None = None,
     positive: str | None = None,
     compat: str | None = None,
+    labels: str | InputOptions | None = None,
+    on: str | None = None,
+    by: str | None = None,
 ) -> Plan:
-    """Bind the losses, open the source and resolve its columns (nothing is read yet)."""
+    """Bind the losses, open the source and resolve its columns (nothing is read yet).
+
+    ``labels``: labels from another file, aligned by row or joined ``on`` a key column.
+    ``by``: per-group results keyed by that column's values.
+    """
     jobs = make_jobs(losses, params, compat)
     first = jobs[0].spec
     if len({(j.spec.label_multi, j.spec.pred_multi) for j in jobs}) > 1:
@@ -75,15 +82,40 @@ def prepare(
     if var is not None and "var" not in extra:
         raise UsageError("--var is only used by losses that take a variance (gaussian-nll)")
     requests = {
-        "y_true": Request(label, first.label_multi),
         "y_pred": Request(pred, first.pred_multi, first.pred_flavour(jobs[0].params)),
         "weight": Request(weight, required=False),
         "id": Request(id, required=False),
+        "by": Request(by, required=False),
     }
     requests.update({role: Request(var if role == "var" else None) for role in extra})
-    columns = resolve(opened.names, requests, opened.path)
+    label_request = Request(label, first.label_multi)
+    if labels is None:
+        if on is not None:
+            raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
+        columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
+    else:
+        opened, columns = _with_label_file(opened, labels, on, label_request, requests)
     _check_shapes(jobs, columns, opened.path)
     return Plan(opened, jobs, columns, layouts(columns, jobs), positive)
+
+
+def _with_label_file(
+    opened: Source,
+    labels: str | InputOptions,
+    on: str | None,
+    label_request: Request,
+    requests: dict[str, Request],
+) -> tuple[Source, Resolved]:
+    """Predictions from ``opened``, labels from ``labels``: one joined source."""
+    from losscli.io.joined import JoinedSource
+
+    label_source = _open(labels)
+    joined = JoinedSource(opened, label_source, on)
+    main = resolve(opened.names, requests, opened.path)
+    found = resolve(label_source.names, {"y_true": label_request}, label_source.path)
+    positions = {"y_true": [p + joined.offset for p in found.positions["y_true"]], **main.positions}
+    names = {"y_true": found.names["y_true"], **main.names}
+    return joined, Resolved(positions, names)
 
 
 def _check_shapes(jobs: list[LossJob], columns: Resolved, where: str) -> None:
@@ -111,6 +143,9 @@ def evaluate(
     params: Mapping[str, Any] | None = None,
     positive: str | None = None,
     compat: str | None = None,
+    labels: str | InputOptions | None = None,
+    on: str | None = None,
+    by: str | None = None,
     nan: Literal["error", "drop"] = "error",
     rows: int | None = 10,
     worst: int = 0,
@@ -122,7 +157,7 @@ def evaluate(
     """
     plan = prepare(
         source, losses, pred=pred, label=label, weight=weight, var=var, id=id,
-        params=params, positive=positive, compat=compat,
+        params=params, positive=positive, compat=compat, labels=labels, on=on, by=by,
     )  # fmt: skip
     return run(plan, RunOptions(nan, rows, worst, sink))
 
@@ -146,7 +181,7 @@ def _raw(plan: Plan, by_position: Mapping[int, Any]) -> dict[str, Any]:
     for role, positions in plan.columns.positions.items():
         parts = [by_position[p] for p in positions]
         raw[role] = np.column_stack(parts) if _multi(plan, role) else parts[0]
-        if role not in ("id",) and not _typed_label(plan, role) and raw[role].dtype.kind not in "f":
+        if role not in ("id", "by") and not _typed_label(plan, role) and raw[role].dtype.kind not in "f":
             raw[role] = raw[role].astype(np.float64)
     for positions in plan.columns.positions.values():
         raw.update({f"#{p}": by_position[p] for p in positions})
@@ -173,6 +208,7 @@ class _Runner:
         self.accs = [LossAccumulator(job.spec, job.params, per_count=job.compat == "keras") for job in jobs]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
         self.used = 0
+        self.groups: list[dict[Any, LossAccumulator]] = [{} for _ in jobs]
 
     def feed(self, by_position: Mapping[int, Any], row_ids: Any) -> None:
         plan, where = self.plan, self.plan.source.path
@@ -180,7 +216,7 @@ class _Runner:
         raw, row_ids = apply_nan_policy(raw, row_ids, self.options.nan, where, plan.columns)
         check_common(raw, row_ids, where, plan.columns)
         block = RowBlock(row_ids, {k: v for k, v in raw.items() if k.startswith("#")})
-        for job, adapter, acc in zip(plan.jobs, self.adapters, self.accs, strict=True):
+        for index, (job, adapter, acc) in enumerate(zip(plan.jobs, self.adapters, self.accs, strict=True)):
             inputs, ignored, issue = adapter.prepare(raw)
             if issue is not None:
                 raise problem(
@@ -190,6 +226,8 @@ class _Runner:
             acc.update(
                 computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped
             )
+            if "by" in raw:
+                self._update_groups(index, job, raw, inputs, computed)
             block.columns[job.column] = computed.losses
             block.columns.update(computed.display)
         self.used += row_ids.size
@@ -197,6 +235,28 @@ class _Runner:
         self.worst.update(block)
         if self.options.sink is not None and row_ids.size:
             self.options.sink(block)
+
+    def _update_groups(
+        self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any
+    ) -> None:
+        """Per-group accumulators (no quantile sketch: groups report value and count)."""
+        keys, inverse = np.unique(
+            np.asarray([_group_key(v) for v in raw["by"]], dtype=object), return_inverse=True
+        )
+        weights = raw.get("weight")
+        for g, key in enumerate(keys.tolist()):
+            rows = inverse == g
+            acc = self.groups[index].get(key)
+            if acc is None:
+                acc = self.groups[index][key] = LossAccumulator(
+                    job.spec, job.params, per_count=job.compat == "keras", quantiles=False
+                )
+            acc.update(
+                computed.losses[rows],
+                None if weights is None else weights[rows],
+                inputs["y_true"][rows],
+                None if computed.factor is None else computed.factor[rows],
+            )
 
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
         raw = _raw(self.plan, by_position)
@@ -208,7 +268,13 @@ class _Runner:
             return 0
 
     def result(self, seen: int) -> EvalResult:
-        return finish(self.plan, self.accs, (seen, self.used), self.head.rows(), self.worst.rows())
+        groups = self.groups if "by" in self.plan.columns.positions else None
+        return finish(self.plan, self.accs, (seen, self.used), self.head.rows(), self.worst.rows(), groups)
+
+
+def _group_key(value: Any) -> Any:
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def run(plan: Plan, options: RunOptions) -> EvalResult:
@@ -225,7 +291,7 @@ def run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult]
         for plan in plans
         for role, ps in plan.columns.positions.items()
         for p in ps
-        if _typed_label(plan, role) or role == "id"
+        if _typed_label(plan, role) or role in ("id", "by")
     }
     runners = [_Runner(plan, opts) for plan, opts in zip(plans, options, strict=True)]
     seen = 0

@@ -116,3 +116,20 @@ def checks_grid(checks: Any) -> Grid:
         for c in checks
     ]
     return Grid("checks", headers, rows, [False, True, False, True, True, False])
+
+
+def groups_grid(result: EvalResult) -> Grid | None:
+    """--by: one row per (loss, group)."""
+    rows = [
+        [r.title or r.loss, str(g["group"]), number(g["value"]), str(g["count"])]
+        for r in result.results
+        for g in (r.groups or ())
+    ]
+    if not rows:
+        return None
+    return Grid(
+        f"by {result.columns.get('by', 'group')}",
+        ["loss", "group", "value", "count"],
+        rows,
+        [False, False, True, True],
+    )

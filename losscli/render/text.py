@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from losscli.errors import DataError
-from losscli.render.model import Grid, checks_grid, number, summary_grid
+from losscli.render.model import Grid, checks_grid, groups_grid, number, summary_grid
 from losscli.results import EvalResult
 
 
@@ -44,6 +44,8 @@ def to_values(result: EvalResult) -> str:
 def to_markdown(result: EvalResult) -> str:
     """The summary (and the checks, when asked for) as GitHub pipe tables."""
     text = grid_markdown(summary_grid(result))
+    if (groups := groups_grid(result)) is not None:
+        text += "\n" + grid_markdown(groups)
     if result.checks:
         text += "\n" + grid_markdown(checks_grid(result.checks))
     return text

@@ -1,0 +1,148 @@
+"""``--labels FILE``: predictions from one source, labels from another — aligned by
+row (streamed side by side) or joined on a key column (``--on KEY``; the label
+side is held in memory as a hash index).
+
+The joined source presents the prediction file's columns followed by the
+label file's, so positions ≥ ``offset`` belong to the label file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import ColumnError, DataError
+
+
+class JoinedSource:
+    """Predictions (``main``) and labels (``labels``) as one source."""
+
+    def __init__(self, main: Any, labels: Any, on: str | None = None) -> None:
+        self.main, self.labels, self.on = main, labels, on
+        self.path = main.path
+        self.format = main.format
+        self.offset = len(main.names)
+        self.names = list(main.names) + list(labels.names)
+        self.unmatched = 0
+        if on is not None:
+            for side in (main, labels):
+                if on not in side.names:
+                    raise ColumnError(
+                        f"{side.path}: no key column '{on}' for --on",
+                        f"columns are: {', '.join(side.names[:20])}",
+                    )
+
+    def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
+        main_pos = [p for p in positions if p < self.offset]
+        label_pos = [p - self.offset for p in positions if p >= self.offset]
+        label_numeric = {p - self.offset for p in numeric if p >= self.offset}
+        if self.on is None:
+            yield from self._aligned(positions, main_pos, label_pos, numeric, label_numeric)
+        else:
+            yield from self._joined(positions, main_pos, label_pos, numeric, label_numeric)
+
+    def _aligned(
+        self,
+        positions: list[int],
+        main_pos: list[int],
+        label_pos: list[int],
+        numeric: set[int],
+        label_numeric: set[int],
+    ) -> Iterator[list[Any]]:
+        labels = _Rechunker(self.labels.chunks(label_pos, label_numeric))
+        rows = 0
+        for chunk in self.main.chunks(main_pos, numeric):
+            n = len(chunk[0]) if chunk else 0
+            taken = labels.take(n)
+            if taken is None or len(taken[0]) < n:
+                got = rows + (0 if taken is None else len(taken[0]))
+                raise DataError(
+                    f"{self.labels.path} has {got} rows but {self.main.path} has more",
+                    "files given with --labels must have the same rows in the same order, or use --on KEY",
+                )
+            rows += n
+            yield _merge(positions, self.offset, main_pos, chunk, label_pos, taken)
+        if labels.take(1):
+            raise DataError(
+                f"{self.main.path} has {rows} rows but {self.labels.path} has more",
+                "files given with --labels must have the same rows in the same order, or use --on KEY",
+            )
+
+    def _joined(
+        self,
+        positions: list[int],
+        main_pos: list[int],
+        label_pos: list[int],
+        numeric: set[int],
+        label_numeric: set[int],
+    ) -> Iterator[list[Any]]:
+        import pandas as pd
+
+        key_label = self.labels.names.index(self.on)
+        wanted = sorted(set(label_pos) | {key_label})
+        parts: list[list[Any]] = list(self.labels.chunks(wanted, label_numeric - {key_label}))
+        columns = {
+            p: np.concatenate([c[i] for c in parts]) if parts else np.zeros(0) for i, p in enumerate(wanted)
+        }
+        index = pd.Index(_keys(columns[key_label]))
+        if index.has_duplicates:
+            dup = index[index.duplicated()][0]
+            raise DataError(
+                f"{self.labels.path}: key '{self.on}' is not unique (e.g. {dup!r})",
+                "each label row needs its own key",
+            )
+        key_main = self.main.names.index(self.on)
+        main_wanted = sorted(set(main_pos) | {key_main})
+        for chunk in self.main.chunks(main_wanted, numeric - {key_main}):
+            by_pos = dict(zip(main_wanted, chunk, strict=True))
+            where = index.get_indexer(pd.Index(_keys(by_pos[key_main])))
+            hit = where >= 0
+            self.unmatched += int((~hit).sum())
+            rows = where[hit]
+            merged = []
+            for p in positions:
+                merged.append(by_pos[p][hit] if p < self.offset else columns[p - self.offset][rows])
+            yield merged
+
+
+def _keys(values: Any) -> list[str]:
+    return [str(v.item() if hasattr(v, "item") else v) for v in values]
+
+
+class _Rechunker:
+    """Rows from a chunk iterator, ``take(n)`` at a time."""
+
+    def __init__(self, chunks: Iterator[list[Any]]) -> None:
+        self.chunks = chunks
+        self.buffer: list[Any] | None = None
+
+    def take(self, n: int) -> list[Any] | None:
+        while self.buffer is None or len(self.buffer[0]) < n:
+            nxt = next(self.chunks, None)
+            if nxt is None:
+                break
+            self.buffer = (
+                nxt
+                if self.buffer is None
+                else [np.concatenate([a, b]) for a, b in zip(self.buffer, nxt, strict=True)]
+            )
+        if self.buffer is None or len(self.buffer[0]) == 0:
+            return None
+        out = [col[:n] for col in self.buffer]
+        self.buffer = [col[n:] for col in self.buffer]
+        return out
+
+
+def _merge(
+    positions: list[int],
+    offset: int,
+    main_pos: list[int],
+    chunk: list[Any],
+    label_pos: list[int],
+    taken: list[Any],
+) -> list[Any]:
+    main = dict(zip(main_pos, chunk, strict=True))
+    labels = dict(zip(label_pos, taken, strict=True))
+    return [main[p] if p < offset else labels[p - offset] for p in positions]
