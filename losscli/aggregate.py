@@ -85,8 +85,9 @@ class LossAccumulator:
         factor: F64 | None = None,
         clipped: int = 0,
     ) -> None:
-        """Fold in one chunk. ``factor`` (torch's class weights w_y; 0 = ignored row)
-        scales each row's share of the denominator: mean = Σwℓ / Σw·factor."""
+        """Fold in one chunk. ``factor`` (torch's class weights w_y) scales each row's
+        share of the denominator: mean = Σwℓ / Σw·factor; rows whose loss is NaN
+        (``--ignore-label``) are left out of both."""
         self.clipped += clipped
         if losses.size == 0:
             return
@@ -110,7 +111,7 @@ class LossAccumulator:
             self.labels.update(y_true, weights)
 
     def _update_factored(self, losses: F64, weights: F64 | None, factor: F64) -> None:
-        active = factor > 0
+        active = ~np.isnan(losses)
         w = np.ones_like(losses) if weights is None else weights
         self.count += int(active.sum())
         self.weighted_sum.add(np.where(active, w * losses, 0.0))

@@ -219,9 +219,8 @@ class _Runner:
         for index, (job, adapter, acc) in enumerate(zip(plan.jobs, self.adapters, self.accs, strict=True)):
             inputs, ignored, issue = adapter.prepare(raw)
             if issue is not None:
-                raise problem(
-                    issue, raw | inputs, row_ids, where, plan.columns, _counter(adapter), job.spec.name
-                )
+                values = raw if issue.role == "y_true" else raw | inputs  # show labels as written
+                raise problem(issue, values, row_ids, where, plan.columns, _counter(adapter), job.spec.name)
             computed = adapter.compute(inputs, ignored)
             acc.update(
                 computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped
@@ -268,6 +267,9 @@ class _Runner:
             return 0
 
     def result(self, seen: int) -> EvalResult:
+        where = f"{self.plan.source.path}: column '{self.plan.columns.name('y_true')}'"
+        for adapter in self.adapters:
+            adapter.finish(where)
         groups = self.groups if "by" in self.plan.columns.positions else None
         return finish(self.plan, self.accs, (seen, self.used), self.head.rows(), self.worst.rows(), groups)
 

@@ -66,19 +66,22 @@ def compute(
     if spec.task == "multiclass":
         k = raw["y_pred"].shape[1]
         names = [str(c) for c in classes] if classes is not None else [str(i) for i in range(k)]
+        if len(names) != k:
+            raise UsageError(f"{spec.name}: classes names {len(names)} classes but y_pred has {k} columns")
     adapter = JobInputs(spec, bound, names, None if positive is None else str(positive))
     inputs, ignored, issue = adapter.prepare(raw)
     if issue is not None:
-        v = first_bad(issue, (raw | inputs)[issue.role])
+        v = first_bad(issue, raw[issue.role] if issue.role == "y_true" else (raw | inputs)[issue.role])
         raise DataError(
             f"{spec.name}: {v.role} must {v.requirement}: {v.count} value(s) are not "
             f"(first at index {v.index}: {v.value!r})",
             issue.hint or None,
         )
     computed = adapter.compute(inputs, ignored)
+    adapter.finish()
     losses = computed.losses
     if reduction == "none":
-        return losses
+        return losses if ignored is None else np.where(ignored, 0.0, losses)  # torch: 0 where ignored
     w = np.ones(losses.size) if weights is None else weights
     if reduction == "sum":
         return float(np.nansum(w * losses))

@@ -83,7 +83,8 @@ def focal(
 ) -> KernelOutput:
     """ℓ = (1 − p_t)^γ · BCE, p_t = yp + (1 − y)(1 − p); × (αy + (1 − α)(1 − y)) when α is given."""
     base = bce(y_true, y_pred, from_logits=from_logits, eps=eps)
-    p = 1.0 / (1.0 + np.exp(-y_pred)) if from_logits else y_pred
+    with np.errstate(over="ignore"):
+        p = 1.0 / (1.0 + np.exp(-y_pred)) if from_logits else y_pred
     p_t = y_true * p + (1.0 - y_true) * (1.0 - p)
     losses = np.power(1.0 - p_t, gamma) * base.losses
     if alpha is not None:

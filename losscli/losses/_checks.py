@@ -34,29 +34,41 @@ def probability_rows(
     inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None
 ) -> RowIssue | None:
     """Multiclass probabilities: each in [0, 1], each row summing to 1 within 1e-6."""
+    k = inputs["y_pred"].shape[1]
     if params.get("from_logits"):
-        return _class_weights(params, inputs["y_pred"].shape[1])
-    return _distribution("y_pred", inputs["y_pred"], ignored) or _class_weights(
-        params, inputs["y_pred"].shape[1]
-    )
+        return _class_weights(params, k)
+    return _distribution("y_pred", inputs["y_pred"], params, ignored) or _class_weights(params, k)
 
 
-def _distribution(role: str, p: Any, ignored: Any = None) -> RowIssue | None:
+def _fixes(params: Mapping[str, Any], role: str) -> str:
+    """Only the options this loss has: --from-logits, --log-input, --normalize."""
+    fixes = []
+    if role == "y_pred" and "from_logits" in params:
+        fixes.append("use --from-logits if these are logits")
+    if role == "y_pred" and "log_input" in params:
+        fixes.append("use --log-input if these are log-probabilities")
+    if role == "y_pred" and "normalize" in params:
+        fixes.append("--normalize renormalises rows")
+    return "; ".join(fixes) or "check the columns given to --label and --pred"
+
+
+def _distribution(role: str, p: Any, params: Mapping[str, Any], ignored: Any = None) -> RowIssue | None:
+    unusable = ~np.isfinite(p).all(axis=1)  # e.g. an all-zero row after --normalize
+    if unusable.any():
+        return RowIssue(
+            role, unusable, "hold a row that can be normalised (its sum is 0)", "fix the row, or drop it"
+        )
+    hint = _fixes(params, role)
     bad = _outside_unit(p)
     if ignored is not None:
         bad &= ~ignored
     if bad.any():
-        return RowIssue(role, bad, "hold probabilities in [0, 1]", LOGITS_HINT)
+        return RowIssue(role, bad, "hold probabilities in [0, 1]", hint)
     off = np.abs(p.sum(axis=1) - 1.0) > ROW_SUM_TOL
     if ignored is not None:
         off &= ~ignored
     if off.any():
-        return RowIssue(
-            role,
-            off,
-            "sum to 1 in each row (within 1e-6)",
-            "use --from-logits, or --normalize to renormalise rows",
-        )
+        return RowIssue(role, off, "sum to 1 in each row (within 1e-6)", hint)
     return None
 
 
@@ -99,7 +111,7 @@ def distributions(
     inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None
 ) -> RowIssue | None:
     """Targets p and predictions q are distributions (q may be log q or logits)."""
-    issue = _distribution("y_true", inputs["y_true"])
+    issue = _distribution("y_true", inputs["y_true"], params)
     if issue or params.get("from_logits"):
         return issue
     if params.get("log_input"):
@@ -107,7 +119,7 @@ def distributions(
         return (
             RowIssue("y_pred", bad, "hold log-probabilities (<= 0) with --log-input") if bad.any() else None
         )
-    issue = _distribution("y_pred", inputs["y_pred"])
+    issue = _distribution("y_pred", inputs["y_pred"], params)
     if issue is None and "log_input" in params:  # kl-div: q = 0 where p > 0 makes KL infinite
         bad = ((inputs["y_pred"] == 0) & (inputs["y_true"] > 0)).any(axis=1)
         if bad.any():

@@ -44,6 +44,20 @@ class JobInputs:
         self.kernel = spec.load_kernel()
         self.check = spec.load_check()
         self.kernel_params = {k: v for k, v in params.items() if k not in ("normalize", "ignore_label")}
+        if params.get("normalize") and params.get("from_logits"):
+            from losscli.errors import UsageError
+
+            raise UsageError(
+                f"{spec.name}: --normalize renormalises probabilities; it does not apply to --from-logits"
+            )
+
+    def finish(self, where: str = "") -> None:
+        """Checks that need the whole input (a --positive label that never occurred)."""
+        from losscli.errors import DataError
+
+        problem = self.binary.finish() if self.binary is not None else None
+        if problem:
+            raise DataError(f"{where or self.spec.name}: {problem}", "check the spelling of --positive")
 
     def label_issue(self, raw: Mapping[str, Any]) -> RowIssue | None:
         """Labels that cannot be mapped (also used to count them in later chunks)."""
@@ -76,7 +90,8 @@ class JobInputs:
         return inputs, ignored, issue
 
     def compute(self, inputs: Mapping[str, Any], ignored: Any) -> Computed:
-        out = self.kernel(*(inputs[role] for role in self.spec.inputs), **self.kernel_params)
+        with np.errstate(all="ignore"):  # results are checked for finiteness at the end
+            out = self.kernel(*(inputs[role] for role in self.spec.inputs), **self.kernel_params)
         if not isinstance(out, KernelOutput):
             out = KernelOutput(out)
         losses, factor = out.losses, out.factor

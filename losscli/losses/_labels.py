@@ -44,9 +44,17 @@ class BinaryLabels:
     """0/1, true/false, −1/+1 or two strings with ``positive`` → float 0/1."""
 
     def __init__(self, positive: str | None = None) -> None:
-        self.positive = positive
+        self.positive = None if positive is None else _label_text(positive)
         self.encoding: str | None = None  # "01" or "pm1", once seen
         self.seen_strings: set[str] = set()
+        self.positive_seen = False
+
+    def finish(self) -> str | None:
+        """After the last chunk: a --positive that matched no label is an error."""
+        if self.positive is None or self.positive_seen or not self.seen_strings:
+            return None
+        seen = ", ".join(repr(s) for s in sorted(self.seen_strings)[:6])
+        return f"--positive {self.positive!r} matches no label (labels seen: {seen})"
 
     def map(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
         if self.positive is not None:
@@ -90,6 +98,7 @@ class BinaryLabels:
     def _by_positive(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
         text = np.array([_label_text(v) for v in labels], dtype=object)
         self.seen_strings.update(np.unique(text).tolist())
+        self.positive_seen = self.positive_seen or bool((text == self.positive).any())
         if len(self.seen_strings) > 2:
             extra = sorted(self.seen_strings - {self.positive})
             mask = ~np.isin(text, [str(self.positive), extra[0]])
@@ -102,9 +111,19 @@ class BinaryLabels:
 
 
 def _label_text(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    """A label's canonical text: ``5``, ``5.0`` and ``"5.0"`` are all "5"."""
+    if hasattr(v, "item"):
+        v = v.item()
+    text = str(v).strip()
+    if text.lower() in ("true", "false"):
+        return text.lower()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if number.is_integer() and abs(number) < 2**53:
+        return str(int(number))
+    return repr(number) if number == number else text
 
 
 class ClassLabels:

@@ -49,8 +49,8 @@ def _log_probs(
         with np.errstate(divide="ignore"):
             return np.maximum(np.log(scores), log_clamp), 0
     used = scores if every else _picked(scores, y)
-    clipped = int(np.count_nonzero(used < eps))
-    return np.log(np.clip(scores, eps, 1.0)), clipped
+    clipped = int(np.count_nonzero((used < eps) | (used > 1.0 - eps)))
+    return np.log(np.clip(scores, eps, 1.0 - eps)), clipped  # scikit-learn clips to [ε, 1 − ε]
 
 
 def cross_entropy(
