@@ -83,30 +83,49 @@ class DelimitedSource:
         return cls(options, fmt or ("tsv" if delimiter == "\t" else "csv"), names, delimiter, lambda: chained)
 
     def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
+        """Chunks of the used columns. Byte-compatible encodings (UTF-8, Latin-1, …) are
+        cut into blocks at line ends and each block parsed by pyarrow on all cores;
+        others stream through pyarrow's one-core reader."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         internal = [f"c{i}" for i in range(len(self.names))]
         wanted = [internal[p] for p in positions]
-        read = pacsv.ReadOptions(
-            column_names=internal,
-            skip_rows=1 if self.options.header else 0,
-            block_size=self.options.block_bytes,
-            encoding=self.options.encoding,
-        )
         parse = pacsv.ParseOptions(delimiter=self.delimiter)
         types = {internal[p]: pa.float64() for p in positions if p in numeric}
         convert = pacsv.ConvertOptions(include_columns=wanted, column_types=types)
         rows = 0
         try:
-            reader = pacsv.open_csv(
-                self._stream(), read_options=read, parse_options=parse, convert_options=convert
-            )
-            for batch in reader:
-                rows += batch.num_rows
-                yield [column_to_numpy(batch.column(i), positions[i] in numeric) for i in range(len(wanted))]
+            for table in self._tables(internal, parse, convert):
+                rows += table.num_rows
+                if table.num_rows:
+                    yield [
+                        column_to_numpy(table.column(i), positions[i] in numeric) for i in range(len(wanted))
+                    ]
         except pa.ArrowInvalid as exc:
             raise self._explain(exc, positions, numeric, rows) from None
+
+    def _tables(self, internal: list[str], parse: Any, convert: Any) -> Iterator[Any]:
+        import pyarrow.csv as pacsv
+
+        encoding = self.options.encoding.replace("_", "-").lower()
+        if not _line_safe(encoding):
+            read = pacsv.ReadOptions(
+                column_names=internal,
+                skip_rows=1 if self.options.header else 0,
+                block_size=min(self.options.block_bytes, 1 << 22),
+                encoding=self.options.encoding,
+            )
+            yield from pacsv.open_csv(
+                self._stream(), read_options=read, parse_options=parse, convert_options=convert
+            )
+            return
+        block = max(self.options.block_bytes // 8, 1 << 16)
+        read = pacsv.ReadOptions(
+            column_names=internal, use_threads=True, block_size=block, encoding=self.options.encoding
+        )
+        for data in _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header):
+            yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=convert)
 
     def _explain(self, exc: Exception, positions: list[int], numeric: set[int], rows: int) -> Exception:
         located = None
@@ -115,6 +134,36 @@ class DelimitedSource:
         if located is not None:
             return located
         return DataError(f"{self.path}: unreadable data after row {rows}: {_short(exc)}")
+
+
+def _line_safe(encoding: str) -> bool:
+    """Encodings in which byte 0x0A is always a line end (so blocks can be cut there)."""
+    return encoding in ("utf-8", "utf8", "utf-8-sig", "ascii", "latin-1", "latin1", "iso-8859-1", "cp1252")
+
+
+def _line_blocks(stream: Any, size: int, skip_first: bool) -> Iterator[Any]:
+    """Buffers of about ``size`` bytes that end at a line end (the last may not),
+    without the header line when ``skip_first``."""
+    import pyarrow as pa
+
+    carry = b""
+    while True:
+        data = stream.read(size)
+        if not data:
+            break
+        if carry:
+            data = carry + data
+        cut = data.rfind(b"\n") + 1
+        if cut == 0:  # no line end yet: keep reading
+            carry = data
+            continue
+        block, carry = data[:cut], data[cut:]
+        if skip_first:
+            block, skip_first = block[block.find(b"\n") + 1 :], False
+        if block:
+            yield pa.py_buffer(block)
+    if carry and not (skip_first and b"\n" not in carry):
+        yield pa.py_buffer(carry if not skip_first else b"")
 
 
 def _read_prefix(stream: Any) -> bytes:
