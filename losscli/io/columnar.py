@@ -78,9 +78,18 @@ def _parquet(path: str, where: Any, chunk_rows: int) -> ColumnarSource:
     if isinstance(where, str) and (os.path.isdir(where) or any(c in where for c in "*?[")):
         return _parquet_dataset(path, where, chunk_rows)
     pf = pq.ParquetFile(where)
-    return ColumnarSource(
-        path, "parquet", pf.schema_arrow, lambda cols: pf.iter_batches(batch_size=chunk_rows, columns=cols)
-    )
+    return ColumnarSource(path, "parquet", pf.schema_arrow, lambda cols: _row_groups(pf, cols, chunk_rows))
+
+
+def _row_groups(pf: Any, columns: list[str], chunk_rows: int) -> Iterator[Any]:
+    """Row groups decoded on all cores, one at a time; a group larger than
+    ``chunk_rows`` is read in batches of that size so memory stays bounded."""
+    meta = pf.metadata
+    for i in range(meta.num_row_groups):
+        if meta.row_group(i).num_rows <= chunk_rows:
+            yield from pf.read_row_group(i, columns=columns, use_threads=True).to_batches()
+        else:
+            yield from pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=columns)
 
 
 def _parquet_dataset(path: str, where: str, chunk_rows: int) -> ColumnarSource:

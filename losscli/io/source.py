@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from losscli.errors import InputError
 from losscli.io.detect import detect, sniff_magic
 
-CHUNK_ROWS = 1 << 16
+CHUNK_ROWS = 1 << 20
 BLOCK_BYTES = 1 << 22
 
 
