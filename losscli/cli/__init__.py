@@ -4,6 +4,9 @@ from __future__ import annotations
 
 
 def main() -> None:
-    from losscli.cli.app import build_app
+    """Build only the command this invocation runs (the full listing for --help)."""
+    import sys
 
-    build_app()(prog_name="losscli")
+    from losscli.cli.app import build_app, command_for
+
+    build_app(command_for(sys.argv[1:]))(prog_name="losscli")

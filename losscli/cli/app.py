@@ -20,7 +20,13 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-def build_app() -> typer.Typer:
+BUILTIN = ("list", "explain", "check", "eval")
+
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The application. ``only``: build just that command (what a run needs); ``""``:
+    every command as a name and help line only (the fast top-level listing);
+    None: everything (tests)."""
     app = typer.Typer(
         name="losscli",
         help="How wrong are these predictions? Evaluate losses over CSV, TSV, Parquet, JSONL or stdin.",
@@ -39,6 +45,9 @@ def build_app() -> typer.Typer:
         ] = False,
     ) -> None:
         """losscli LOSS FILE [OPTIONS] — one loss; 'losscli list' shows them all."""
+
+    def wanted(name: str) -> bool:
+        return only is None or only == "" or only == name
 
     @app.command("list", rich_help_panel="Catalog")
     def list_losses(
@@ -90,6 +99,27 @@ def build_app() -> typer.Typer:
         }  # fmt: skip
         guarded(lambda verdict: run_check(config or config_option, options, verdict), debug)
 
-    add_eval_command(app)
-    add_loss_commands(app, all_losses())
+    if only is not None:
+        for name in ("list", "explain", "check"):
+            if not wanted(name):
+                _drop(app, name)
+    if wanted("eval"):
+        add_eval_command(app, light=only == "")
+    specs = [s for s in all_losses() if only in (None, "") or only in s.names]
+    add_loss_commands(app, specs, light=only == "")
     return app
+
+
+def _drop(app: typer.Typer, name: str) -> None:
+    app.registered_commands = [c for c in app.registered_commands if c.name != name]
+
+
+def command_for(args: list[str]) -> str:
+    """The sub-command a command line invokes ("" when none is named)."""
+    from losscli.losses._registry import REGISTRY, _load_catalog
+
+    first = next((a for a in args if not a.startswith("-")), "")
+    if first in BUILTIN:
+        return first
+    _load_catalog()
+    return first if first in REGISTRY else ""

@@ -22,14 +22,23 @@ from losscli.cli.options import (
 from losscli.losses._spec import LossSpec
 
 
-def add_loss_commands(app: typer.Typer, specs: list[LossSpec]) -> None:
+def add_loss_commands(app: typer.Typer, specs: list[LossSpec], light: bool = False) -> None:
+    """One command per spec (and a hidden one per alias). ``light``: commands without
+    options, for the top-level help listing only (nothing is invoked through them)."""
     for spec in specs:
-        command = make_command(spec)
+        command = _listing_stub if light else make_command(spec)
         app.command(name=spec.name, help=command_help(spec), rich_help_panel=f"{spec.task.title()} losses")(
             command
         )
         for alias in spec.aliases:
-            app.command(name=alias, help=f"Alias of '{spec.name}'.", hidden=True)(make_command(spec))
+            app.command(name=alias, help=f"Alias of '{spec.name}'.", hidden=True)(
+                _listing_stub if light else make_command(spec)
+            )
+
+
+def _listing_stub() -> None:
+    """Stands in for a command in the top-level help listing; never invoked."""
+    raise typer.Exit(3)
 
 
 def command_help(spec: LossSpec) -> str:
@@ -65,7 +74,7 @@ def make_command(spec: LossSpec) -> Any:
     return command
 
 
-def add_eval_command(app: typer.Typer) -> None:
+def add_eval_command(app: typer.Typer, light: bool = False) -> None:
     """``losscli eval FILE -l mse -l huber:delta=2``: several losses in one pass."""
 
     def command(**kwargs: Any) -> None:
@@ -88,4 +97,4 @@ def add_eval_command(app: typer.Typer) -> None:
         "JSON holds one result per loss; CSV one loss_<name> column per loss. "
         "Gates take LOSS=X: --max mse=0.5."
     )
-    app.command(name="eval", help=help_text, rich_help_panel="Evaluate")(command)
+    app.command(name="eval", help=help_text, rich_help_panel="Evaluate")(_listing_stub if light else command)
