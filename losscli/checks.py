@@ -160,7 +160,7 @@ def parse_limits(items: list[str], option: str, losses: list[str]) -> dict[str, 
     """``--max 0.5`` (the only loss) or ``--max mse=0.5`` → {loss label: limit}."""
     limits: dict[str, float] = {}
     for item in items:
-        key, eq, raw = item.partition("=")
+        key, eq, raw = item.rpartition("=")  # labels may hold '=' (huber_delta=2.0)
         if not eq:
             if len(losses) != 1:
                 raise UsageError(f"{option} {item}: say which loss, e.g. {option} {losses[0]}={item}")

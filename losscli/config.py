@@ -44,8 +44,8 @@ class CheckConfig:
     max: float | None = None
     min: float | None = None
     baseline: str | None = None
-    rtol: Any = None
-    atol: Any = None
+    rtol: float | None = None
+    atol: float | None = None
     allow_missing_baseline: bool = False
 
 
@@ -139,7 +139,10 @@ def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> Che
                 f"its parameters: {', '.join(known) or 'none'}",
             )
         if isinstance(value, str) and known[key].type is not str:
-            params[key] = parse_value(known[key], value)
+            try:
+                params[key] = parse_value(known[key], value)
+            except UsageError as exc:
+                raise ConfigError(f"{label}: key '{key}': {exc.message}") from None
     try:
         spec.bind(params)
     except UsageError as exc:
@@ -164,10 +167,23 @@ def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> Che
         max=gates["max"],
         min=gates["min"],
         baseline=os.path.join(folder, baseline) if baseline else None,
-        rtol=entry.get("rtol"),
-        atol=entry.get("atol"),
+        rtol=_tolerance(label, "rtol", entry.get("rtol")),
+        atol=_tolerance(label, "atol", entry.get("atol")),
         allow_missing_baseline=bool(entry.get("allow_missing_baseline", False)),
     )
+
+
+def _tolerance(label: str, key: str, value: Any) -> float | None:
+    from losscli.checks import parse_tolerance
+
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ConfigError(f"{label}: '{key}' must be a number or a percentage like \"5%\", got {value!r}")
+    try:
+        return parse_tolerance(value, key)
+    except UsageError as exc:
+        raise ConfigError(f"{label}: key '{key}': {exc.message}") from None
 
 
 def _number(label: str, key: str, value: Any) -> float | None:

@@ -199,3 +199,42 @@ def huge_csv(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("huge") / "huge.csv"
     _write_big_csv(path, 3_000_000, seed=2)
     return str(path)
+
+
+# ------------------------------------------------------------- read counting ----
+
+
+@pytest.fixture
+def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, int]]:
+    """Count, per file name, how often losscli opens an input (``opened``), starts reading it
+    (``reads``: calls of ``Source.chunks``) and how many chunks it yields (``chunks``)."""
+    import losscli.engine.local as local
+    import losscli.io.source as source
+
+    real = source.open_source
+    counts: dict[str, dict[str, int]] = {"opened": {}, "reads": {}, "chunks": {}}
+
+    def bump(kind: str, path: str) -> None:
+        name = os.path.basename(str(path))
+        counts[kind][name] = counts[kind].get(name, 0) + 1
+
+    class Counted:
+        def __init__(self, inner: Any) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._inner, name)
+
+        def chunks(self, *args: Any, **kwargs: Any) -> Any:
+            bump("reads", self._inner.path)
+            for chunk in self._inner.chunks(*args, **kwargs):
+                bump("chunks", self._inner.path)
+                yield chunk
+
+    def counted_open(options: Any) -> Any:
+        bump("opened", options.path)
+        return Counted(real(options))
+
+    monkeypatch.setattr(source, "open_source", counted_open)
+    monkeypatch.setattr(local, "open_source", counted_open)
+    return counts

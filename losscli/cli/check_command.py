@@ -74,8 +74,8 @@ def _columns(check: CheckConfig) -> dict[str, Any]:
 
 
 def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[CheckResult]:
-    rtol = parse_tolerance(_first(options["rtol"], os.environ.get("LOSSCLI_RTOL"), check.rtol), "rtol")
-    atol = parse_tolerance(_first(options["atol"], os.environ.get("LOSSCLI_ATOL"), check.atol), "atol")
+    rtol = _tolerance("rtol", options["rtol"], check.rtol)
+    atol = _tolerance("atol", options["atol"], check.atol)
     allow = (
         options["allow_missing_baseline"]
         or _env_flag("LOSSCLI_ALLOW_MISSING_BASELINE")
@@ -108,8 +108,14 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
     return out
 
 
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v is not None), None)
+def _tolerance(key: str, flag: str | None, configured: float | None) -> float | None:
+    """flag > LOSSCLI_<KEY> environment > config (already validated when loaded)."""
+    if flag is not None:
+        return parse_tolerance(flag, f"--{key}")
+    env = os.environ.get(f"LOSSCLI_{key.upper()}")
+    if env is not None:
+        return parse_tolerance(env, f"LOSSCLI_{key.upper()}")
+    return configured
 
 
 def _env_flag(name: str) -> bool:

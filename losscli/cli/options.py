@@ -80,6 +80,7 @@ class CommandOptions:
     summary_file: str | None = None
     color: ColorMode = ColorMode.auto
     debug: bool = False
+    no_progress: bool = False
     positive: str | None = None
     compat: CompatPreset | None = None
     labels: str | None = None
@@ -318,6 +319,18 @@ def common_parameters(spec: LossSpec | None, var: bool = False) -> list[inspect.
                 ),
             ],
             ColorMode.auto,
+        ),
+        _opt(
+            "no_progress",
+            Annotated[
+                bool,
+                o(
+                    "--no-progress",
+                    help="No progress bar on stderr (shown only on a terminal, after a second).",
+                    rich_help_panel=OUTPUT,
+                ),
+            ],
+            False,
         ),
         _opt("debug", Annotated[bool, o("--debug", help="Show tracebacks (also LOSSCLI_DEBUG=1).")], False),
     ]

@@ -9,6 +9,7 @@ from typing import Any
 from losscli.cli.boundary import Verdict
 from losscli.cli.gates import apply_gates, baseline_json, print_verdicts
 from losscli.cli.options import CommandOptions, OutputFormat
+from losscli.cli.progress import ReadProgress
 from losscli.errors import UsageError
 
 STREAMED = {OutputFormat.csv: ",", OutputFormat.tsv: "\t", OutputFormat.jsonl: None}
@@ -56,14 +57,20 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
     )
     sinks, finishers = _sinks(plan, options)
     table = options.format is OutputFormat.table
+    progress = ReadProgress(plan.source, enabled=not options.no_progress)
     run_options = RunOptions(
         nan=options.nan.value,
         rows=rows if table else 0,
         worst=options.worst if table else 0,
         sink=_fan_out(sinks),
+        on_chunk=progress,
     )
     try:
-        result = apply_gates(run(plan, run_options), options)
+        try:
+            outcome = run(plan, run_options)
+        finally:
+            progress.close()
+        result = apply_gates(outcome, options)
         text = _render(result, options)
         reports = _reports(result, options)
     except BaseException:
@@ -136,7 +143,8 @@ def _sinks(plan: Any, options: CommandOptions) -> tuple[list[Callable[[Any], Non
     if options.format in STREAMED:
         out = sys.stdout.buffer
         delimiter = STREAMED[options.format]
-        sinks.append(DelimitedWriter(out, columns, delimiter) if delimiter else JsonLinesWriter(out, columns))
+        writer = DelimitedWriter(out, columns, delimiter) if delimiter else JsonLinesWriter(out, columns)
+        sinks.append(_PipeAware(writer, gated=bool(options.max or options.min or options.baseline)))
     if options.output:
         from losscli.io.per_sample import PerSampleFile
 
@@ -144,6 +152,28 @@ def _sinks(plan: Any, options: CommandOptions) -> tuple[list[Callable[[Any], Non
         sinks.append(per_sample)
         finishers.append(per_sample)
     return sinks, finishers
+
+
+class _PipeAware:
+    """A stdout sink that survives the reader closing the pipe when gates are asked
+    for: output goes to devnull and the run continues, so the exit code is the
+    gates' verdict. Without gates the run stops at once (exit 0, silently)."""
+
+    def __init__(self, sink: Callable[[Any], None], gated: bool) -> None:
+        self.sink, self.gated, self.closed = sink, gated, False
+
+    def __call__(self, block: Any) -> None:
+        if self.closed:
+            return
+        try:
+            self.sink(block)
+        except BrokenPipeError:
+            from losscli.cli.boundary import silence_stdout
+
+            silence_stdout()
+            if not self.gated:
+                raise
+            self.closed = True
 
 
 def _fan_out(sinks: list[Callable[[Any], None]]) -> Callable[[Any], None] | None:

@@ -18,7 +18,7 @@ def finish(
     counts: tuple[int, int],
     head: RowBlock | None,
     worst: RowBlock | None,
-    groups: list[dict[Any, LossAccumulator]] | None = None,
+    groups: list[Any] | None = None,
 ) -> EvalResult:
     source, columns = plan.source, plan.columns
     seen, used = counts
@@ -39,7 +39,7 @@ def finish(
         replace(
             acc.result(),
             label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name,
-            groups=None if groups is None else _groups(groups[i]),
+            groups=None if groups is None else (groups[i].results() if groups[i] is not None else ()),
         )
         for i, (acc, job) in enumerate(zip(accs, plan.jobs, strict=True))
     )
@@ -75,17 +75,6 @@ def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:
         if role in names:
             described[role] = names[role][0]
     return described
-
-
-def _groups(accs: dict[Any, LossAccumulator]) -> tuple[dict[str, Any], ...]:
-    """``[{"group", "value", "count"}]`` in sorted group order."""
-    out = []
-    for key in sorted(accs, key=lambda k: (str(type(k)), k)):
-        acc = accs[key]
-        stats = acc.stats()
-        value = acc.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
-        out.append({"group": key, "value": value, "count": stats.count})
-    return tuple(out)
 
 
 def _unmatched_warning(unmatched: int, source: Any) -> tuple[str, ...]:

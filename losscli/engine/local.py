@@ -37,6 +37,7 @@ class RunOptions:
     rows: int | None = 10
     worst: int = 0
     sink: Sink | None = None
+    on_chunk: Callable[[], None] | None = None  # e.g. a progress bar; called after every chunk
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ class _Runner:
         self.accs = [LossAccumulator(job.spec, job.params, per_count=job.compat == "keras") for job in jobs]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
         self.used = 0
-        self.groups: list[dict[Any, LossAccumulator]] = [{} for _ in jobs]
+        self.groups: list[Any] = [None for _ in jobs]  # losscli.groups.GroupAccumulator per job
 
     def feed(self, by_position: Mapping[int, Any], row_ids: Any) -> None:
         plan, where = self.plan, self.plan.source.path
@@ -238,24 +239,13 @@ class _Runner:
     def _update_groups(
         self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any
     ) -> None:
-        """Per-group accumulators (no quantile sketch: groups report value and count)."""
-        keys, inverse = np.unique(
-            np.asarray([_group_key(v) for v in raw["by"]], dtype=object), return_inverse=True
-        )
-        weights = raw.get("weight")
-        for g, key in enumerate(keys.tolist()):
-            rows = inverse == g
-            acc = self.groups[index].get(key)
-            if acc is None:
-                acc = self.groups[index][key] = LossAccumulator(
-                    job.spec, job.params, per_count=job.compat == "keras", quantiles=False
-                )
-            acc.update(
-                computed.losses[rows],
-                None if weights is None else weights[rows],
-                inputs["y_true"][rows],
-                None if computed.factor is None else computed.factor[rows],
-            )
+        """Per-group statistics, vectorised over the groups (losscli.groups)."""
+        from losscli.groups import GroupAccumulator
+
+        if self.groups[index] is None:
+            self.groups[index] = GroupAccumulator(job.spec, job.params, per_count=job.compat == "keras")
+        keys = raw["by"] if raw["by"].dtype != object else raw["by"].astype(str)
+        self.groups[index].update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
 
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
         raw = _raw(self.plan, by_position)
@@ -274,18 +264,22 @@ class _Runner:
         return finish(self.plan, self.accs, (seen, self.used), self.head.rows(), self.worst.rows(), groups)
 
 
-def _group_key(value: Any) -> Any:
-    value = value.item() if hasattr(value, "item") else value
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
 def run(plan: Plan, options: RunOptions) -> EvalResult:
     """Stream the plan's source through its jobs; the one loop every front end uses."""
     return run_shared([plan], [options])[0]
 
 
 def run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult]:
-    """Several plans over one source, read once: each chunk feeds every plan."""
+    """Several plans over one source, read once: each chunk feeds every plan.
+
+    Floating-point warnings are silenced: a result that is not finite is an error
+    with its own message (engine.finish), never a NumPy warning on stderr.
+    """
+    with np.errstate(all="ignore"):
+        return _run_shared(plans, options)
+
+
+def _run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult]:
     source = plans[0].source
     positions = sorted({p for plan in plans for ps in plan.columns.positions.values() for p in ps})
     typed = {
@@ -309,6 +303,8 @@ def run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult]
             except Problem as found:
                 raise _count_rest(found, runner, chunks, positions) from None
         interrupt.check()
+        if options[0].on_chunk is not None:
+            options[0].on_chunk()
     return [runner.result(seen) for runner in runners]
 
 

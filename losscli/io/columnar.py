@@ -28,6 +28,12 @@ class ColumnarSource:
         self.schema = schema
         self.names: list[str] = list(schema.names)
         self._batches = batches
+        self.rows_read = 0
+        self.total_rows: int | None = None
+
+    def progress(self) -> tuple[int, int | None]:
+        """(rows read, rows in all or None when unknown)."""
+        return self.rows_read, self.total_rows
 
     def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
         import pyarrow as pa
@@ -38,6 +44,7 @@ class ColumnarSource:
         wanted = [self.names[p] for p in positions]
         try:
             for batch in self._batches(sorted(set(wanted), key=wanted.index)):
+                self.rows_read += batch.num_rows
                 yield [
                     column_to_numpy(batch.column(name), p in numeric)
                     for name, p in zip(wanted, positions, strict=True)
@@ -78,7 +85,9 @@ def _parquet(path: str, where: Any, chunk_rows: int) -> ColumnarSource:
     if isinstance(where, str) and (os.path.isdir(where) or any(c in where for c in "*?[")):
         return _parquet_dataset(path, where, chunk_rows)
     pf = pq.ParquetFile(where)
-    return ColumnarSource(path, "parquet", pf.schema_arrow, lambda cols: _row_groups(pf, cols, chunk_rows))
+    source = ColumnarSource(path, "parquet", pf.schema_arrow, lambda cols: _row_groups(pf, cols, chunk_rows))
+    source.total_rows = pf.metadata.num_rows
+    return source
 
 
 def _row_groups(pf: Any, columns: list[str], chunk_rows: int) -> Iterator[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -55,6 +56,13 @@ class DelimitedSource:
         self.options = options
         self.delimiter = delimiter
         self._stream = stream
+        self.bytes_read = 0
+        compressed = options.path == "-" or _is_compressed(options.path)
+        self.total_bytes = None if compressed else os.path.getsize(options.path)
+
+    def progress(self) -> tuple[int, int | None]:
+        """(bytes read, file size or None when unknown)."""
+        return self.bytes_read, self.total_bytes
 
     @classmethod
     def from_path(cls, options: InputOptions, fmt: str, compression: str | None) -> DelimitedSource:
@@ -125,6 +133,7 @@ class DelimitedSource:
             column_names=internal, use_threads=True, block_size=block, encoding=self.options.encoding
         )
         for data in _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header):
+            self.bytes_read += data.size
             yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=convert)
 
     def _explain(self, exc: Exception, positions: list[int], numeric: set[int], rows: int) -> Exception:
@@ -134,6 +143,10 @@ class DelimitedSource:
         if located is not None:
             return located
         return DataError(f"{self.path}: unreadable data after row {rows}: {_short(exc)}")
+
+
+def _is_compressed(path: str) -> bool:
+    return path.lower().endswith((".gz", ".gzip", ".zst", ".zstd", ".bz2"))
 
 
 def _line_safe(encoding: str) -> bool:

@@ -201,6 +201,8 @@ class LossSpec:
                 raise UsageError(f"{self.name} has no parameter '{key}' (its parameters: {choices})")
             bound[key] = value
         for key, value in bound.items():
+            if known[key].type is float and isinstance(value, int) and not isinstance(value, bool):
+                bound[key] = value = float(value)
             problem = known[key].validate(value)
             if problem:
                 raise UsageError(f"{self.name}: {known[key].option} {problem} (got {value!r})")
