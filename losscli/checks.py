@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from losscli.errors import InputError, UsageError
@@ -199,7 +199,3 @@ def load_baseline(path: str) -> dict[str, float]:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             values[str(key)] = float(value)
     return values
-
-
-def with_names(results: list[CheckResult], prefix: str) -> list[CheckResult]:
-    return [replace(r, name=f"{prefix}/{r.name}") for r in results]

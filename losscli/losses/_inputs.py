@@ -59,10 +59,6 @@ class JobInputs:
         if problem:
             raise DataError(f"{where or self.spec.name}: {problem}", "check the spelling of --positive")
 
-    def label_issue(self, raw: Mapping[str, Any]) -> RowIssue | None:
-        """Labels that cannot be mapped (also used to count them in later chunks)."""
-        return self._labels(raw)[2]
-
     def _labels(self, raw: Mapping[str, Any]) -> tuple[Any, Any, RowIssue | None]:
         y = raw["y_true"]
         problem: LabelProblem | None = None
