@@ -23,6 +23,7 @@ import importlib.util
 import json
 import os
 import platform
+import resource
 import shlex
 import signal
 import statistics
@@ -43,6 +44,7 @@ CHUNK_ROWS = 1_000_000  # generation chunk (also the Parquet row-group size); pa
 N_CLASSES = 10
 EPS = sys.float_info.epsilon  # float64 machine epsilon, losscli's default --eps for cross-entropy
 REL_TOL = 1e-6
+CONTENDED = 0.25  # CPUs busy with other processes during a run above which the run is flagged
 GROUPS = ("csv", "parquet", "ce", "startup")
 VERSIONED = ("losscli", "numpy", "pyarrow", "polars", "duckdb", "pandas", "scikit-learn", "typer")
 
@@ -301,6 +303,8 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    others_cpu: float = float("nan")  # CPU seconds used by other processes meanwhile (Linux)
+    outer_seconds: float = float("nan")  # this script's clock around the launcher: the span of others_cpu
 
 
 # The measured process is started by a small launcher (python -I -S), not by this script. On Linux a
@@ -325,6 +329,8 @@ os.write(fd, f"{seconds!r} {cpu!r} {usage.ru_maxrss} {os.waitstatus_to_exitcode(
 def run_once(argv: Sequence[str], timeout: float, env: dict[str, str] | None = None) -> Run:
     """Run one process: wall seconds around spawn … wait4, peak RSS (KiB) from its own rusage."""
     read_fd, write_fd = os.pipe()
+    busy_before, children_before = _cpu_busy_seconds(), _children_cpu_seconds()
+    outer_start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, os.fdopen(read_fd, "rb") as report:
         try:
             proc = subprocess.Popen(
@@ -343,6 +349,8 @@ def run_once(argv: Sequence[str], timeout: float, env: dict[str, str] | None = N
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        outer_seconds = time.perf_counter() - outer_start
+        busy_after, children_after = _cpu_busy_seconds(), _children_cpu_seconds()
         fields = report.read().decode().split()
         out.seek(0)
         err.seek(0)
@@ -359,7 +367,30 @@ def run_once(argv: Sequence[str], timeout: float, env: dict[str, str] | None = N
     )
     if sys.platform == "darwin":  # ru_maxrss is in bytes on macOS, KiB on Linux
         max_rss //= 1024
-    return Run(seconds, cpu_seconds, max_rss, returncode, stdout, stderr)
+    others = float("nan")
+    if busy_before is not None and busy_after is not None:
+        # all CPU time spent on the machine meanwhile, minus the launcher's and the measured process's
+        # (/proc/stat counts in clock ticks, so this is only meaningful summed over several runs)
+        others = (busy_after - busy_before) - (children_after - children_before)
+    return Run(seconds, cpu_seconds, max_rss, returncode, stdout, stderr, others, outer_seconds)
+
+
+def _cpu_busy_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy (user, nice, system, irq, softirq, steal), Linux only."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    if len(ticks) < 8:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_seconds() -> float:
+    # CPU times (unlike ru_maxrss) of reaped children add up, so deltas are exact: one child at a time here
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def parse_value(stdout: str) -> float | None:
@@ -377,9 +408,16 @@ class Stats:
     tool: Tool
     times: list[float] = field(default_factory=list)
     cpu_times: list[float] = field(default_factory=list)
+    others_cpu: list[float] = field(default_factory=list)
+    outer_seconds: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     failure: str | None = None
+
+    def elsewhere(self) -> float:
+        """Mean CPUs busy with other processes while this tool's timed runs ran (NaN if unknown)."""
+        span = sum(self.outer_seconds)
+        return max(sum(self.others_cpu), 0.0) / span if span > 0 else float("nan")
 
 
 @dataclass
@@ -437,15 +475,24 @@ def run_group(group: Group, rounds: int, timeout: float, env: dict[str, str] | N
             if _record(stats, run, f"round {r + 1}"):
                 stats.times.append(run.seconds)
                 stats.cpu_times.append(run.cpu_seconds)
+                stats.others_cpu.append(run.others_cpu)
+                stats.outer_seconds.append(run.outer_seconds)
                 stats.rss_kib.append(run.max_rss_kib)
             log(
                 f"  round {r + 1}/{rounds} {stats.tool.name:<28} {run.seconds:7.2f} s"
-                f"  cpu {run.cpu_seconds:6.2f} s  {run.max_rss_kib / 1024:6.0f} MiB"
+                f"  cpu {run.cpu_seconds:6.2f} s  {run.max_rss_kib / 1024:6.0f} MiB  others {run.others_cpu:5.2f} CPU s"
             )
 
     check_values(group)
     source_after = source_fingerprint()
     group.notes.append(f"Load average before / after: {load_before} / {_loadavg()}.")
+    busy = {s.tool.name: s.elsewhere() for s in group.stats if s.times}
+    contended = [f"{name} {x:.2f}" for name, x in busy.items() if x >= CONTENDED]
+    if contended:
+        group.notes.append(
+            f"**Other processes were using the CPUs during these runs** (CPUs busy elsewhere: "
+            f"{', '.join(contended)}): those times are inflated; rerun on a quiet machine."
+        )
     if source_after != source_before:
         group.notes.append(
             f"**losscli's source changed during these runs** ({source_before} → {source_after}): "
@@ -495,6 +542,7 @@ def render_group(group: Group, rounds: int) -> str:
         f"peer / {ref.tool.name}",
         "CPU s",
         "peak MiB",
+        "busy elsewhere",
     ]
     if show_values:
         head += ["value", "rel. diff"]
@@ -516,6 +564,7 @@ def render_group(group: Group, rounds: int) -> str:
             "—" if inverse is None else f"{inverse:.2f}×",
             f"{statistics.median(stats.cpu_times):.2f}",
             f"{max(stats.rss_kib) / 1024:.0f}",
+            f"{stats.elsewhere():.2f}",
         ]
         if show_values:
             if stats.values and ref.values:
@@ -531,7 +580,8 @@ def render_group(group: Group, rounds: int) -> str:
     lines.append(
         f"{rounds} timed round{'s' if rounds != 1 else ''} after 1 warm-up run each; median/min wall seconds of the whole process; "
         f"`{ref.tool.name} / peer` < 1 means {ref.tool.name} is faster; "
-        "CPU s = median user + system seconds; peak MiB = max RSS over the timed runs."
+        "CPU s = median user + system seconds; peak MiB = max RSS over the timed runs; "
+        "busy elsewhere = CPUs used by other processes on average during the tool's runs (≈ 0 on a quiet machine)."
     )
     lines.append("")
     if group.notes:

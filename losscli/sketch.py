@@ -107,7 +107,7 @@ class _LogStore:
         self.offset = 0
         self.counts: F64 = np.zeros(0)
 
-    def add(self, keys: NDArray[np.int64], weights: F64) -> None:
+    def add(self, keys: NDArray[np.int64], weights: F64 | None) -> None:
         if keys.size == 0:
             return
         lo, hi = int(keys.min()), int(keys.max())
@@ -159,17 +159,18 @@ class QuantileSketch:
         return self._pos is None
 
     def add(self, values: F64, weights: F64 | None = None) -> None:
-        w = np.ones_like(values) if weights is None else weights
-        keep = w > 0
-        if not keep.all():
-            values, w = values[keep], w[keep]
+        w = weights
+        if w is not None:
+            keep = w > 0
+            if not keep.all():
+                values, w = values[keep], w[keep]
         if values.size == 0:
             return
         self.min = min(self.min, float(values.min()))
         self.max = max(self.max, float(values.max()))
         if self._pos is None:
             self._values.append(values.copy())
-            self._weights.append(np.array(w, dtype=np.float64))
+            self._weights.append(np.ones(values.size) if w is None else np.array(w, dtype=np.float64))
             self._held += values.size
             if self._held > self.exact_limit:
                 self._to_buckets()
@@ -182,15 +183,24 @@ class QuantileSketch:
             self._bucket(v, w)
         self._values, self._weights, self._held = [], [], 0
 
-    def _bucket(self, values: F64, weights: F64) -> None:
+    def _bucket(self, values: F64, weights: F64 | None) -> None:
         assert self._pos is not None
         tiny = 1e-300
+        if values.min() > tiny:  # the common case (most losses are > 0): no masks
+            self._pos.add(self._keys(values), weights)
+            return
         pos, neg = values > tiny, values < -tiny
-        self._zero += float(weights[~(pos | neg)].sum())
+        zero = ~(pos | neg)
+        self._zero += float(zero.sum() if weights is None else weights[zero].sum())
         for store, mask, sign in ((self._pos, pos, 1.0), (self._neg, neg, -1.0)):
             if mask.any():
-                keys = np.ceil(np.log(sign * values[mask]) / self._log_gamma).astype(np.int64)
-                store.add(keys, weights[mask])
+                store.add(self._keys(sign * values[mask]), None if weights is None else weights[mask])
+
+    def _keys(self, positive: F64) -> NDArray[np.int64]:
+        """⌈log_γ x⌉ for x > 0."""
+        logs = np.log(positive)
+        logs *= 1.0 / self._log_gamma
+        return np.ceil(logs, out=logs).astype(np.int64)
 
     def merge(self, other: QuantileSketch) -> None:
         self.min, self.max = min(self.min, other.min), max(self.max, other.max)

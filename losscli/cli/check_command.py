@@ -63,7 +63,7 @@ def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
             )
             for c in checks
         ]
-        run_options = RunOptions(nan=read.get("nan", "error"), rows=0, worst=0)
+        run_options = RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False)
         for check, result in zip(checks, run_shared(plans, [run_options] * len(plans)), strict=True):
             results[check.name] = _gates(check, result.results[0], options)
     return [r for check in cfg.checks for r in results[check.name]]

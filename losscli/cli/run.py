@@ -64,6 +64,8 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         worst=options.worst if table else 0,
         sink=_fan_out(sinks),
         on_chunk=progress,
+        quantiles=options.format not in (OutputFormat.value, *STREAMED)
+        or bool(options.summary_file or options.write_baseline),
     )
     try:
         try:

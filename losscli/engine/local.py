@@ -38,6 +38,7 @@ class RunOptions:
     worst: int = 0
     sink: Sink | None = None
     on_chunk: Callable[[], None] | None = None  # e.g. a progress bar; called after every chunk
+    quantiles: bool = True  # False when nothing shows p50/p90/p99 (they are then NaN)
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,12 @@ class _Runner:
         jobs, columns = plan.jobs, plan.columns
         names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
-        self.accs = [LossAccumulator(job.spec, job.params, per_count=job.compat == "keras") for job in jobs]
+        self.accs = [
+            LossAccumulator(
+                job.spec, job.params, per_count=job.compat == "keras", quantiles=options.quantiles
+            )
+            for job in jobs
+        ]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
         self.used = 0
         self.groups: list[Any] = [None for _ in jobs]  # losscli.groups.GroupAccumulator per job

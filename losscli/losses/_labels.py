@@ -61,7 +61,7 @@ class BinaryLabels:
             return self._by_positive(labels)
         if labels.dtype.kind in "iufb":
             return self._numeric(labels.astype(np.float64))
-        words = np.array([str(v).strip().lower() for v in labels], dtype=object)
+        words = _per_distinct(labels, lambda v: str(v).strip().lower())
         ones = np.isin(words, list(TRUE_WORDS))
         minus = np.isin(words, list(MINUS_WORDS))
         zeros = np.isin(words, list(FALSE_WORDS))
@@ -96,7 +96,7 @@ class BinaryLabels:
         return np.where(values == 1.0, 1.0, 0.0), None
 
     def _by_positive(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
-        text = np.array([_label_text(v) for v in labels], dtype=object)
+        text = _per_distinct(labels, _label_text)
         self.seen_strings.update(np.unique(text).tolist())
         self.positive_seen = self.positive_seen or bool((text == self.positive).any())
         if len(self.seen_strings) > 2:
@@ -108,6 +108,12 @@ class BinaryLabels:
                 "a binary loss needs exactly two label values",
             )
         return (text == self.positive).astype(np.float64), None
+
+
+def _per_distinct(labels: Any, convert: Any) -> Any:
+    """``convert`` applied once per distinct label, spread back over the rows."""
+    uniques, inverse = np.unique(np.asarray(labels, dtype=str), return_inverse=True)
+    return np.array([convert(u) for u in uniques.tolist()], dtype=object)[inverse.reshape(-1)]
 
 
 def _label_text(v: Any) -> str:
@@ -147,16 +153,24 @@ class ClassLabels:
             values = labels.astype(np.float64)
             ignored = values == self.ignore if self.ignore is not None else np.zeros(values.size, bool)
             integral = np.isfinite(values) & (values == np.round(values))
-            if self.by_name:
-                keys = np.array([_label_text(v) for v in values], dtype=object)
-                index = np.array([self.lookup.get(str(key), -1) for key in keys], dtype=np.int64)
+            if self.by_name:  # label 3 means the column named ...3: a vectorised lookup
+                named = np.array([float(n) for n in self.names])
+                order = np.argsort(named)
+                at = np.clip(np.searchsorted(named[order], values), 0, k - 1)
+                hit = integral & (named[order][at] == values)
+                index = np.where(hit, order[at], -1).astype(np.int64)
             else:
                 index = np.where(integral, values, -1).astype(np.int64)
             bad = ((index < 0) | (index >= k) | ~integral) & ~ignored
             return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
-        text = [_label_text(v) for v in labels]
-        index = np.array([self.lookup.get(t, self.lower.get(t.lower(), -1)) for t in text], dtype=np.int64)
-        ignored = np.array([t == str(self.ignore) for t in text]) if self.ignore is not None else index < -1
+        uniques, inverse = np.unique(np.asarray(labels, dtype=str), return_inverse=True)  # per distinct label
+        text = [_label_text(v) for v in uniques.tolist()]
+        mapped = np.array([self.lookup.get(t, self.lower.get(t.lower(), -1)) for t in text], dtype=np.int64)
+        index = mapped[inverse.reshape(-1)]
+        if self.ignore is not None:
+            ignored = np.array([t == str(self.ignore) for t in text], dtype=bool)[inverse.reshape(-1)]
+        else:
+            ignored = np.zeros(index.size, dtype=bool)
         bad = (index < 0) & ~ignored
         return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
 
