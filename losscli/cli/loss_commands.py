@@ -12,13 +12,8 @@ from typing import Any
 import typer
 
 from losscli.cli.boundary import guarded
-from losscli.cli.options import (
-    common_parameters,
-    gate_parameters,
-    loss_list_parameter,
-    make_options,
-    param_parameter,
-)
+from losscli.cli.gate_options import gate_parameters, loss_list_parameter
+from losscli.cli.options import common_parameters, make_options, param_parameter
 from losscli.losses._spec import LossSpec
 
 
