@@ -132,7 +132,8 @@ class DelimitedSource:
         read = pacsv.ReadOptions(
             column_names=internal, use_threads=True, block_size=block, encoding=self.options.encoding
         )
-        for data in _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header):
+        blocks = _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header)
+        for data in _prefetch(blocks):
             self.bytes_read += data.size
             yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=convert)
 
@@ -143,6 +144,36 @@ class DelimitedSource:
         if located is not None:
             return located
         return DataError(f"{self.path}: unreadable data after row {rows}: {_short(exc)}")
+
+
+def _prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
+    """Items produced by a background thread, ``depth`` ahead: reading the next
+    block overlaps parsing this one (both release the GIL). Errors re-raise here."""
+    import queue
+    import threading
+
+    done = object()
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                slots.put(item)
+            slots.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            slots.put(exc)
+
+    threading.Thread(target=produce, name="losscli-read", daemon=True).start()
+    try:
+        while (item := slots.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 def _is_compressed(path: str) -> bool:
