@@ -34,14 +34,27 @@ class Problem(Exception):
 
 
 def numeric_roles(raw: dict[str, Any]) -> list[str]:
-    return [role for role, values in raw.items() if role != "id" and values.dtype.kind == "f"]
+    """The float roles (not the ``#p`` copies kept for per-sample output)."""
+    return [
+        role
+        for role, values in raw.items()
+        if role != "id" and not role.startswith("#") and values.dtype.kind == "f"
+    ]
+
+
+def all_finite(raw: dict[str, Any], roles: list[str]) -> bool:
+    """One pass per column: a finite sum means no NaN and no ±inf (both propagate);
+    an overflowing sum just falls back to the detailed checks."""
+    return all(raw[role].dtype.kind == "f" and np.isfinite(np.sum(raw[role])) for role in roles)
 
 
 def apply_nan_policy(
     raw: dict[str, Any], row_ids: Any, nan: str, where: str, columns: Resolved
 ) -> tuple[dict[str, Any], Any]:
     """Drop rows with a missing value (``--nan drop``) or raise for the first one."""
-    roles = [role for role in raw if role != "id"]
+    roles = [role for role in raw if role != "id" and not role.startswith("#")]
+    if all_finite(raw, roles):
+        return raw, row_ids
     missing = {role: is_missing(raw[role]) for role in roles}
     if nan == "drop":
         any_missing = np.any([m for m in missing.values()], axis=0) if missing else None
@@ -60,7 +73,7 @@ def apply_nan_policy(
 
 def check_common(raw: dict[str, Any], row_ids: Any, where: str, columns: Resolved) -> None:
     """Infinities in any numeric column; negative weights."""
-    for role in numeric_roles(raw):
+    for role in [] if all_finite(raw, numeric_roles(raw)) else numeric_roles(raw):
         inf = _rows_with(np.isinf(raw[role]))
         if inf.any():
             issue = RowIssue(role, inf, "be finite", "infinite values are never valid: fix the data")
