@@ -7,10 +7,10 @@ Notation: ŷ prediction, y label, d = ŷ − y.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
+from losscli.losses._params import FLOAT64_EPS, non_negative, positive
 from losscli.losses._registry import REGISTRY
 from losscli.losses._spec import (
     Bound,
@@ -20,16 +20,6 @@ from losscli.losses._spec import (
     finalize_r2,
     finalize_sqrt,
 )
-
-FLOAT64_EPS = 2.220446049250313e-16
-
-
-def _positive(v: Any) -> str | None:
-    return None if v > 0 else "must be > 0"
-
-
-def _non_negative(v: Any) -> str | None:
-    return None if v >= 0 else "must be >= 0"
 
 
 def _open_unit(v: Any) -> str | None:
@@ -100,7 +90,7 @@ for _spec in (
         summary="quadratic near zero, linear beyond delta",
         formula="ℓ = ½d² if |d| ≤ δ else δ(|d| − ½δ)",
         kernel="_regression_kernels:huber",
-        params=(Param("delta", float, 1.0, "δ, where the loss turns linear (> 0)", _positive),),
+        params=(Param("delta", float, 1.0, "δ, where the loss turns linear (> 0)", positive),),
         equivalents=("torch.nn.functional.huber_loss(delta=δ)", "keras.losses.Huber(delta=δ)"),
         example="losscli huber preds.csv --delta 2",
         properties=SYMMETRIC,
@@ -111,7 +101,7 @@ for _spec in (
         summary="Huber divided by beta (torch's SmoothL1)",
         formula="ℓ = ½d²/β if |d| < β else |d| − ½β; β = 0 gives |d|",
         kernel="_regression_kernels:smooth_l1",
-        params=(Param("beta", float, 1.0, "β, where the loss turns linear (>= 0)", _non_negative),),
+        params=(Param("beta", float, 1.0, "β, where the loss turns linear (>= 0)", non_negative),),
         equivalents=("torch.nn.functional.smooth_l1_loss(beta=β)",),
         notes=("smooth-l1 with β equals huber with δ = β, divided by β.",),
         example="losscli smooth-l1 preds.csv --beta 0.5",
@@ -135,7 +125,7 @@ for _spec in (
         formula="ℓ = |d| / max(|y|, ε)",
         kernel="_regression_kernels:mape",
         params=(
-            Param("eps", float, FLOAT64_EPS, "ε, the floor of |y| (> 0)", _positive),
+            Param("eps", float, FLOAT64_EPS, "ε, the floor of |y| (> 0)", positive),
             Param("percent", bool, False, "Keras: report percent (×100)", hidden=True),
         ),
         compat={"keras": {"eps": 1e-7, "percent": True}},
@@ -153,7 +143,7 @@ for _spec in (
         summary="symmetric mean absolute percentage error, as a fraction of 2",
         formula="ℓ = 2|d| / max(|y| + |ŷ|, ε)",
         kernel="_regression_kernels:smape",
-        params=(Param("eps", float, 1.17e-06, "ε, the floor of |y| + |ŷ| (> 0)", _positive),),
+        params=(Param("eps", float, 1.17e-06, "ε, the floor of |y| + |ŷ| (> 0)", positive),),
         equivalents=("torchmetrics.SymmetricMeanAbsolutePercentageError",),
         notes=("ε defaults to torchmetrics' 1.17e-6; values lie in [0, 2].",),
         example="losscli smape preds.csv",
@@ -219,7 +209,7 @@ for _spec in (
         params=(
             Param("log_input", bool, True, "predictions are log-rates z (torch's default)"),
             Param("full", bool, False, "add the Stirling term of log(y!)"),
-            Param("eps", float, 1e-8, "ε added to the rate before log (> 0)", _positive),
+            Param("eps", float, 1e-8, "ε added to the rate before log (> 0)", positive),
         ),
         domain=_poisson_nll_domain,
         equivalents=("torch.nn.functional.poisson_nll_loss(log_input, full, eps)",),
@@ -260,7 +250,7 @@ for _spec in (
         kernel="_regression_kernels:gaussian_nll",
         params=(
             Param("full", bool, False, "add the constant ½ log 2π"),
-            Param("eps", float, 1e-6, "ε, the floor of the variance (> 0)", _positive),
+            Param("eps", float, 1e-6, "ε, the floor of the variance (> 0)", positive),
         ),
         extra_inputs=("var",),
         domain=lambda _p: (Bound("var", ">=", 0),),
@@ -303,5 +293,3 @@ for _spec in (
     ),
 ):
     REGISTRY.register(_spec)
-
-assert math.isclose(FLOAT64_EPS, 2.0**-52)
