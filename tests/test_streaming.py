@@ -180,3 +180,47 @@ def test_file_and_stdin_chunking_give_identical_bits(noisy_csv):
         for b in (1 << 26, 1 << 16, 5000, 777)
     }
     assert len(values) == 1
+
+
+def test_row_range_behaves_like_the_array_it_stands_for():
+    from losscli.rows import RowRange
+
+    rows, array = RowRange(11, 7), np.arange(11, 18)
+    assert len(rows) == rows.size == 7
+    assert [rows[i] for i in range(-7, 7)] == [int(array[i]) for i in range(-7, 7)]
+    with pytest.raises(IndexError):
+        rows[7]
+    sliced = rows[2:5]
+    assert isinstance(sliced, RowRange) and list(np.asarray(sliced)) == [13, 14, 15]
+    mask = np.array([True, False, True, False, False, True, True])
+    assert list(rows[mask]) == list(array[mask])
+    assert list(rows[np.array([6, 0])]) == [17, 11]
+    assert list(rows[::2]) == list(array[::2])
+    assert np.asarray(rows).dtype == np.int64
+
+
+def test_dropped_rows_keep_their_numbers_in_the_head(tmp_path):
+    path = tmp_path / "gaps.csv"
+    path.write_text("pred,label\n1,1\n,2\n3,5\nNA,1\n4,4\n")
+    result = losscli.evaluate(InputOptions(str(path), block_bytes=8), "mae", nan="drop")
+    assert result.head is not None
+    assert list(result.head.row_ids) == [1, 3, 5]
+    assert list(result.head.columns["loss"]) == [0.0, 2.0, 0.0]
+
+
+def test_lines_longer_than_the_block_and_null_markers_in_some_blocks(tmp_path):
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pd.DataFrame({"pred": rng.normal(size=n), "label": rng.normal(size=n)})
+    frame["note"] = ["x" * int(k) for k in rng.integers(0, 900, size=n)]  # lines of 0.9 kB
+    frame.loc[[5, 777, 1500], "pred"] = np.nan  # written as empty cells
+    path = tmp_path / "long.csv"
+    frame.to_csv(path, index=False)
+    kept = frame.dropna()
+    expected = float(np.mean((kept.pred - kept.label) ** 2))
+    for block in (64, 500, 4096, 1 << 26):
+        got = losscli.evaluate(InputOptions(str(path), block_bytes=block), "mse", nan="drop").results[0]
+        assert got.count == n - 3
+        assert got.value == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(losscli.LossCliError, match="row 6 is nan"):
+        losscli.evaluate(InputOptions(str(path), block_bytes=500), "mse")

@@ -24,7 +24,7 @@ from losscli.errors import UsageError
 from losscli.io.source import InputOptions, Source, open_source
 from losscli.losses._inputs import JobInputs
 from losscli.results import EvalResult
-from losscli.rows import HeadRows, RowBlock, WorstRows
+from losscli.rows import HeadRows, RowBlock, RowRange, WorstRows
 
 Sink = Callable[[RowBlock], None]
 
@@ -223,12 +223,13 @@ class _Runner:
         raw, row_ids = apply_nan_policy(raw, row_ids, self.options.nan, where, plan.columns)
         check_common(raw, row_ids, where, plan.columns)
         block = RowBlock(row_ids, {k: v for k, v in raw.items() if k.startswith("#")})
+        keeps = self.options.sink is not None or self.options.worst > 0 or not self.head.full
         for index, (job, adapter, acc) in enumerate(zip(plan.jobs, self.adapters, self.accs, strict=True)):
             inputs, ignored, issue = adapter.prepare(raw)
             if issue is not None:
                 values = raw if issue.role == "y_true" else raw | inputs  # show labels as written
                 raise problem(issue, values, row_ids, where, plan.columns, _counter(adapter), job.spec.name)
-            computed = adapter.compute(inputs, ignored)
+            computed = adapter.compute(inputs, ignored, display=keeps)
             acc.update(
                 computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped
             )
@@ -301,7 +302,7 @@ def _run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult
     for chunk in chunks:
         by_position = dict(zip(positions, chunk, strict=True))
         n = len(chunk[0])
-        row_ids = np.arange(seen + 1, seen + n + 1, dtype=np.int64)
+        row_ids = RowRange(seen + 1, n)
         seen += n
         for runner in runners:
             try:

@@ -114,6 +114,7 @@ class DelimitedSource:
             raise self._explain(exc, positions, numeric, rows) from None
 
     def _tables(self, internal: list[str], parse: Any, convert: Any) -> Iterator[Any]:
+        import pyarrow as pa
         import pyarrow.csv as pacsv
 
         encoding = self.options.encoding.replace("_", "-").lower()
@@ -132,10 +133,19 @@ class DelimitedSource:
         read = pacsv.ReadOptions(
             column_names=internal, use_threads=True, block_size=block, encoding=self.options.encoding
         )
-        blocks = _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header)
-        for data in _prefetch(blocks):
+        if self.total_bytes:  # a plain file: blocks are slices of a memory map, no copies
+            blocks = _mapped_blocks(self.options.path, self.options.block_bytes, self.options.header)
+        else:
+            blocks = _prefetch(
+                _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header)
+            )
+        strict = _strict(convert)
+        for data in blocks:
             self.bytes_read += data.size
-            yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=convert)
+            try:  # clean blocks skip the null-marker checks; others are parsed again with them
+                yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=strict)
+            except pa.ArrowInvalid:
+                yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=convert)
 
     def _explain(self, exc: Exception, positions: list[int], numeric: set[int], rows: int) -> Exception:
         located = None
@@ -183,6 +193,51 @@ def _is_compressed(path: str) -> bool:
 def _line_safe(encoding: str) -> bool:
     """Encodings in which byte 0x0A is always a line end (so blocks can be cut there)."""
     return encoding in ("utf-8", "utf8", "utf-8-sig", "ascii", "latin-1", "latin1", "iso-8859-1", "cp1252")
+
+
+def _strict(convert: Any) -> Any:
+    """``convert`` without null markers when every column is read as float64: numbers
+    parse faster, and a block with an empty cell or ``NA`` fails and is parsed again
+    with the markers (same result). Columns whose type pyarrow infers keep ``convert``."""
+    import pyarrow.csv as pacsv
+
+    if set(convert.include_columns) != set(convert.column_types):
+        return convert
+    return pacsv.ConvertOptions(
+        include_columns=convert.include_columns,
+        column_types=convert.column_types,
+        null_values=[],
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+
+
+def _mapped_blocks(path: str, size: int, skip_first: bool) -> Iterator[Any]:
+    """Zero-copy slices of about ``size`` bytes of the memory-mapped file at ``path``,
+    each ending at a line end (the last may not), without the header line when ``skip_first``."""
+    import mmap
+
+    import pyarrow as pa
+
+    with open(path, "rb") as file:
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    whole = pa.py_buffer(mapped)
+    end = len(mapped)
+    start = mapped.find(b"\n") + 1 if skip_first else 0
+    if skip_first and start == 0:
+        return
+    released = 0
+    while start < end:
+        stop = end if start + size >= end else mapped.rfind(b"\n", start, start + size) + 1
+        if stop <= start:  # a line longer than the block: extend to its end
+            found = mapped.find(b"\n", start + size)
+            stop = end if found < 0 else found + 1
+        yield whole.slice(start, stop - start)
+        done = stop - stop % mmap.PAGESIZE
+        if done > released:  # parsed: drop the pages from this process (RSS stays bounded)
+            mapped.madvise(mmap.MADV_DONTNEED, released, done - released)
+            released = done
+        start = stop
 
 
 def _line_blocks(stream: Any, size: int, skip_first: bool) -> Iterator[Any]:

@@ -53,6 +53,9 @@ def _fixes(params: Mapping[str, Any], role: str) -> str:
 
 
 def _distribution(role: str, p: Any, params: Mapping[str, Any], ignored: Any = None) -> RowIssue | None:
+    in_unit = p.size and p.min() >= 0.0 and p.max() <= 1.0  # fast path: finite, in [0, 1]
+    if in_unit and not (np.abs(p.sum(axis=1) - 1.0) > ROW_SUM_TOL).any():
+        return None
     unusable = ~np.isfinite(p).all(axis=1)  # e.g. an all-zero row after --normalize
     if unusable.any():
         return RowIssue(

@@ -85,7 +85,9 @@ class JobInputs:
             issue = self.check(inputs, self.params, ignored)
         return inputs, ignored, issue
 
-    def compute(self, inputs: Mapping[str, Any], ignored: Any) -> Computed:
+    def compute(self, inputs: Mapping[str, Any], ignored: Any, display: bool = True) -> Computed:
+        """Per-sample losses; ``display`` adds the shown columns (predicted class, p(true)),
+        which runs that keep no rows of this chunk skip."""
         with np.errstate(all="ignore"):  # results are checked for finiteness at the end
             out = self.kernel(*(inputs[role] for role in self.spec.inputs), **self.kernel_params)
         if not isinstance(out, KernelOutput):
@@ -95,8 +97,7 @@ class JobInputs:
             losses = np.where(ignored, np.nan, losses)
             base = np.ones(losses.size) if factor is None else factor
             factor = np.where(ignored, 0.0, base)
-        display = self._display(inputs)
-        return Computed(losses, factor, out.clipped, display)
+        return Computed(losses, factor, out.clipped, self._display(inputs) if display else {})
 
     def _display(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         if self.classes is None:

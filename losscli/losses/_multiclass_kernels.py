@@ -53,6 +53,22 @@ def _log_probs(
     return np.log(np.clip(scores, eps, 1.0 - eps)), clipped  # scikit-learn clips to [ε, 1 − ε]
 
 
+def _log_picked(
+    y: I64, scores: F64, from_logits: bool, eps: float, log_clamp: float | None
+) -> tuple[F64, int]:
+    """log p_y alone, with the same arithmetic (and bits) as ``_log_probs`` picked at y."""
+    if from_logits:
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        out: F64 = _picked(shifted, y) - np.log(np.exp(shifted).sum(axis=1))
+        return out, 0
+    p_y = _picked(scores, y)
+    if log_clamp is not None:
+        with np.errstate(divide="ignore"):
+            return np.maximum(np.log(p_y), log_clamp), 0
+    clipped = int(np.count_nonzero((p_y < eps) | (p_y > 1.0 - eps)))
+    return np.log(np.clip(p_y, eps, 1.0 - eps)), clipped
+
+
 def cross_entropy(
     y_true: I64,
     y_pred: F64,
@@ -68,9 +84,13 @@ def cross_entropy(
     the mean divides by Σ w_y (torch's weighted mean)."""
     k = y_pred.shape[1]
     weights = parse_weights(class_weight, k)
-    log_p, clipped = _log_probs(y_true, y_pred, from_logits, eps, log_clamp, every=label_smoothing > 0)
     w = np.ones(k) if weights is None else weights
     w_y = w[y_true]
+    if not label_smoothing:  # only log p_y is needed: one log per row, not K
+        log_p_y, clipped = _log_picked(y_true, y_pred, from_logits, eps, log_clamp)
+        losses = -w_y * log_p_y
+        return KernelOutput(losses, factor=None if weights is None else w_y, clipped=clipped)
+    log_p, clipped = _log_probs(y_true, y_pred, from_logits, eps, log_clamp, every=True)
     losses = -w_y * _picked(log_p, y_true)
     if label_smoothing:
         smooth = -(log_p * w).sum(axis=1) / k

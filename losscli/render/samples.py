@@ -56,7 +56,7 @@ def _arrow(block: RowBlock, key: str) -> Any:
     import pyarrow as pa
 
     if key == "row":
-        return pa.array(block.row_ids)
+        return pa.array(block.numbers())
     values = block.columns[key]
     if values.dtype == object:
         return pa.array([str(v) for v in values], type=pa.string())
@@ -70,7 +70,7 @@ class JsonLinesWriter:
         self.out, self.columns = out, columns
 
     def __call__(self, block: RowBlock) -> None:
-        cols = [(h, block.row_ids if key == "row" else block.columns[key]) for key, h in self.columns]
+        cols = [(h, block.numbers() if key == "row" else block.columns[key]) for key, h in self.columns]
         lines = []
         for i in range(len(block)):
             obj = {h: _json_value(v[i]) for h, v in cols}
