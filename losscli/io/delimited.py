@@ -140,12 +140,18 @@ class DelimitedSource:
                 _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header)
             )
         strict = _strict(convert)
-        for data in blocks:
-            self.bytes_read += data.size
-            try:  # clean blocks skip the null-marker checks; others are parsed again with them
-                yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=strict)
-            except pa.ArrowInvalid:
-                yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=convert)
+
+        def parsed() -> Iterator[Any]:
+            for data in blocks:
+                self.bytes_read += data.size
+                try:  # clean blocks skip the null-marker checks; others are parsed again with them
+                    yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=strict)
+                except pa.ArrowInvalid:
+                    yield pacsv.read_csv(
+                        data, read_options=read, parse_options=parse, convert_options=convert
+                    )
+
+        yield from _prefetch(parsed(), depth=1)  # the next block parses while this one is computed
 
     def _explain(self, exc: Exception, positions: list[int], numeric: set[int], rows: int) -> Exception:
         located = None

@@ -17,7 +17,7 @@ from losscli.errors import InputError
 from losscli.io.detect import detect, sniff_magic
 
 CHUNK_ROWS = 1 << 20
-BLOCK_BYTES = 1 << 22
+BLOCK_BYTES = 1 << 23
 
 
 @dataclass(frozen=True)
