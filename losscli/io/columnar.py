@@ -13,6 +13,7 @@ from typing import Any
 
 from losscli.errors import DataError, InputError
 from losscli.io.arrow_numpy import column_to_numpy
+from losscli.io.prefetch import prefetch
 from losscli.io.source import BLOCK_BYTES, InputOptions
 
 NUMERIC_KINDS = ("integer", "floating", "boolean", "decimal", "null")
@@ -85,7 +86,9 @@ def _parquet(path: str, where: Any, chunk_rows: int) -> ColumnarSource:
     if isinstance(where, str) and (os.path.isdir(where) or any(c in where for c in "*?[")):
         return _parquet_dataset(path, where, chunk_rows)
     pf = pq.ParquetFile(where)
-    source = ColumnarSource(path, "parquet", pf.schema_arrow, lambda cols: _row_groups(pf, cols, chunk_rows))
+    source = ColumnarSource(
+        path, "parquet", pf.schema_arrow, lambda cols: prefetch(_row_groups(pf, cols, chunk_rows), depth=1)
+    )
     source.total_rows = pf.metadata.num_rows
     return source
 

@@ -18,6 +18,7 @@ from losscli.errors import DataError, InputError
 from losscli.io import problems
 from losscli.io.arrow_numpy import column_to_numpy
 from losscli.io.detect import sniff_delimiter
+from losscli.io.prefetch import prefetch
 from losscli.io.source import InputOptions
 
 PREFIX_BYTES = 1 << 16
@@ -136,7 +137,7 @@ class DelimitedSource:
         if self.total_bytes:  # a plain file: blocks are slices of a memory map, no copies
             blocks = _mapped_blocks(self.options.path, self.options.block_bytes, self.options.header)
         else:
-            blocks = _prefetch(
+            blocks = prefetch(
                 _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header)
             )
         strict = _strict(convert)
@@ -151,7 +152,7 @@ class DelimitedSource:
                         data, read_options=read, parse_options=parse, convert_options=convert
                     )
 
-        yield from _prefetch(parsed(), depth=1)  # the next block parses while this one is computed
+        yield from prefetch(parsed(), depth=1)  # the next block parses while this one is computed
 
     def _explain(self, exc: Exception, positions: list[int], numeric: set[int], rows: int) -> Exception:
         located = None
@@ -160,36 +161,6 @@ class DelimitedSource:
         if located is not None:
             return located
         return DataError(f"{self.path}: unreadable data after row {rows}: {_short(exc)}")
-
-
-def _prefetch(items: Iterator[Any], depth: int = 2) -> Iterator[Any]:
-    """Items produced by a background thread, ``depth`` ahead: reading the next
-    block overlaps parsing this one (both release the GIL). Errors re-raise here."""
-    import queue
-    import threading
-
-    done = object()
-    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                slots.put(item)
-            slots.put(done)
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            slots.put(exc)
-
-    threading.Thread(target=produce, name="losscli-read", daemon=True).start()
-    try:
-        while (item := slots.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
 
 
 def _is_compressed(path: str) -> bool:
