@@ -85,23 +85,51 @@ def _parquet(path: str, where: Any, chunk_rows: int) -> ColumnarSource:
 
     if isinstance(where, str) and (os.path.isdir(where) or any(c in where for c in "*?[")):
         return _parquet_dataset(path, where, chunk_rows)
-    pf = pq.ParquetFile(where)
+    mapped = _mapped(where) if isinstance(where, str) else None
+    pf = pq.ParquetFile(where if mapped is None else _reader(mapped))
     source = ColumnarSource(
-        path, "parquet", pf.schema_arrow, lambda cols: prefetch(_row_groups(pf, cols, chunk_rows), depth=1)
+        path,
+        "parquet",
+        pf.schema_arrow,
+        lambda cols: prefetch(_row_groups(pf, cols, chunk_rows, mapped), depth=1),
     )
     source.total_rows = pf.metadata.num_rows
     return source
 
 
-def _row_groups(pf: Any, columns: list[str], chunk_rows: int) -> Iterator[Any]:
+def _mapped(path: str) -> Any:
+    """The file at ``path`` memory-mapped (read-only), or None when it cannot be (empty,
+    not a regular file): decoding then reads pages in place instead of copying them."""
+    import mmap
+
+    try:
+        with open(path, "rb") as file:
+            return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
+def _reader(mapped: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.BufferReader(pa.py_buffer(mapped))
+
+
+def _row_groups(pf: Any, columns: list[str], chunk_rows: int, mapped: Any = None) -> Iterator[Any]:
     """Row groups decoded on all cores, one at a time; a group larger than
-    ``chunk_rows`` is read in batches of that size so memory stays bounded."""
+    ``chunk_rows`` is read in batches of that size so memory stays bounded. After each
+    group the mapped file's pages are dropped from this process (they stay in the page
+    cache and fault back in if touched again), so RSS does not grow with the file."""
+    import mmap
+
     meta = pf.metadata
     for i in range(meta.num_row_groups):
         if meta.row_group(i).num_rows <= chunk_rows:
             yield from pf.read_row_group(i, columns=columns, use_threads=True).to_batches()
         else:
             yield from pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=columns)
+        if mapped is not None:
+            mapped.madvise(mmap.MADV_DONTNEED)
 
 
 def _parquet_dataset(path: str, where: str, chunk_rows: int) -> ColumnarSource:
