@@ -32,6 +32,10 @@ class LossCliError(Exception):
     def __str__(self) -> str:
         return f"{self.message}; {self.hint}" if self.hint else self.message
 
+    def __reduce__(self) -> tuple[type[LossCliError], tuple[str, str | None]]:
+        """Pickle message and hint (errors raised on Dask workers reach the client whole)."""
+        return (type(self), (self.message, self.hint))
+
 
 class UsageError(LossCliError):
     """The invocation is unusable: unknown loss, bad parameter value, bad option combination."""

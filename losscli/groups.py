@@ -43,6 +43,25 @@ class GroupAccumulator:
         if self.spec.needs_label_variance:
             self._moments(gid, y_true, w, size)
 
+    def merge(self, other: GroupAccumulator) -> None:
+        """Fold in another accumulator's groups (Dask partitions): sums add, maxima
+        take the larger, label moments combine with Chan's formula."""
+        n = len(other.ids)
+        if n == 0:
+            return
+        gid = self._ids(list(other.ids))  # distinct keys, so fancy-index updates are safe
+        o, s = other.stats[:, :n], self.stats
+        for i in range(3):
+            s[i, gid] += o[i]
+        s[3, gid] = np.maximum(s[3, gid], o[3])
+        wa, ma, wb, mb = s[4, gid], s[5, gid], o[4], o[5]
+        total = wa + wb
+        safe = np.where(total > 0, total, 1.0)
+        delta = mb - ma
+        s[5, gid] = np.where(total > 0, ma + delta * wb / safe, ma)
+        self.m2[gid] = self.m2[gid] + other.m2[:n] + np.where(total > 0, delta * delta * wa * wb / safe, 0.0)
+        s[4, gid] = total
+
     def _ids(self, keys: list[Any]) -> NDArray[np.int64]:
         """Group ids of ``keys``, adding new ones; storage grows geometrically."""
         ids = self.ids

@@ -54,6 +54,12 @@ class RowBlock:
     def take(self, index: NDArray[np.intp] | slice) -> RowBlock:
         return RowBlock(self.row_ids[index], {k: v[index] for k, v in self.columns.items()})
 
+    def shifted(self, offset: int) -> RowBlock:
+        """The same rows numbered ``offset`` later (a later Dask partition's rows)."""
+        if not offset:
+            return self
+        return RowBlock(self.numbers() + offset, self.columns)
+
     def numbers(self) -> NDArray[np.int64]:
         """The row numbers as an array."""
         return np.asarray(self.row_ids, dtype=np.int64)
@@ -87,9 +93,10 @@ class HeadRows:
         self._blocks.append(block)
         self._held += len(block)
 
-    def merge(self, other: HeadRows) -> None:
+    def merge(self, other: HeadRows, offset: int = 0) -> None:
+        """Append ``other``'s rows (which come after these), numbered ``offset`` later."""
         for block in other._blocks:
-            self.update(block)
+            self.update(block.shifted(offset))
 
     def rows(self) -> RowBlock | None:
         return RowBlock.concat(self._blocks) if self._blocks else None
@@ -108,9 +115,10 @@ class WorstRows:
         merged = block if self._best is None else RowBlock.concat([self._best, block])
         self._best = _top(merged, self.key, self.k)
 
-    def merge(self, other: WorstRows) -> None:
+    def merge(self, other: WorstRows, offset: int = 0) -> None:
+        """Fold in ``other``'s rows (which come after these), numbered ``offset`` later."""
         if other._best is not None:
-            self.update(other._best)
+            self.update(other._best.shifted(offset))
 
     def rows(self) -> RowBlock | None:
         return self._best

@@ -35,38 +35,52 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
 
 def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
     """Run every check, reading each distinct (file, read options) once."""
-    from losscli.engine.local import RunOptions, prepare, run_shared
-    from losscli.io.source import InputOptions, open_source
-
     groups: dict[tuple[str, str], list[CheckConfig]] = {}
     for check in cfg.checks:
         groups.setdefault((check.file, json.dumps(check.read, sort_keys=True)), []).append(check)
     results: dict[str, list[CheckResult]] = {}
-    for (file, _), checks in groups.items():
-        read = checks[0].read
-        source = open_source(
-            InputOptions(
-                path=file,
-                format=read.get("input_format"),
-                delimiter=read.get("delimiter"),
-                header=not read.get("no_header", False),
-                encoding=read.get("encoding", "utf-8"),
-            )
-        )
-        plans = [
-            prepare(
-                source,
-                (c.loss, c.params),
-                **_columns(c),
-                positive=read.get("positive"),
-                compat=read.get("compat"),
-            )
-            for c in checks
-        ]
-        run_options = RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False)
-        for check, result in zip(checks, run_shared(plans, [run_options] * len(plans)), strict=True):
-            results[check.name] = _gates(check, result.results[0], options)
+    with _engine(options):
+        for (file, _), checks in groups.items():
+            for check, result in zip(checks, _evaluate(file, checks, options), strict=True):
+                results[check.name] = _gates(check, result.results[0], options)
     return [r for check in cfg.checks for r in results[check.name]]
+
+
+def _engine(options: dict[str, Any]) -> Any:
+    """A Dask client for the whole run with --engine dask; nothing to set up otherwise."""
+    import contextlib
+
+    if options.get("engine", "local") != "dask":
+        return contextlib.nullcontext()
+    from losscli.engine.dask import connect
+
+    return connect(options.get("scheduler"))
+
+
+def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> list[Any]:
+    """One read of ``file`` for all of its ``checks`` (same read options)."""
+    from losscli.engine.local import RunOptions, prepare, run_shared
+    from losscli.io.source import InputOptions, open_source
+
+    read = checks[0].read
+    source = InputOptions(
+        path=file,
+        format=read.get("input_format"),
+        delimiter=read.get("delimiter"),
+        header=not read.get("no_header", False),
+        encoding=read.get("encoding", "utf-8"),
+    )
+    requests = [
+        ((c.loss, c.params), {**_columns(c), "positive": read.get("positive"), "compat": read.get("compat")})
+        for c in checks
+    ]
+    run_options = [RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False)] * len(checks)
+    if options.get("engine", "local") == "dask":
+        from losscli.engine.dask import run_dask
+
+        return run_dask(source, requests, run_options)
+    opened = open_source(source)
+    return run_shared([prepare(opened, losses, **kw) for losses, kw in requests], run_options)
 
 
 def _columns(check: CheckConfig) -> dict[str, Any]:

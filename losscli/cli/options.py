@@ -14,6 +14,7 @@ from losscli.losses._spec import LossSpec, Param
 INPUT = "Input"
 OUTPUT = "Output"
 PARAMS = "Loss parameters"
+ENGINE = "Engine"
 
 
 class OutputFormat(StrEnum):
@@ -48,6 +49,11 @@ class CheckFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     junit = "junit"
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
 
 
 class InputFormat(StrEnum):
@@ -95,6 +101,8 @@ class CommandOptions:
     write_baseline: str | None = None
     exit_zero: bool = False
     junit: str | None = None
+    engine: Engine = Engine.local
+    scheduler: str | None = None
 
 
 def _opt(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -332,9 +340,43 @@ def common_parameters(spec: LossSpec | None, var: bool = False) -> list[inspect.
             ],
             False,
         ),
+        *engine_parameters(),
         _opt("debug", Annotated[bool, o("--debug", help="Show tracebacks (also LOSSCLI_DEBUG=1).")], False),
     ]
     return params
+
+
+def engine_parameters() -> list[inspect.Parameter]:
+    """``--engine local|dask`` and ``--scheduler ADDRESS``."""
+    o = typer.Option
+    return [
+        _opt(
+            "engine",
+            Annotated[
+                Engine,
+                o(
+                    "--engine",
+                    help="local: stream here; dask: one task per partition on a Dask cluster "
+                    "(pip install 'losscli[dask]').",
+                    rich_help_panel=ENGINE,
+                ),
+            ],
+            Engine.local,
+        ),
+        _opt(
+            "scheduler",
+            Annotated[
+                str | None,
+                o(
+                    "--scheduler",
+                    envvar="LOSSCLI_SCHEDULER",
+                    help="Dask scheduler address (tcp://host:8786); default: a LocalCluster on this machine.",
+                    rich_help_panel=ENGINE,
+                ),
+            ],
+            None,
+        ),
+    ]
 
 
 def param_parameter(p: Param) -> inspect.Parameter:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from losscli.cli.boundary import Verdict
 from losscli.cli.gates import apply_gates, baseline_json, print_verdicts
-from losscli.cli.options import CommandOptions, OutputFormat
+from losscli.cli.options import CommandOptions, Engine, OutputFormat
 from losscli.cli.progress import ReadProgress
 from losscli.errors import UsageError
 
@@ -41,37 +42,62 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         header=not options.no_header,
         encoding=options.encoding,
     )
-    plan = prepare(
-        source,
-        losses,
-        pred=options.pred,
-        label=options.label,
-        weight=options.weight,
-        var=options.var,
-        id=options.id,
-        positive=options.positive,
-        compat=options.compat.value if options.compat else None,
-        labels=_label_source(options),
-        on=options.on,
-        by=options.by,
-    )
-    sinks, finishers = _sinks(plan, options)
+    columns: dict[str, Any] = {
+        "pred": options.pred,
+        "label": options.label,
+        "weight": options.weight,
+        "var": options.var,
+        "id": options.id,
+        "positive": options.positive,
+        "compat": options.compat.value if options.compat else None,
+        "by": options.by,
+    }
     table = options.format is OutputFormat.table
-    progress = ReadProgress(plan.source, enabled=not options.no_progress)
     run_options = RunOptions(
         nan=options.nan.value,
         rows=rows if table else 0,
         worst=options.worst if table else 0,
-        sink=_fan_out(sinks),
-        on_chunk=progress,
         quantiles=options.format not in (OutputFormat.value, *STREAMED)
         or bool(options.summary_file or options.write_baseline),
     )
+    if options.engine is Engine.dask:
+        return _finish(_run_dask(source, losses, columns, run_options, options), options, verdict, [])
+    plan = prepare(source, losses, labels=_label_source(options), on=options.on, **columns)
+    sinks, finishers = _sinks(plan, options)
+    progress = ReadProgress(plan.source, enabled=not options.no_progress)
+    run_options = replace(run_options, sink=_fan_out(sinks), on_chunk=progress)
     try:
         try:
             outcome = run(plan, run_options)
         finally:
             progress.close()
+    except BaseException:
+        for finisher in finishers:
+            finisher.discard()
+        raise
+    return _finish(outcome, options, verdict, finishers)
+
+
+def _run_dask(
+    source: Any, losses: Any, columns: dict[str, Any], run_options: Any, options: CommandOptions
+) -> Any:
+    """The same evaluation on Dask: per-sample rows go to one file per partition (-o DIR)."""
+    from losscli.engine.dask import connect, run_dask
+
+    if options.format in STREAMED:
+        raise UsageError(
+            f"-f {options.format.value} streams every row to stdout, which --engine dask does not do",
+            "write per-partition files with -o DIR, or use --engine local",
+        )
+    if options.labels is not None or options.on is not None:
+        raise UsageError("--labels/--on are not available with --engine dask", "join the files first")
+    with connect(options.scheduler):
+        return run_dask(source, [(losses, columns)], [run_options], options.output)[0]
+
+
+def _finish(outcome: Any, options: CommandOptions, verdict: Verdict, finishers: list[Any]) -> int:
+    """Gates, rendering and reports; per-sample files are committed only if all of it worked."""
+    try:
         result = apply_gates(outcome, options)
         text = _render(result, options)
         reports = _reports(result, options)

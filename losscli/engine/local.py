@@ -19,6 +19,7 @@ from losscli.columns import Request, Resolved, class_names, resolve
 from losscli.engine.finish import finish
 from losscli.engine.jobs import LossArg, LossJob, make_jobs
 from losscli.engine.layout import Layout, layouts
+from losscli.engine.merge import RunnerState
 from losscli.engine.validate import Problem, apply_nan_policy, check_common, problem
 from losscli.errors import UsageError
 from losscli.io.source import InputOptions, Source, open_source
@@ -152,16 +153,44 @@ def evaluate(
     rows: int | None = 10,
     worst: int = 0,
     sink: Sink | None = None,
+    engine: Literal["local", "dask"] = "local",
+    scheduler: str | None = None,
+    output: str | None = None,
 ) -> EvalResult:
-    """Evaluate one or several losses over a file, ``-`` (stdin), a pandas DataFrame or a
-    pyarrow Table. ``losses``: ``"mse"``, ``"huber:delta=2"``, ``("huber", {"delta": 2})``
-    or a list of those. Columns default to the common names (SPEC §3).
+    """Evaluate one or several losses over a file, ``-`` (stdin), a pandas DataFrame, a
+    pyarrow Table or a Dask DataFrame. ``losses``: ``"mse"``, ``"huber:delta=2"``,
+    ``("huber", {"delta": 2})`` or a list of those. Columns default to the common names
+    (SPEC §3).
+
+    ``engine="dask"`` (implied by a Dask DataFrame) runs every partition on Dask: a Dask
+    DataFrame on the scheduler in use, a path on ``scheduler`` (else $LOSSCLI_SCHEDULER,
+    else a LocalCluster); ``output`` then names the directory (or ``DIR/name-*.csv``
+    pattern) for one per-sample file per partition.
     """
+    if engine not in ("local", "dask"):
+        raise UsageError(f"unknown engine '{engine}'", "use 'local' or 'dask'")
+    if engine == "dask" or _is_dask_frame(source):
+        if sink is not None:
+            raise UsageError("sink= is for the local engine; with Dask use output=DIR")
+        from losscli.engine.dask import evaluate_dask
+
+        return evaluate_dask(
+            source, losses, scheduler, RunOptions(nan, rows, worst), output,
+            pred=pred, label=label, weight=weight, var=var, id=id, params=params,
+            positive=positive, compat=compat, labels=labels, on=on, by=by,
+        )  # fmt: skip
+    if output is not None or scheduler is not None:
+        raise UsageError("output= and scheduler= belong to engine='dask'")
     plan = prepare(
         source, losses, pred=pred, label=label, weight=weight, var=var, id=id,
         params=params, positive=positive, compat=compat, labels=labels, on=on, by=by,
     )  # fmt: skip
     return run(plan, RunOptions(nan, rows, worst, sink))
+
+
+def _is_dask_frame(source: Any) -> bool:
+    """A Dask DataFrame, recognised without importing Dask."""
+    return type(source).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(source, "to_delayed")
 
 
 def _open(source: Any) -> Source:
@@ -263,6 +292,18 @@ class _Runner:
         except Problem:
             return 0
 
+    def state(self) -> RunnerState:
+        """What this runner has gathered, without the plan or the source (to send between processes)."""
+        labels = [adapter.binary for adapter in self.adapters]
+        return RunnerState(self.used, self.accs, self.groups, self.head, self.worst, labels)
+
+    def absorb(self, state: RunnerState) -> None:
+        """Take over merged partition state (the Dask engine's reduce result)."""
+        self.used, self.accs, self.groups = state.used, state.accs, state.groups
+        self.head, self.worst = state.head, state.worst
+        for adapter, labels in zip(self.adapters, state.labels, strict=True):
+            adapter.binary = labels
+
     def result(self, seen: int) -> EvalResult:
         where = f"{self.plan.source.path}: column '{self.plan.columns.name('y_true')}'"
         for adapter in self.adapters:
@@ -287,6 +328,17 @@ def run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult]
 
 
 def _run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult]:
+    runners = [_Runner(plan, opts) for plan, opts in zip(plans, options, strict=True)]
+    try:
+        seen = feed(plans, runners, options[0].on_chunk)
+    except Problem as found:
+        raise found.error() from None
+    return [runner.result(seen) for runner in runners]
+
+
+def feed(plans: list[Plan], runners: list[_Runner], on_chunk: Callable[[], None] | None = None) -> int:
+    """Stream the plans' shared source through their runners; the rows seen. The first
+    :class:`Problem` propagates, its ``total`` counted over the rest of the input."""
     source = plans[0].source
     positions = sorted({p for plan in plans for ps in plan.columns.positions.values() for p in ps})
     typed = {
@@ -296,7 +348,6 @@ def _run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult
         for p in ps
         if _typed_label(plan, role) or role in ("id", "by")
     }
-    runners = [_Runner(plan, opts) for plan, opts in zip(plans, options, strict=True)]
     seen = 0
     chunks = iter(source.chunks(positions, set(positions) - typed))
     for chunk in chunks:
@@ -308,11 +359,12 @@ def _run_shared(plans: list[Plan], options: list[RunOptions]) -> list[EvalResult
             try:
                 runner.feed(by_position, row_ids)
             except Problem as found:
-                raise _count_rest(found, runner, chunks, positions) from None
+                found.total = _count_rest(found, runner, chunks, positions)
+                raise
         interrupt.check()
-        if options[0].on_chunk is not None:
-            options[0].on_chunk()
-    return [runner.result(seen) for runner in runners]
+        if on_chunk is not None:
+            on_chunk()
+    return seen
 
 
 def _counter(adapter: JobInputs) -> Callable[[dict[str, Any]], int]:
@@ -323,9 +375,9 @@ def _counter(adapter: JobInputs) -> Callable[[dict[str, Any]], int]:
     return count
 
 
-def _count_rest(found: Problem, runner: _Runner, chunks: Iterator[list[Any]], positions: list[int]) -> Any:
+def _count_rest(found: Problem, runner: _Runner, chunks: Iterator[list[Any]], positions: list[int]) -> int:
     """Scan the rest of the input only to count the rows with the same problem."""
     total = found.first_count
     for chunk in chunks:
         total += runner.count(found, dict(zip(positions, chunk, strict=True)))
-    return found.error(total)
+    return total

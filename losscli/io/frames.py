@@ -9,8 +9,11 @@ from losscli.io.columnar import ColumnarSource
 from losscli.io.source import CHUNK_ROWS
 
 
-def frame_source(frame: Any, chunk_rows: int = CHUNK_ROWS) -> ColumnarSource:
-    """A source over a pandas DataFrame or pyarrow Table, read in chunks of ``chunk_rows``."""
+def frame_source(
+    frame: Any, chunk_rows: int = CHUNK_ROWS, path: str = "<dataframe>", fmt: str = "dataframe"
+) -> ColumnarSource:
+    """A source over a pandas DataFrame or pyarrow Table, read in chunks of ``chunk_rows``;
+    ``path`` and ``fmt`` name it in results and messages (a Dask partition names its dataset)."""
     import pyarrow as pa
 
     if isinstance(frame, pa.Table):
@@ -21,6 +24,4 @@ def frame_source(frame: Any, chunk_rows: int = CHUNK_ROWS) -> ColumnarSource:
         raise UsageError(
             f"cannot evaluate a {type(frame).__name__}: give a path, '-', a pandas DataFrame or a pyarrow Table"
         )
-    return ColumnarSource(
-        "<dataframe>", "dataframe", table.schema, lambda cols: table.select(cols).to_batches(chunk_rows)
-    )
+    return ColumnarSource(path, fmt, table.schema, lambda cols: table.select(cols).to_batches(chunk_rows))

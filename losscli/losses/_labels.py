@@ -56,6 +56,19 @@ class BinaryLabels:
         seen = ", ".join(repr(s) for s in sorted(self.seen_strings)[:6])
         return f"--positive {self.positive!r} matches no label (labels seen: {seen})"
 
+    def merge(self, other: BinaryLabels) -> str | None:
+        """Fold in what another partition saw; a problem only the whole input shows
+        (0/1 here and -1/+1 there, more than two values with --positive) as a message."""
+        if None not in (self.encoding, other.encoding) and self.encoding != other.encoding:
+            return "mixes 0/1 and -1/+1 labels (in different parts of the input); use one encoding throughout"
+        self.encoding = self.encoding or other.encoding
+        self.seen_strings |= other.seen_strings
+        self.positive_seen = self.positive_seen or other.positive_seen
+        if self.positive is not None and len(self.seen_strings) > 2:
+            seen = ", ".join(repr(s) for s in sorted(self.seen_strings)[:6])
+            return f"takes more than two values ({seen}); a binary loss needs exactly two"
+        return None
+
     def map(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
         if self.positive is not None:
             return self._by_positive(labels)

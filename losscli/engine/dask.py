@@ -1,0 +1,335 @@
+"""The Dask engine: the local engine's kernels and accumulators, one task per partition.
+
+map: every partition (a pandas DataFrame on a worker) runs through the local
+engine's runners (``engine.local.feed``) into a :class:`PartState`;
+reduce: adjacent states merge in partition order (``engine.merge``) as a tree
+of tasks; the client finishes the merged state exactly as the local engine
+finishes its own. Values equal the local engine's to floating-point rounding
+(sums are exact per partition and combined with exact partials).
+
+Dask is an optional extra: importing this module never imports it; the
+functions that need it do, and say how to install it when it is missing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from losscli.columns import Resolved
+from losscli.engine.layout import layouts
+from losscli.engine.local import Plan, RunOptions, _is_dask_frame, _Runner, feed, prepare
+from losscli.engine.merge import PartProblem, PartState, merge
+from losscli.engine.validate import Problem
+from losscli.errors import InputError, UsageError
+from losscli.io.frames import frame_source
+from losscli.io.source import InputOptions
+from losscli.results import EvalResult
+
+INSTALL = "pip install 'losscli[dask]'"
+SCHEDULER_ENV = "LOSSCLI_SCHEDULER"
+PARQUET_ENDINGS = (".parquet", ".pq", ".parq")
+CSV_ENDINGS = {".csv": ",", ".tsv": "\t", ".txt": ","}
+COMPRESSIONS = (".gz", ".bz2", ".zst", ".xz")
+
+Request = tuple[Any, dict[str, Any]]  # (losses, keyword arguments of engine.local.prepare)
+
+
+def require_dask() -> None:
+    """Exit 2 with the install command when Dask (with distributed) is missing."""
+    try:
+        import dask.dataframe  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(f"--engine dask needs Dask, which is not installed ({exc.name})", INSTALL) from None
+
+
+@contextlib.contextmanager
+def connect(scheduler: str | None = None) -> Iterator[None]:
+    """A Dask client for the duration: ``scheduler`` (or $LOSSCLI_SCHEDULER), else a
+    LocalCluster of one single-threaded worker process per core."""
+    require_dask()
+    from distributed import Client, LocalCluster
+
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if address:
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {address}: {_short(exc)}",
+                f"check --scheduler / ${SCHEDULER_ENV} (e.g. tcp://host:8786)",
+            ) from None
+        with client:
+            yield
+        return
+    with (
+        LocalCluster(
+            n_workers=os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster),
+    ):
+        yield
+
+
+@dataclass(frozen=True)
+class _Input:
+    """A Dask DataFrame and how to name it; ``text``: CSV read as text (numbers parsed per partition)."""
+
+    frame: Any
+    path: str
+    format: str
+    text: bool = False
+    reopen: Any = None  # CSV: columns → a DataFrame of only those columns
+
+
+def open_frame(options: InputOptions) -> _Input:
+    """Parquet files, directories, globs and fsspec URLs; CSV/TSV files and globs."""
+    require_dask()
+    import dask.dataframe as dd
+
+    path = options.path
+    if path == "-":
+        raise UsageError("--engine dask reads files, not stdin", "use --engine local for stdin")
+    fmt = options.format or _format_of(path)
+    try:
+        if fmt == "parquet":
+            return _Input(dd.read_parquet(path), path, "parquet")
+        if fmt in ("csv", "tsv"):
+            return _csv(dd, options, fmt)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read with Dask: {_short(exc)}") from None
+    raise UsageError(
+        f"{path}: --engine dask reads Parquet and CSV/TSV, not {fmt}", "use --engine local for this file"
+    )
+
+
+def _csv(dd: Any, options: InputOptions, fmt: str) -> _Input:
+    """CSV/TSV read as text (every partition parses its numbers, so a stray word is a
+    clear error, not a dtype clash); ``reopen`` reads only the used columns."""
+    path = options.path
+    kwargs: dict[str, Any] = {
+        "sep": options.delimiter or ("\t" if fmt == "tsv" else ","),
+        "encoding": options.encoding,
+        "dtype": object,
+    }
+    names: list[str] | None = None
+    if not options.header:
+        names = [str(i + 1) for i in range(len(dd.read_csv(path, header=None, **kwargs).columns))]
+
+    def read(columns: list[str] | None = None) -> Any:
+        if names is None:
+            return dd.read_csv(path, header=0, usecols=columns, **kwargs)
+        frame = dd.read_csv(path, header=None, names=names, **kwargs)
+        return frame if columns is None else frame[columns]
+
+    return _Input(read(), path, fmt, text=True, reopen=read)
+
+
+def _format_of(path: str) -> str:
+    name = path.lower().rstrip("/")
+    for ending in COMPRESSIONS:
+        name = name.removesuffix(ending)
+    if name.endswith(PARQUET_ENDINGS):
+        return "parquet"
+    for ending in CSV_ENDINGS:
+        if name.endswith(ending):
+            return "tsv" if ending == ".tsv" else "csv"
+    if "://" not in path and os.path.isdir(path):
+        return "parquet"
+    raise UsageError(
+        f"{path}: cannot tell the format for --engine dask",
+        "name the files .parquet or .csv/.tsv, or pass --input-format",
+    )
+
+
+@dataclass(frozen=True)
+class _Task:
+    """What every partition task needs (small, pickled into the graph)."""
+
+    path: str
+    format: str
+    plans: tuple[tuple[Any, Resolved, Any, str | None], ...]  # jobs, columns, layout, positive
+    options: tuple[RunOptions, ...]
+    numeric: tuple[str, ...]  # text columns to parse as numbers (CSV)
+    output: str | None  # per-partition file pattern with one '*'
+
+
+def run_dask(
+    source: InputOptions | Any,
+    requests: Sequence[Request],
+    options: Sequence[RunOptions],
+    output: str | None = None,
+) -> list[EvalResult]:
+    """Evaluate every request over ``source`` (InputOptions or a Dask DataFrame) on the
+    current Dask scheduler: one read of each partition feeds every request."""
+    require_dask()
+    data = _Input(source, "<dask dataframe>", "dataframe") if _is_dask_frame(source) else open_frame(source)
+    for _, kw in requests:
+        if kw.get("labels") is not None or kw.get("on") is not None:
+            raise UsageError("--labels/--on are not available with --engine dask", "join the files first")
+    meta = frame_source(data.frame._meta, path=data.path, fmt=data.format)
+    first = [prepare(meta, losses, **kw) for losses, kw in requests]
+    used = sorted({p for plan in first for ps in plan.columns.positions.values() for p in ps})
+    names = [meta.names[p] for p in used]
+    if len(set(names)) != len(names):
+        raise UsageError(f"{data.path}: duplicate column names", "use --engine local, or rename the columns")
+    frame = data.reopen(names) if data.reopen is not None else data.frame[names]
+    projected = frame_source(frame._meta, path=data.path, fmt=data.format)
+    plans = [_project(plan, used, projected) for plan in first]
+    typed = {
+        name
+        for plan in plans
+        for role, ps in plan.columns.positions.items()
+        for name in plan.columns.names[role]
+        if role in ("id", "by") or (role == "y_true" and plan.jobs[0].spec.task in ("binary", "multiclass"))
+    }
+    task = _Task(
+        data.path,
+        data.format,
+        tuple((p.jobs, p.columns, p.layout, p.positive) for p in plans),
+        tuple(replace(o, sink=None, on_chunk=None) for o in options),
+        tuple(n for n in names if n not in typed) if data.text else (),
+        _pattern(output) if output else None,
+    )
+    state = _reduce(frame, task)
+    if state.problem is not None:
+        raise state.problem.error()
+    results = []
+    for i, (plan, opts) in enumerate(zip(plans, options, strict=True)):
+        runner = _Runner(plan, opts)
+        runner.absorb(state.runners[i])
+        results.append(runner.result(state.seen))
+    return results
+
+
+def _project(plan: Plan, used: list[int], source: Any) -> Plan:
+    """The plan over only the used columns, in ``used`` order (what each partition holds)."""
+    where = {p: i for i, p in enumerate(used)}
+    positions = {role: [where[p] for p in ps] for role, ps in plan.columns.positions.items()}
+    columns = Resolved(positions, dict(plan.columns.names))
+    return Plan(source, plan.jobs, columns, layouts(columns, plan.jobs), plan.positive)
+
+
+def _reduce(frame: Any, task: _Task) -> PartState:
+    """Map every partition to its state, then merge neighbours pairwise in order."""
+    import dask
+
+    states = [dask.delayed(_partition)(part, i, task) for i, part in enumerate(frame.to_delayed())]
+    if not states:
+        return PartState(0, [])
+    while len(states) > 1:
+        states = [
+            dask.delayed(merge)(states[i], states[i + 1], task.path) if i + 1 < len(states) else states[i]
+            for i in range(0, len(states), 2)
+        ]
+    (state,) = dask.compute(states[0])
+    return state  # type: ignore[no-any-return]
+
+
+def _partition(frame: Any, index: int, task: _Task) -> PartState:
+    """One partition through the local engine (runs on a worker)."""
+    problem = _parse_numbers(frame, task.numeric, task.path)
+    if problem is not None:
+        return PartState(0, [], problem)
+    source = frame_source(frame, path=task.path, fmt=task.format)
+    plans = [Plan(source, jobs, columns, layout, positive) for jobs, columns, layout, positive in task.plans]
+    sink = None
+    if task.output is not None:
+        from losscli.io.per_sample import PerSampleFile
+
+        sink = PerSampleFile(task.output.replace("*", f"part-{index:05d}"), list(plans[0].layout.samples))
+    runners = [
+        _Runner(plan, replace(opts, sink=sink if i == 0 else None))
+        for i, (plan, opts) in enumerate(zip(plans, task.options, strict=True))
+    ]
+    try:
+        with np.errstate(all="ignore"):
+            seen = feed(plans, runners)
+    except Problem as found:
+        if sink is not None:
+            sink.discard()
+        return PartState(0, [], PartProblem(found.message, found.hint, found.row, found.total, found.kind))
+    except BaseException:
+        if sink is not None:
+            sink.discard()
+        raise
+    if sink is not None:
+        sink.commit()
+    return PartState(seen, [runner.state() for runner in runners])
+
+
+def _parse_numbers(frame: Any, columns: Sequence[str], path: str) -> PartProblem | None:
+    """CSV text columns to float64 in place; the first cell that is not a number, as a problem."""
+    import pandas as pd
+
+    for name in columns:
+        text = frame[name]
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.isnan(values) & text.notna().to_numpy() & ~_nan_words(text)
+        if bad.any():
+            first = int(np.argmax(bad))
+            what = _literal(f"{path}: column '{name}' row ")
+            cell = _literal(repr(str(text.iloc[first])))
+            message = f"{what}{{row}}: {cell} is not a number ({{total}} in all)"
+            hint = "fix the data, or choose another column"
+            return PartProblem(message, hint, first + 1, int(bad.sum()), f"{name}: a number")
+        frame[name] = values
+    return None
+
+
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def _nan_words(text: Any) -> Any:
+    return text.astype(str).str.strip().str.lower().isin(["nan", "-nan", "+nan"]).to_numpy()
+
+
+def _pattern(output: str) -> str:
+    """``-o DIR`` → ``DIR/*.parquet``; ``-o 'DIR/name-*.csv'`` keeps its own pattern.
+    The directory is created; each partition replaces '*' with ``part-NNNNN``."""
+    pattern = output if "*" in output else os.path.join(output, "*.parquet")
+    folder = os.path.dirname(pattern) or "."
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"-o {output}: cannot create the directory: {_short(exc)}") from None
+    return pattern
+
+
+def evaluate_dask(
+    source: Any,
+    losses: Any,
+    scheduler: str | None,
+    run_options: RunOptions,
+    output: str | None = None,
+    **kw: Any,
+) -> EvalResult:
+    """``losscli.evaluate(..., engine="dask")``: a Dask DataFrame runs on the scheduler
+    already in use; a path connects to ``scheduler`` (or starts a LocalCluster)."""
+    if _is_dask_frame(source) and scheduler is None:
+        return run_dask(source, [(losses, kw)], [run_options], output)[0]
+    with connect(scheduler):
+        return run_dask(_as_options(source), [(losses, kw)], [run_options], output)[0]
+
+
+def _as_options(source: Any) -> Any:
+    if isinstance(source, str):
+        return InputOptions(source)
+    return source
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
