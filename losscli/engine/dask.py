@@ -74,7 +74,7 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: never a clash with a running cluster
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster),
