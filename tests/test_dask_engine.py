@@ -280,3 +280,28 @@ def test_missing_extra_is_exit_2_with_the_install_command(sample_parquet, proces
     assert err.startswith("losscli: error: --engine dask needs Dask")
     assert "pip install 'losscli[dask]'" in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_the_cluster_and_leaves_no_temp_files(huge_csv, tmp_path, losscli_exe, process_env):
+    import signal
+    import time
+
+    out = tmp_path / "parts"
+    proc = subprocess.Popen(
+        [losscli_exe, "mse", huge_csv, "--engine", "dask", "-o", str(out / "m-*.csv"), "-f", "value"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=process_env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out.exists() and any(out.glob(".*.tmp"))):
+        time.sleep(0.05)
+    assert any(out.glob(".*.tmp")), "no partition file was being written"
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert time.monotonic() - started < 2.0
+    assert stdout == b""
+    assert stderr.decode().strip() == "losscli: interrupted"
+    assert not list(out.glob(".*.tmp"))

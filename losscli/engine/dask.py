@@ -37,6 +37,8 @@ SCHEDULER_ENV = "LOSSCLI_SCHEDULER"
 PARQUET_ENDINGS = (".parquet", ".pq", ".parq")
 CSV_ENDINGS = {".csv": ",", ".tsv": "\t", ".txt": ","}
 COMPRESSIONS = (".gz", ".bz2", ".zst", ".xz")
+PARTITION_BYTES = "64MiB"
+_OWN_CLUSTERS: list[Any] = []  # LocalClusters started by connect(): stopped at once on Ctrl-C
 
 Request = tuple[Any, dict[str, Any]]  # (losses, keyword arguments of engine.local.prepare)
 
@@ -58,6 +60,8 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
     from distributed import Client, LocalCluster
 
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    for name in ("distributed", "asyncio", "tornado"):  # stderr is for losscli's own lines
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     if address:
         try:
             client = Client(address, timeout="10s")
@@ -66,20 +70,54 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
                 f"cannot reach the Dask scheduler at {address}: {_short(exc)}",
                 f"check --scheduler / ${SCHEDULER_ENV} (e.g. tcp://host:8786)",
             ) from None
-        with client:
+        try:
             yield
+        finally:
+            client.close(timeout=2)
         return
-    with (
-        LocalCluster(
-            n_workers=os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # any free port: never a clash with a running cluster
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster),
-    ):
+    cluster = LocalCluster(
+        n_workers=os.cpu_count() or 1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # any free port: never a clash with a running cluster
+        silence_logs=logging.CRITICAL,
+    )
+    client = Client(cluster)
+    _OWN_CLUSTERS.append(cluster)
+    try:
         yield
+    except KeyboardInterrupt:  # Ctrl-C: the workers are ours and hold nothing worth waiting for
+        _kill_workers(cluster)
+        raise
+    finally:
+        _OWN_CLUSTERS.remove(cluster)
+        with contextlib.suppress(Exception):
+            client.close(timeout=1)
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=1)
+
+
+def _remove_temp_files(pattern: str) -> None:
+    """The temp files of per-partition outputs that were being written (io.atomic names them
+    ``.<name>.<random>.tmp`` beside the file)."""
+    import glob
+
+    folder, name = os.path.split(pattern)
+    for temp in glob.glob(os.path.join(folder or ".", f".{name.replace('*', 'part-*')}.*.tmp")):
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+
+
+def _kill_workers(cluster: Any) -> None:
+    """SIGKILL the LocalCluster's worker processes (a busy worker would finish its task first)."""
+    import signal
+
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        process = getattr(getattr(nanny, "process", None), "process", None)
+        pid = getattr(process, "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 @dataclass(frozen=True)
@@ -104,7 +142,8 @@ def open_frame(options: InputOptions) -> _Input:
     fmt = options.format or _format_of(path)
     try:
         if fmt == "parquet":
-            return _Input(dd.read_parquet(path), path, "parquet")
+            # ~64 MiB partitions (row groups combined or split): big single files spread over workers
+            return _Input(dd.read_parquet(path, blocksize=PARTITION_BYTES), path, "parquet")
         if fmt in ("csv", "tsv"):
             return _csv(dd, options, fmt)
     except (OSError, ValueError) as exc:
@@ -122,6 +161,7 @@ def _csv(dd: Any, options: InputOptions, fmt: str) -> _Input:
         "sep": options.delimiter or ("\t" if fmt == "tsv" else ","),
         "encoding": options.encoding,
         "dtype": object,
+        "blocksize": PARTITION_BYTES,
     }
     names: list[str] | None = None
     if not options.header:
@@ -202,7 +242,14 @@ def run_dask(
         tuple(n for n in names if n not in typed) if data.text else (),
         _pattern(output) if output else None,
     )
-    state = _reduce(frame, task)
+    try:
+        state = _reduce(frame, task)
+    except KeyboardInterrupt:
+        for cluster in _OWN_CLUSTERS:  # no worker may write after this point
+            _kill_workers(cluster)
+        if task.output is not None:
+            _remove_temp_files(task.output)
+        raise
     if state.problem is not None:
         raise state.problem.error()
     results = []
