@@ -305,3 +305,28 @@ def test_ctrl_c_stops_the_cluster_and_leaves_no_temp_files(huge_csv, tmp_path, l
     assert stdout == b""
     assert stderr.decode().strip() == "losscli: interrupted"
     assert not list(out.glob(".*.tmp"))
+
+
+def test_label_encodings_that_only_clash_across_partitions(cluster, tmp_path, cli, expect_error):
+    pd.DataFrame({"pred": [0.2, 0.7], "label": [0, 1]}).to_parquet(tmp_path / "a-0.parquet")
+    pd.DataFrame({"pred": [0.4, 0.9], "label": [-1, 1]}).to_parquet(tmp_path / "a-1.parquet")
+    where = ["--engine", "dask", "--scheduler", cluster.scheduler.address]
+    expect_error(cli("bce", str(tmp_path / "a-*.parquet"), *where), "mixes 0/1 and -1/+1")
+    pd.DataFrame({"pred": [0.2, 0.7], "label": ["cat", "dog"]}).to_parquet(tmp_path / "b-0.parquet")
+    pd.DataFrame({"pred": [0.4, 0.9], "label": ["dog", "fox"]}).to_parquet(tmp_path / "b-1.parquet")
+    err = expect_error(cli("bce", str(tmp_path / "b-*.parquet"), "--positive", "dog", *where))
+    assert "more than two values" in err and "'fox'" in err
+    pd.DataFrame({"pred": [0.2, 0.7], "label": ["cat", "cat"]}).to_parquet(tmp_path / "c-0.parquet")
+    pd.DataFrame({"pred": [0.4, 0.9], "label": ["dog", "dog"]}).to_parquet(tmp_path / "c-1.parquet")
+    ok = cli("bce", str(tmp_path / "c-*.parquet"), "--positive", "dog", "-f", "value", *where)
+    assert ok.exit_code == 0, ok.stderr
+    p, y = np.array([0.2, 0.7, 0.4, 0.9]), np.array([0, 0, 1, 1])
+    assert float(ok.stdout) == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-12)
+
+
+def test_an_fsspec_url(cluster, dataset):
+    folder, _ = dataset
+    local = losscli.evaluate(str(folder / "part-*.parquet"), "mse").results[0].value
+    url = (folder / "part-*.parquet").as_uri().replace("%2A", "*")
+    got = losscli.evaluate(url, "mse", engine="dask", scheduler=cluster.scheduler.address).results[0].value
+    assert _rel(got, local) <= 1e-12
