@@ -45,7 +45,7 @@ N_CLASSES = 10
 EPS = sys.float_info.epsilon  # float64 machine epsilon, losscli's default --eps for cross-entropy
 REL_TOL = 1e-6
 CONTENDED = 0.25  # CPUs busy with other processes during a run above which the run is flagged
-GROUPS = ("csv", "parquet", "ce", "startup")
+GROUPS = ("csv", "parquet", "ce", "startup", "dask")
 VERSIONED = ("losscli", "numpy", "pyarrow", "polars", "duckdb", "pandas", "scikit-learn", "typer")
 
 
@@ -280,6 +280,16 @@ def ce_tools(losscli: str, path: Path) -> list[Tool]:
             ),
             ("duckdb",),
         ),
+    ]
+
+
+def dask_tools(losscli: str, path: Path) -> list[Tool]:
+    """The Dask engine (a LocalCluster of one worker process per core, started and stopped
+    inside the run) against the local engine on the same file."""
+    base = [losscli, "mse", str(path), "--format", "value"]
+    return [
+        Tool("losscli --engine dask", [*base, "--engine", "dask"], ("dask", "distributed")),
+        Tool("losscli (local engine)", base),
     ]
 
 
@@ -759,6 +769,13 @@ def build_groups(args: argparse.Namespace, losscli: str) -> list[Group]:
             ce_tools(losscli, ce_path),
         )
     builders["startup"] = lambda: Group("startup", "start-up (no data)", startup_tools(losscli))
+    if "dask" in args.only:
+        _, dask_path = ensure_mse_data(args.data_dir, args.rows)
+        builders["dask"] = lambda: Group(
+            "dask",
+            f"Dask engine overhead — mse, Parquet, {args.rows:,} rows (`{dask_path.name}`)",
+            dask_tools(losscli, dask_path),
+        )
     for key in GROUPS:
         if key in args.only:
             groups.append(builders[key]())
