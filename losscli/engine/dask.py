@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -113,6 +114,7 @@ def _kill_workers(cluster: Any) -> None:
     import signal
 
     for nanny in list(getattr(cluster, "workers", {}).values()):
+        nanny.auto_restart = False  # else the nanny starts a new worker, and closing waits for it
         process = getattr(getattr(nanny, "process", None), "process", None)
         pid = getattr(process, "pid", None)
         if pid:
@@ -280,8 +282,28 @@ def _reduce(frame: Any, task: _Task) -> PartState:
             dask.delayed(merge)(states[i], states[i + 1], task.path) if i + 1 < len(states) else states[i]
             for i in range(0, len(states), 2)
         ]
-    (state,) = dask.compute(states[0])
-    return state  # type: ignore[no-any-return]
+    client = _client()
+    if client is None:  # no distributed client: Dask's default (threaded) scheduler
+        (state,) = dask.compute(states[0])
+        return state  # type: ignore[no-any-return]
+    future = client.compute(states[0])
+    try:
+        while not future.done():  # short sleeps: a Ctrl-C taken by another thread is seen at once
+            time.sleep(0.05)
+        return future.result()  # type: ignore[no-any-return]
+    except KeyboardInterrupt:
+        future.cancel()
+        raise
+
+
+def _client() -> Any:
+    """The distributed client in use, or None."""
+    try:
+        from distributed import default_client
+
+        return default_client()
+    except (ImportError, ValueError):
+        return None
 
 
 def _partition(frame: Any, index: int, task: _Task) -> PartState:
