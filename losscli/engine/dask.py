@@ -89,13 +89,24 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
         yield
     except KeyboardInterrupt:  # Ctrl-C: the workers are ours and hold nothing worth waiting for
         _kill_workers(cluster)
+        _forget(cluster)
         raise
-    finally:
-        _OWN_CLUSTERS.remove(cluster)
+    else:
         with contextlib.suppress(Exception):
             client.close(timeout=1)
         with contextlib.suppress(Exception):
             cluster.close(timeout=1)
+    finally:
+        _OWN_CLUSTERS.remove(cluster)
+
+
+def _forget(cluster: Any) -> None:
+    """Take a cluster whose workers were killed off distributed's close-at-exit list: closing
+    it waits (~10 s) for nannies whose workers are gone, and there is nothing to hand back."""
+    with contextlib.suppress(Exception):
+        from distributed.deploy.spec import SpecCluster
+
+        SpecCluster._instances.discard(cluster)
 
 
 def _remove_temp_files(pattern: str) -> None:
