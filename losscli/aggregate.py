@@ -24,38 +24,69 @@ QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 
 
 class LabelMoments:
-    """Weighted mean and Σw(y − ȳ)² of the labels, merged with Chan's formula."""
+    """Σw, Σw(y − K) and Σw(y − K)² about a shift K (the first label seen), each an exact
+    block sum: SST = Σw(y − K)² − (Σw(y − K))² / Σw.
+
+    Labels far from zero (1e12 ± 1) lose no digits (y − K is exact for labels within a
+    factor of two of K), and any chunking gives the same bits. Constant labels give
+    exactly 0."""
 
     def __init__(self) -> None:
-        self.weight = 0.0
-        self.mean = 0.0
-        self.m2 = 0.0
+        self.shift: float | None = None
+        self.count = 0  # rows added without weights (each weighs 1)
+        self.weights = BlockSum()
+        self.s1 = BlockSum()
+        self.s2 = BlockSum()
 
     def update(self, y: F64, w: F64 | None) -> None:
-        wsum = float(y.size) if w is None else float(w.sum())
-        if wsum == 0:
+        if y.size == 0:
             return
-        if y.size and y.min() == y.max():
-            self._combine(wsum, float(y[0]), 0.0)  # constant labels: exactly zero spread
-            return
-        mean = float(np.sum(y if w is None else w * y) / wsum)
-        dev = y - mean
-        mean += float(np.sum(dev if w is None else w * dev) / wsum)  # second pass: refine
-        dev = y - mean
-        m2 = float(np.sum(dev * dev if w is None else w * dev * dev))
-        self._combine(wsum, mean, m2)
+        if self.shift is None:
+            self.shift = float(y[0])
+        d = y - self.shift
+        if w is None:
+            self.count += int(y.size)
+            self.s1.add(d)
+            self.s2.add(d * d)
+        else:
+            wd = w * d
+            self.weights.add(w)
+            self.s1.add(wd)
+            self.s2.add(wd * d)
+
+    @property
+    def weight(self) -> float:
+        return self.weights.value + self.count
+
+    @property
+    def mean(self) -> float:
+        return (self.shift or 0.0) + (self.s1.value / self.weight if self.weight else 0.0)
+
+    @property
+    def m2(self) -> float:
+        """Σw(y − ȳ_w)²."""
+        total = self.weight
+        if not total:
+            return 0.0
+        s1 = self.s1.value
+        return max(self.s2.value - s1 * s1 / total, 0.0)
 
     def merge(self, other: LabelMoments) -> None:
-        if other.weight:
-            self._combine(other.weight, other.mean, other.m2)
-
-    def _combine(self, wb: float, mb: float, m2b: float) -> None:
-        wa = self.weight
-        total = wa + wb
-        delta = mb - self.mean
-        self.mean += delta * wb / total
-        self.m2 += m2b + delta * delta * wa * wb / total
-        self.weight = total
+        """Fold in another partition's moments, moved to this shift (exact sums, then
+        the correction terms of the move)."""
+        if other.shift is None:
+            return
+        if self.shift is None:
+            self.shift = other.shift
+        d = other.shift - self.shift
+        s0, s1 = other.weight, other.s1.value
+        self.count += other.count
+        self.weights.merge(other.weights)
+        self.s1.merge(other.s1)
+        self.s2.merge(other.s2)
+        if d:
+            self.s1.add(np.array([s0 * d]))
+            self.s2.add(np.array([2.0 * d * s1, s0 * d * d]))
 
 
 @dataclass

@@ -8,6 +8,7 @@ with ``--debug`` or ``LOSSCLI_DEBUG=1``.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import traceback
@@ -19,17 +20,43 @@ import typer
 from losscli import interrupt
 from losscli.errors import ExitStatus, LossCliError
 
+UNWRITABLE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF)  # writing stdout
+
 
 def debug_enabled(flag: bool = False) -> bool:
     return flag or os.environ.get("LOSSCLI_DEBUG", "") not in ("", "0", "false")
 
 
 def error_line(message: str, hint: str | None = None) -> None:
-    """``losscli: error: what/where`` and, on a second line, how to fix it."""
-    sys.stderr.write(f"losscli: error: {message}\n")
-    if hint:
-        sys.stderr.write(f"  hint: {hint}\n")
-    sys.stderr.flush()
+    """``losscli: error: what/where`` and, on a second line, how to fix it (an unwritable
+    stderr loses the words, never the exit code)."""
+    try:
+        sys.stderr.write(f"losscli: error: {printable(message)}\n")
+        if hint:
+            sys.stderr.write(f"  hint: {printable(hint)}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def printable(text: str) -> str:
+    """Control characters (a newline or an ANSI escape in a column name) as escapes:
+    an error stays one line and cannot restyle the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _usable_streams() -> str | None:
+    """Closed standard streams (``>&-``, ``2>&-``, ``<&-``) start as None: stderr and stdin
+    become devnull; a closed stdout is an error (the result would go nowhere)."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stdin is None:
+        sys.stdin = open(os.devnull)  # noqa: SIM115 - reading '-' then finds no rows
+    if sys.stdout is None:
+        return "stdout is closed: there is nowhere to write the result"
+    return None
 
 
 class Verdict:
@@ -44,6 +71,10 @@ def guarded(body: Callable[[Verdict], int], debug: bool = False) -> NoReturn:
     verdict = Verdict()
     code: int
     interrupt.install()
+    closed = _usable_streams()
+    if closed is not None:
+        error_line(closed, "redirect it to a file or to /dev/null")
+        raise typer.Exit(int(ExitStatus.ERROR))
     try:
         code = body(verdict)
     except LossCliError as exc:
@@ -52,23 +83,34 @@ def guarded(body: Callable[[Verdict], int], debug: bool = False) -> NoReturn:
         error_line(exc.message, exc.hint)
         code = exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("\nlosscli: interrupted\n")
-        code = ExitStatus.INTERRUPTED
+        sys.stderr.write(f"\nlosscli: {interrupt.describe()}\n")
+        code = interrupt.exit_code()
     except BrokenPipeError:
         silence_stdout()
         code = verdict.code
+    except OSError as exc:
+        if exc.errno not in UNWRITABLE:
+            _internal(exc, debug)
+            raise typer.Exit(int(ExitStatus.INTERNAL_ERROR)) from None
+        silence_stdout()
+        error_line(f"cannot write the output: {exc.strerror}", "check the disk or the redirection")
+        code = ExitStatus.ERROR
     except MemoryError:
         error_line("out of memory", "use a summary format (not --rows all) or a smaller input")
         code = ExitStatus.ERROR
     except Exception as exc:  # noqa: BLE001 - this is the boundary
-        if debug_enabled(debug):
-            traceback.print_exc()
-        error_line(
-            f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
-            "this is a bug: re-run with --debug and report the output",
-        )
+        _internal(exc, debug)
         code = ExitStatus.INTERNAL_ERROR
     raise typer.Exit(int(code))
+
+
+def _internal(exc: BaseException, debug: bool) -> None:
+    if debug_enabled(debug):
+        traceback.print_exc()
+    error_line(
+        f"internal error ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+        "this is a bug: re-run with --debug and report the output",
+    )
 
 
 def silence_stdout() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -76,6 +77,9 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
         finally:
             client.close(timeout=2)
         return
+    # worker processes killed on Ctrl-C leak semaphores, which multiprocessing's resource
+    # tracker (a separate process, started with these -W options) cleans up: quietly
+    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
     cluster = LocalCluster(
         n_workers=os.cpu_count() or 1,
         threads_per_worker=1,

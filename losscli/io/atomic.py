@@ -17,6 +17,8 @@ class AtomicFile:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        if os.path.isdir(path):
+            raise InputError(f"{path}: cannot write here: it is a directory", "name a file to write")
         folder = os.path.dirname(os.path.abspath(path))
         try:
             fd, self.temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
@@ -29,7 +31,12 @@ class AtomicFile:
 
     def commit(self) -> None:
         self.stream.close()
-        os.replace(self.temp, self.path)
+        try:
+            os.replace(self.temp, self.path)
+        except OSError as exc:  # e.g. a directory appeared at path meanwhile
+            with contextlib.suppress(OSError):
+                os.unlink(self.temp)
+            raise InputError(f"{self.path}: cannot write here: {exc.strerror}") from None
 
     def discard(self) -> None:
         self.stream.close()

@@ -51,9 +51,38 @@ class ColumnarSource:
                     for name, p in zip(wanted, positions, strict=True)
                 ]
         except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(
-                f"{self.path}: unreadable {self.format} data: {str(exc).splitlines()[0]}"
-            ) from None
+            raise _unreadable(self.path, self.format, exc, "data") from None
+
+
+def _unreadable(path: str, fmt: str, exc: Exception, what: str) -> InputError:
+    """The reader's complaint; for a JSON Lines file, the first line that is not JSON
+    (pyarrow's own row numbers count from 0 within a block)."""
+    if fmt == "jsonl" and os.path.isfile(path):
+        found = _first_bad_json_line(path)
+        if found is not None:
+            line, problem = found
+            return InputError(f"{path}: row {line} is not a JSON object: {problem}", "fix that line")
+    return InputError(
+        f"{path}: {'not a readable' if what == 'file' else 'unreadable'} {fmt} {what}: "
+        f"{str(exc).splitlines()[0]}"
+    )
+
+
+def _first_bad_json_line(path: str) -> tuple[int, str] | None:
+    """(1-based line number, json's message) of the first non-blank line that is not a JSON object."""
+    import json
+
+    with open(path, "rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as exc:
+                return number, str(exc).split(": line")[0]
+            if not isinstance(value, dict):
+                return number, f"found {type(value).__name__}"
+    return None
 
 
 def _check_numeric(path: str, name: str, dtype: Any) -> None:
@@ -76,7 +105,7 @@ def open_columnar(options: InputOptions, fmt: str, where: Any) -> ColumnarSource
         if fmt == "jsonl":
             return _jsonl(path, where)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, OSError) as exc:
-        raise InputError(f"{path}: not a readable {fmt} file: {str(exc).splitlines()[0]}") from None
+        raise _unreadable(path, fmt, exc, "file") from None
     raise InputError(f"{path}: unsupported format '{fmt}'")
 
 

@@ -58,7 +58,8 @@ class DelimitedSource:
         self.delimiter = delimiter
         self._stream = stream
         self.bytes_read = 0
-        compressed = options.path == "-" or _is_compressed(options.path)
+        self.rereadable = options.path != "-" and os.path.isfile(options.path)  # not a pipe
+        compressed = not self.rereadable or _is_compressed(options.path)
         self.total_bytes = None if compressed else os.path.getsize(options.path)
 
     def progress(self) -> tuple[int, int | None]:
@@ -80,14 +81,17 @@ class DelimitedSource:
         return cls(options, fmt, names, delimiter, reopen)
 
     @classmethod
-    def from_stdin(cls, options: InputOptions, fmt: str | None, codec: str | None) -> DelimitedSource:
+    def from_stdin(
+        cls, options: InputOptions, fmt: str | None, codec: str | None, stream: Any = None
+    ) -> DelimitedSource:
+        """Standard input, or a named pipe (``stream``): read once, front to back."""
         import pyarrow as pa
 
-        raw: Any = sys.stdin.buffer
+        raw: Any = sys.stdin.buffer if stream is None else stream
         if codec in ("gzip", "zstd", "bz2"):
             raw = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), codec)
         prefix = _read_prefix(raw)
-        names, delimiter = _header(options, fmt, prefix, "<stdin>")
+        names, delimiter = _header(options, fmt, prefix, "<stdin>" if options.path == "-" else options.path)
         chained = _Chained(prefix, raw)
         return cls(options, fmt or ("tsv" if delimiter == "\t" else "csv"), names, delimiter, lambda: chained)
 
@@ -156,7 +160,7 @@ class DelimitedSource:
 
     def _explain(self, exc: Exception, positions: list[int], numeric: set[int], rows: int) -> Exception:
         located = None
-        if self.options.path != "-":
+        if self.rereadable:
             located = problems.locate(self, positions, numeric)
         if located is not None:
             return located
@@ -263,10 +267,18 @@ def _header(options: InputOptions, fmt: str | None, prefix: bytes, where: str) -
             f"{where}: the header is not valid {options.encoding}: {exc}", "use --encoding"
         ) from None
     first = first.lstrip("\ufeff").rstrip("\r")
+    if "\r" in first:
+        raise InputError(
+            f"{where}: lines end in a bare CR (classic Mac line ends), which losscli does not read",
+            "convert them first, e.g. tr '\\r' '\\n' < in.csv > out.csv",
+        )
     delimiter = (
         options.delimiter or {"tsv": "\t"}.get(fmt or "") or (sniff_delimiter(first) if fmt is None else ",")
     )
-    fields = next(csv.reader([first], delimiter=delimiter), [])
+    try:
+        fields = next(csv.reader([first], delimiter=delimiter), [])
+    except csv.Error as exc:
+        raise InputError(f"{where}: cannot read the header line: {exc}") from None
     if options.header:
         return fields, delimiter
     return [str(i + 1) for i in range(len(fields))], delimiter

@@ -52,6 +52,8 @@ def open_source(options: InputOptions) -> Source:
     if options.path == "-":
         return _open_stdin(options, fmt)
     _check_readable(options.path, fmt)
+    if _is_stream(options.path):  # a named pipe, <(process substitution), /dev/stdin: like '-'
+        return _open_stdin(options, fmt, open(options.path, "rb"))
     if fmt is None:
         fmt = _sniff_file(options.path)
     if fmt in ("csv", "tsv"):
@@ -59,10 +61,21 @@ def open_source(options: InputOptions) -> Source:
     return columnar.open_columnar(options, fmt, options.path)
 
 
-def _open_stdin(options: InputOptions, fmt: str | None) -> Source:
+def _is_stream(path: str) -> bool:
+    """A path that can only be read once, front to back (FIFO, character device)."""
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
+
+
+def _open_stdin(options: InputOptions, fmt: str | None, stream: Any = None) -> Source:
     from losscli.io import columnar, delimited
 
-    stream = sys.stdin.buffer
+    stream = sys.stdin.buffer if stream is None else stream
     head = stream.peek(8)[:8] if hasattr(stream, "peek") else b""
     kind = sniff_magic(head) if fmt is None or fmt in ("parquet", "arrow") else None
     if kind in ("parquet", "arrow") or fmt in ("parquet", "arrow"):
@@ -72,7 +85,7 @@ def _open_stdin(options: InputOptions, fmt: str | None) -> Source:
         return columnar.open_columnar(options, fmt or str(kind), pa.BufferReader(data))
     if fmt == "jsonl":
         return columnar.open_columnar(options, fmt, stream)
-    return delimited.DelimitedSource.from_stdin(options, fmt, kind)
+    return delimited.DelimitedSource.from_stdin(options, fmt, kind, stream)
 
 
 def _check_readable(path: str, fmt: str | None) -> None:

@@ -1,0 +1,147 @@
+"""Supply chain (issue 7): dependency floors and what the package's code may never do.
+
+The source checks walk the syntax tree of every module under ``losscli/`` (not
+a text grep: words in docstrings and comments do not count, every import and
+call does, on any code path).
+"""
+
+from __future__ import annotations
+
+import ast
+import tomllib
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "losscli"
+SOURCES = sorted(PACKAGE.rglob("*.py"))
+
+# Modules that deserialize code or objects: loading untrusted data through them runs code.
+UNSAFE_MODULES = {"pickle", "_pickle", "cPickle", "cloudpickle", "dill", "marshal", "shelve", "jsonpickle"}
+UNSAFE_BUILTINS = {"eval", "exec", "compile", "__import__"}
+UNSAFE_ATTRIBUTES = {  # (object, attribute) pairs, and any object for None
+    ("yaml", "load"),
+    ("yaml", "unsafe_load"),
+    ("yaml", "full_load"),
+    (None, "read_pickle"),
+    (None, "to_pickle"),
+}
+OTHER_TOML = {"toml", "tomli", "tomlkit", "rtoml", "pytoml", "qtoml"}
+
+
+def pyproject() -> dict:
+    with open(ROOT / "pyproject.toml", "rb") as fh:
+        return tomllib.load(fh)
+
+
+def requirement(name: str) -> Requirement:
+    found = [Requirement(r) for r in pyproject()["project"]["dependencies"] if Requirement(r).name == name]
+    assert len(found) == 1, f"{name} is not declared exactly once"
+    return found[0]
+
+
+def test_pyarrow_floor_is_at_least_14_0_1():
+    """pyarrow < 14.0.1 deserializes arbitrary Python objects from IPC/Parquet (CVE-2023-47248)."""
+    spec = requirement("pyarrow").specifier
+    floors = [Version(s.version) for s in spec if s.operator in (">=", "==", "~=", "===")]
+    floors += [Version(s.version) for s in spec if s.operator == ">"]
+    assert floors and max(floors) >= Version("14.0.1"), str(spec)
+    for old in ("0.17.0", "13.0.0", "14.0.0"):
+        assert not spec.contains(old, prereleases=True), f"pyarrow {old} is allowed by {spec}"
+    assert spec.contains("14.0.1") or spec.contains("26.0.0")  # the floor is reachable
+
+
+def _trees() -> list[tuple[Path, ast.AST]]:
+    return [(path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))) for path in SOURCES]
+
+
+def _imported_modules(tree: ast.AST) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Call):  # importlib.import_module("x") / __import__("x") with a literal
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if called in ("import_module", "__import__") and node.args:
+                arg = node.args[0]
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    names.add(arg.value)
+    return names
+
+
+def test_the_checks_see_every_module():
+    assert len(SOURCES) > 20
+    assert PACKAGE / "config.py" in SOURCES
+    assert any(p.parent.name == "cli" for p in SOURCES)
+
+
+def unsafe_imports(tree: ast.AST) -> list[str]:
+    return sorted(m for m in _imported_modules(tree) if m.split(".")[0] in UNSAFE_MODULES | OTHER_TOML)
+
+
+def unsafe_calls(tree: ast.AST) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in UNSAFE_BUILTINS:
+            found.append(f"{node.lineno}: {func.id}(…)")
+        elif isinstance(func, ast.Attribute):
+            owner = func.value.id if isinstance(func.value, ast.Name) else None
+            if (owner, func.attr) in UNSAFE_ATTRIBUTES or (None, func.attr) in UNSAFE_ATTRIBUTES:
+                found.append(f"{node.lineno}: {owner}.{func.attr}(…)")
+            elif owner == "builtins" and func.attr in UNSAFE_BUILTINS:
+                found.append(f"{node.lineno}: builtins.{func.attr}(…)")
+        for kw in node.keywords:  # numpy.load(..., allow_pickle=True)
+            if kw.arg == "allow_pickle" and not (
+                isinstance(kw.value, ast.Constant) and kw.value.value is False
+            ):
+                found.append(f"{node.lineno}: allow_pickle")
+    return found
+
+
+def test_no_module_imports_a_deserializer_or_another_toml_library():
+    offenders = {str(path.relative_to(ROOT)): unsafe_imports(tree) for path, tree in _trees()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_no_eval_exec_or_unsafe_loader_is_called():
+    offenders = {str(path.relative_to(ROOT)): unsafe_calls(tree) for path, tree in _trees()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_config_files_are_parsed_with_tomllib():
+    config = ast.parse((PACKAGE / "config.py").read_text(encoding="utf-8"))
+    assert "tomllib" in _imported_modules(config)
+    calls = {
+        n.func.value.id
+        for n in ast.walk(config)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and isinstance(n.func.value, ast.Name)
+    }
+    assert "tomllib" in calls  # tomllib.load(...) is what reads the file
+
+
+def test_the_checks_flag_what_they_are_meant_to():
+    """The walkers can fail: each pattern in this snippet is reported."""
+    bad = ast.parse(
+        "import pickle\nfrom shelve import open\nimport tomli\nimportlib.import_module('marshal')\n"
+        "eval('1')\nbuiltins.exec('x')\nyaml.load(s)\ndf.to_pickle('x')\nnp.load(f, allow_pickle=True)\n"
+    )
+    assert unsafe_imports(bad) == ["marshal", "pickle", "shelve", "tomli"]
+    assert [line.split(": ")[1] for line in unsafe_calls(bad)] == [
+        "eval(…)",
+        "builtins.exec(…)",
+        "yaml.load(…)",
+        "df.to_pickle(…)",
+        "allow_pickle",
+    ]
+    clean = ast.parse("import tomllib\nre.compile('x')\nnp.load(f)\nnp.load(f, allow_pickle=False)\n")
+    assert unsafe_imports(clean) == [] and unsafe_calls(clean) == []
