@@ -291,9 +291,6 @@ def test_jsonl_parse_error_names_the_1_based_row(cli, write_file, expect_error):
     expect_error(cli("mse", path), "rows.jsonl", "row 5")
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: undecodable bytes in a used column: no column or row in the message"
-)
 def test_undecodable_bytes_name_the_column_and_row(cli, write_file, expect_error):
     path = write_file("where.csv", b"pred,label\n1,2\n3,4\n5,\xe96\n")
     expect_error(cli("mse", path), "where.csv", "'label'", "row 3")

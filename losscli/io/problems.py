@@ -30,7 +30,9 @@ def locate(source: Any, positions: list[int], numeric: set[int]) -> Exception | 
 
     try:
         raw = pa.input_stream(source.options.path, compression="detect")
-        text = io.TextIOWrapper(raw, encoding=_python_encoding(source.options.encoding), newline="")
+        text = io.TextIOWrapper(
+            raw, encoding=_python_encoding(source.options.encoding), newline="", errors="surrogateescape"
+        )
         return _scan(source, csv.reader(text, delimiter=source.delimiter), positions, numeric)
     except UnicodeDecodeError as exc:
         return InputError(
@@ -54,6 +56,12 @@ def _scan(source: Any, rows: Any, positions: list[int], numeric: set[int]) -> Ex
                 "check --delimiter and quoting",
             )
         for p in positions:
+            if p < len(row) and not row[p].isprintable() and _undecodable(row[p]):
+                return InputError(
+                    f"{source.path}: column '{source.names[p]}' row {number}: bytes that are not valid "
+                    f"{source.options.encoding} ({_undecodable(row[p])})",
+                    "use --encoding latin-1 (or the file's encoding)",
+                )
             if p in numeric and p < len(row):
                 cell = row[p].strip()
                 if cell not in NULLS and not NUMBER.match(cell):
@@ -67,3 +75,8 @@ def _scan(source: Any, rows: Any, positions: list[int], numeric: set[int]) -> Ex
         f"{source.path}: column '{source.names[p]}' row {number}: {cell!r} is not a number{more}",
         "fix the value, or pick another column with --pred/--label",
     )
+
+
+def _undecodable(cell: str) -> str:
+    """The bytes a decoder could not read (kept as surrogates), as ``\\xe9 …``; '' if none."""
+    return " ".join(f"\\x{ord(c) - 0xDC00:02x}" for c in cell if "\udc80" <= c <= "\udcff")
