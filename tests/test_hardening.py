@@ -276,7 +276,6 @@ def test_cr_only_line_ends_work_or_fail_cleanly(cli, write_file):
         assert float(result.stdout) == pytest.approx(mse(PRED, LABEL), rel=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a newline inside a quoted header name splits the header there")
 def test_newline_inside_a_quoted_header_name(cli, write_file):
     path = write_file("qh.csv", '"pr\ned",label\n1,2\n3,5\n')
     result = cli("mse", path, "--pred", "#1", "--label", "#2", "-f", "value")

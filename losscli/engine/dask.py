@@ -40,7 +40,10 @@ PARQUET_ENDINGS = (".parquet", ".pq", ".parq")
 CSV_ENDINGS = {".csv": ",", ".tsv": "\t", ".txt": ","}
 COMPRESSIONS = (".gz", ".bz2", ".zst", ".xz")
 PARTITION_BYTES = "64MiB"
-_OWN_CLUSTERS: list[Any] = []  # LocalClusters started by connect(): stopped at once on Ctrl-C
+_OWN_CLUSTERS: list[Any] = []
+_DETACHED: list[
+    bool
+] = []  # set once stderr has been detached from new child processes  # LocalClusters started by connect(): stopped at once on Ctrl-C
 
 Request = tuple[Any, dict[str, Any]]  # (losses, keyword arguments of engine.local.prepare)
 
@@ -77,16 +80,14 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
         finally:
             client.close(timeout=2)
         return
-    # worker processes killed on Ctrl-C leak semaphores, which multiprocessing's resource
-    # tracker (a separate process, started with these -W options) cleans up: quietly
-    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
-    cluster = LocalCluster(
-        n_workers=os.cpu_count() or 1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",  # any free port: never a clash with a running cluster
-        silence_logs=logging.CRITICAL,
-    )
+    with _quiet_children():
+        cluster = LocalCluster(
+            n_workers=os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # any free port: never a clash with a running cluster
+            silence_logs=logging.CRITICAL,
+        )
     client = Client(cluster)
     _OWN_CLUSTERS.append(cluster)
     try:
@@ -102,6 +103,38 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
             cluster.close(timeout=1)
     finally:
         _OWN_CLUSTERS.remove(cluster)
+
+
+@contextlib.contextmanager
+def _quiet_children() -> Iterator[None]:
+    """Start the LocalCluster's processes (workers, multiprocessing's resource tracker) with
+    stderr on /dev/null: their errors reach the client through Dask, and a worker killed
+    on Ctrl-C must not print a traceback or a leaked-semaphore warning after losscli's own
+    last line. Only file descriptor 2 is swapped, and only while they start."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _detach_stderr() -> None:
+    """Point file descriptor 2 (what new child processes inherit) at /dev/null, and keep
+    losscli's own ``sys.stderr`` on the real stream through a duplicate. Once per process."""
+    if _DETACHED:
+        return
+    _DETACHED.append(True)
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.flush()
+        keep = os.dup(2)
+        sys.stderr = os.fdopen(keep, "w", buffering=1)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
 
 
 def _forget(cluster: Any) -> None:
@@ -125,9 +158,12 @@ def _remove_temp_files(pattern: str) -> None:
 
 
 def _kill_workers(cluster: Any) -> None:
-    """SIGKILL the LocalCluster's worker processes (a busy worker would finish its task first)."""
+    """SIGKILL the LocalCluster's worker processes (a busy worker would finish its task first).
+    Any process Dask starts after this (a nanny replacing a worker) gets /dev/null as stderr,
+    so nothing prints after losscli's own last line."""
     import signal
 
+    _detach_stderr()
     for nanny in list(getattr(cluster, "workers", {}).values()):
         nanny.auto_restart = False  # else the nanny starts a new worker, and closing waits for it
         process = getattr(getattr(nanny, "process", None), "process", None)

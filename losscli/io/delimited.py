@@ -22,6 +22,7 @@ from losscli.io.prefetch import prefetch
 from losscli.io.source import InputOptions
 
 PREFIX_BYTES = 1 << 16
+HEADER_LIMIT = 1 << 20
 
 
 class _Chained(io.RawIOBase):
@@ -49,7 +50,7 @@ class DelimitedSource:
     """A delimited text input whose header has been read."""
 
     def __init__(
-        self, options: InputOptions, fmt: str, names: list[str], delimiter: str, stream: Any
+        self, options: InputOptions, fmt: str, names: list[str], delimiter: str, stream: Any, skip: int = 0
     ) -> None:
         self.path = "<stdin>" if options.path == "-" else options.path
         self.format = fmt
@@ -57,6 +58,7 @@ class DelimitedSource:
         self.options = options
         self.delimiter = delimiter
         self._stream = stream
+        self.skip = skip  # bytes of the header record (with any quoted line ends), read past
         self.bytes_read = 0
         self.rereadable = options.path != "-" and os.path.isfile(options.path)  # not a pipe
         compressed = not self.rereadable or _is_compressed(options.path)
@@ -77,8 +79,8 @@ class DelimitedSource:
             prefix = _read_prefix(reopen())
         except (OSError, pa.ArrowException) as exc:
             raise InputError(f"{options.path}: cannot read: {_short(exc)}") from None
-        names, delimiter = _header(options, fmt, prefix, options.path)
-        return cls(options, fmt, names, delimiter, reopen)
+        names, delimiter, skip = _header(options, fmt, prefix, options.path)
+        return cls(options, fmt, names, delimiter, reopen, skip)
 
     @classmethod
     def from_stdin(
@@ -91,9 +93,12 @@ class DelimitedSource:
         if codec in ("gzip", "zstd", "bz2"):
             raw = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), codec)
         prefix = _read_prefix(raw)
-        names, delimiter = _header(options, fmt, prefix, "<stdin>" if options.path == "-" else options.path)
+        names, delimiter, skip = _header(
+            options, fmt, prefix, "<stdin>" if options.path == "-" else options.path
+        )
         chained = _Chained(prefix, raw)
-        return cls(options, fmt or ("tsv" if delimiter == "\t" else "csv"), names, delimiter, lambda: chained)
+        fmt = fmt or ("tsv" if delimiter == "\t" else "csv")
+        return cls(options, fmt, names, delimiter, lambda: chained, skip)
 
     def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
         """Chunks of the used columns. Byte-compatible encodings (UTF-8, Latin-1, …) are
@@ -139,11 +144,9 @@ class DelimitedSource:
             column_names=internal, use_threads=True, block_size=block, encoding=self.options.encoding
         )
         if self.total_bytes:  # a plain file: blocks are slices of a memory map, no copies
-            blocks = _mapped_blocks(self.options.path, self.options.block_bytes, self.options.header)
+            blocks = _mapped_blocks(self.options.path, self.options.block_bytes, self.skip)
         else:
-            blocks = prefetch(
-                _line_blocks(self._stream(), self.options.block_bytes, skip_first=self.options.header)
-            )
+            blocks = prefetch(_line_blocks(self._stream(), self.options.block_bytes, self.skip))
         strict = _strict(convert)
 
         def parsed() -> Iterator[Any]:
@@ -193,9 +196,9 @@ def _strict(convert: Any) -> Any:
     )
 
 
-def _mapped_blocks(path: str, size: int, skip_first: bool) -> Iterator[Any]:
+def _mapped_blocks(path: str, size: int, skip: int) -> Iterator[Any]:
     """Zero-copy slices of about ``size`` bytes of the memory-mapped file at ``path``,
-    each ending at a line end (the last may not), without the header line when ``skip_first``."""
+    each ending at a line end (the last may not), from byte ``skip`` (past the header)."""
     import mmap
 
     import pyarrow as pa
@@ -204,9 +207,7 @@ def _mapped_blocks(path: str, size: int, skip_first: bool) -> Iterator[Any]:
         mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
     whole = pa.py_buffer(mapped)
     end = len(mapped)
-    start = mapped.find(b"\n") + 1 if skip_first else 0
-    if skip_first and start == 0:
-        return
+    start = skip
     released = 0
     while start < end:
         stop = end if start + size >= end else mapped.rfind(b"\n", start, start + size) + 1
@@ -221,11 +222,16 @@ def _mapped_blocks(path: str, size: int, skip_first: bool) -> Iterator[Any]:
         start = stop
 
 
-def _line_blocks(stream: Any, size: int, skip_first: bool) -> Iterator[Any]:
-    """Buffers of about ``size`` bytes that end at a line end (the last may not),
-    without the header line when ``skip_first``."""
+def _line_blocks(stream: Any, size: int, skip: int) -> Iterator[Any]:
+    """Buffers of about ``size`` bytes that end at a line end (the last may not), after
+    the first ``skip`` bytes (the header)."""
     import pyarrow as pa
 
+    while skip > 0:
+        data = stream.read(min(skip, size))
+        if not data:
+            return
+        skip -= len(data)
     carry = b""
     while True:
         data = stream.read(size)
@@ -238,18 +244,17 @@ def _line_blocks(stream: Any, size: int, skip_first: bool) -> Iterator[Any]:
             carry = data
             continue
         block, carry = data[:cut], data[cut:]
-        if skip_first:
-            block, skip_first = block[block.find(b"\n") + 1 :], False
         if block:
             yield pa.py_buffer(block)
-    if carry and not (skip_first and b"\n" not in carry):
-        yield pa.py_buffer(carry if not skip_first else b"")
+    if carry:
+        yield pa.py_buffer(carry)
 
 
 def _read_prefix(stream: Any) -> bytes:
-    """Bytes up to and including the first line end (or everything, if shorter)."""
+    """Bytes up to and including the header record's line end (a quoted name may hold
+    line ends), or everything if shorter; at most ~1 MiB is searched for it."""
     buf = b""
-    while b"\n" not in buf:
+    while _header_end(buf) is None and len(buf) < HEADER_LIMIT:
         block = stream.read(PREFIX_BYTES)
         if not block:
             break
@@ -257,17 +262,33 @@ def _read_prefix(stream: Any) -> bytes:
     return buf
 
 
-def _header(options: InputOptions, fmt: str | None, prefix: bytes, where: str) -> tuple[list[str], str]:
+def _header_end(data: bytes) -> int | None:
+    """Index just past the first line end outside double quotes, or None."""
+    start = quotes = 0
+    while (i := data.find(b"\n", start)) >= 0:
+        quotes += data.count(b'"', start, i)
+        if quotes % 2 == 0:
+            return i + 1
+        start = i + 1
+    return None
+
+
+def _header(options: InputOptions, fmt: str | None, prefix: bytes, where: str) -> tuple[list[str], str, int]:
+    """Column names, the delimiter, and the header's length in bytes (0 with --no-header)."""
     if not prefix.strip():
         raise DataError(f"{where}: no rows: the input is empty")
+    end = _header_end(prefix)
+    if end is None:  # one line, no line end; or an unclosed quote: fall back to the first line
+        cut = prefix.find(b"\n")
+        end = len(prefix) if cut < 0 else cut + 1
     try:
-        first = prefix.split(b"\n", 1)[0].decode(_python_encoding(options.encoding))
+        first = prefix[:end].decode(_python_encoding(options.encoding))
     except (UnicodeDecodeError, LookupError) as exc:
         raise InputError(
             f"{where}: the header is not valid {options.encoding}: {exc}", "use --encoding"
         ) from None
-    first = first.lstrip("\ufeff").rstrip("\r")
-    if "\r" in first:
+    first = first.lstrip("\ufeff").removesuffix("\n").removesuffix("\r")
+    if "\r" in first and b"\n" not in prefix:
         raise InputError(
             f"{where}: lines end in a bare CR (classic Mac line ends), which losscli does not read",
             "convert them first, e.g. tr '\\r' '\\n' < in.csv > out.csv",
@@ -276,12 +297,12 @@ def _header(options: InputOptions, fmt: str | None, prefix: bytes, where: str) -
         options.delimiter or {"tsv": "\t"}.get(fmt or "") or (sniff_delimiter(first) if fmt is None else ",")
     )
     try:
-        fields = next(csv.reader([first], delimiter=delimiter), [])
+        fields = next(csv.reader(io.StringIO(first, newline=""), delimiter=delimiter), [])
     except csv.Error as exc:
         raise InputError(f"{where}: cannot read the header line: {exc}") from None
     if options.header:
-        return fields, delimiter
-    return [str(i + 1) for i in range(len(fields))], delimiter
+        return fields, delimiter, end
+    return [str(i + 1) for i in range(len(fields))], delimiter, 0
 
 
 def _python_encoding(name: str) -> str:
