@@ -265,7 +265,7 @@ def test_odd_but_valid_input_gives_the_numpy_value(cli, tmp_path, case):
     assert sorted(os.listdir(tmp_path)) == ["in", "losses.csv"]
 
 
-# ----------------------------------------------------- known bugs (xfail) ----
+# ------------------------------------- bugs this battery found (now fixed) ----
 
 
 def test_cr_only_line_ends_work_or_fail_cleanly(cli, write_file):
