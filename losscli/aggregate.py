@@ -59,10 +59,6 @@ class LabelMoments:
         return self.weights.value + self.count
 
     @property
-    def mean(self) -> float:
-        return (self.shift or 0.0) + (self.s1.value / self.weight if self.weight else 0.0)
-
-    @property
     def m2(self) -> float:
         """Σw(y − ȳ_w)²."""
         total = self.weight

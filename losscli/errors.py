@@ -37,6 +37,12 @@ class LossCliError(Exception):
         return (type(self), (self.message, self.hint))
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's message, first line only (or its type's name when it has none)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class UsageError(LossCliError):
     """The invocation is unusable: unknown loss, bad parameter value, bad option combination."""
 

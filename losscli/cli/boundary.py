@@ -89,12 +89,13 @@ def guarded(body: Callable[[Verdict], int], debug: bool = False) -> NoReturn:
         silence_stdout()
         code = verdict.code
     except OSError as exc:
-        if exc.errno not in UNWRITABLE:
+        if exc.errno in UNWRITABLE:
+            silence_stdout()
+            error_line(f"cannot write the output: {exc.strerror}", "check the disk or the redirection")
+            code = ExitStatus.ERROR
+        else:
             _internal(exc, debug)
-            raise typer.Exit(int(ExitStatus.INTERNAL_ERROR)) from None
-        silence_stdout()
-        error_line(f"cannot write the output: {exc.strerror}", "check the disk or the redirection")
-        code = ExitStatus.ERROR
+            code = ExitStatus.INTERNAL_ERROR
     except MemoryError:
         error_line("out of memory", "use a summary format (not --rows all) or a smaller input")
         code = ExitStatus.ERROR

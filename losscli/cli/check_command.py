@@ -52,7 +52,7 @@ def _engine(options: dict[str, Any]) -> Any:
 
     if options.get("engine", "local") != "dask":
         return contextlib.nullcontext()
-    from losscli.engine.dask import connect
+    from losscli.engine.dask_cluster import connect
 
     return connect(options.get("scheduler"))
 

@@ -82,17 +82,18 @@ def _run_dask(
     source: Any, losses: Any, columns: dict[str, Any], run_options: Any, options: CommandOptions
 ) -> Any:
     """The same evaluation on Dask: per-sample rows go to one file per partition (-o DIR)."""
-    from losscli.engine.dask import connect, run_dask
+    from losscli.engine.dask import check_requests, run_dask
+    from losscli.engine.dask_cluster import connect
 
     if options.format in STREAMED:
         raise UsageError(
             f"-f {options.format.value} streams every row to stdout, which --engine dask does not do",
             "write per-partition files with -o DIR, or use --engine local",
         )
-    if options.labels is not None or options.on is not None:
-        raise UsageError("--labels/--on are not available with --engine dask", "join the files first")
+    requests = [(losses, {**columns, "labels": options.labels, "on": options.on})]
+    check_requests(requests)  # before a cluster is started for nothing
     with connect(options.scheduler):
-        return run_dask(source, [(losses, columns)], [run_options], options.output)[0]
+        return run_dask(source, requests, [run_options], options.output)[0]
 
 
 def _finish(outcome: Any, options: CommandOptions, verdict: Verdict, finishers: list[Any]) -> int:

@@ -14,174 +14,42 @@ functions that need it do, and say how to install it when it is missing.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from losscli.columns import Resolved
+from losscli.engine.dask_cluster import connect, require_dask, stop_own_workers
 from losscli.engine.layout import layouts
 from losscli.engine.local import Plan, RunOptions, _is_dask_frame, _Runner, feed, prepare
 from losscli.engine.merge import PartProblem, PartState, merge
-from losscli.engine.validate import Problem
-from losscli.errors import InputError, UsageError
+from losscli.engine.validate import Problem, literal
+from losscli.errors import InputError, UsageError, first_line
+from losscli.io.detect import detect
 from losscli.io.frames import frame_source
 from losscli.io.source import InputOptions
 from losscli.results import EvalResult
 
-INSTALL = "pip install 'losscli[dask]'"
-SCHEDULER_ENV = "LOSSCLI_SCHEDULER"
-PARQUET_ENDINGS = (".parquet", ".pq", ".parq")
-CSV_ENDINGS = {".csv": ",", ".tsv": "\t", ".txt": ","}
-COMPRESSIONS = (".gz", ".bz2", ".zst", ".xz")
 PARTITION_BYTES = "64MiB"
-_OWN_CLUSTERS: list[Any] = []
-_DETACHED: list[
-    bool
-] = []  # set once stderr has been detached from new child processes  # LocalClusters started by connect(): stopped at once on Ctrl-C
 
 Request = tuple[Any, dict[str, Any]]  # (losses, keyword arguments of engine.local.prepare)
 
-
-def require_dask() -> None:
-    """Exit 2 with the install command when Dask (with distributed) is missing."""
-    try:
-        import dask.dataframe  # noqa: F401
-        import distributed  # noqa: F401
-    except ImportError as exc:
-        raise UsageError(f"--engine dask needs Dask, which is not installed ({exc.name})", INSTALL) from None
-
-
-@contextlib.contextmanager
-def connect(scheduler: str | None = None) -> Iterator[None]:
-    """A Dask client for the duration: ``scheduler`` (or $LOSSCLI_SCHEDULER), else a
-    LocalCluster of one single-threaded worker process per core."""
-    require_dask()
-    from distributed import Client, LocalCluster
-
-    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    for name in ("distributed", "asyncio", "tornado"):  # stderr is for losscli's own lines
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-    if address:
-        try:
-            client = Client(address, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(
-                f"cannot reach the Dask scheduler at {address}: {_short(exc)}",
-                f"check --scheduler / ${SCHEDULER_ENV} (e.g. tcp://host:8786)",
-            ) from None
-        try:
-            yield
-        finally:
-            client.close(timeout=2)
-        return
-    with _quiet_children():
-        cluster = LocalCluster(
-            n_workers=os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # any free port: never a clash with a running cluster
-            silence_logs=logging.CRITICAL,
-        )
-    client = Client(cluster)
-    _OWN_CLUSTERS.append(cluster)
-    try:
-        yield
-    except KeyboardInterrupt:  # Ctrl-C: the workers are ours and hold nothing worth waiting for
-        _kill_workers(cluster)
-        _forget(cluster)
-        raise
-    else:
-        with contextlib.suppress(Exception):
-            client.close(timeout=1)
-        with contextlib.suppress(Exception):
-            cluster.close(timeout=1)
-    finally:
-        _OWN_CLUSTERS.remove(cluster)
-
-
-@contextlib.contextmanager
-def _quiet_children() -> Iterator[None]:
-    """Start the LocalCluster's processes (workers, multiprocessing's resource tracker) with
-    stderr on /dev/null: their errors reach the client through Dask, and a worker killed
-    on Ctrl-C must not print a traceback or a leaked-semaphore warning after losscli's own
-    last line. Only file descriptor 2 is swapped, and only while they start."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
-def _detach_stderr() -> None:
-    """Point file descriptor 2 (what new child processes inherit) at /dev/null, and keep
-    losscli's own ``sys.stderr`` on the real stream through a duplicate. Once per process."""
-    if _DETACHED:
-        return
-    _DETACHED.append(True)
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.flush()
-        keep = os.dup(2)
-        sys.stderr = os.fdopen(keep, "w", buffering=1)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-
-
-def _forget(cluster: Any) -> None:
-    """Take a cluster whose workers were killed off distributed's close-at-exit list: closing
-    it waits (~10 s) for nannies whose workers are gone, and there is nothing to hand back."""
-    with contextlib.suppress(Exception):
-        from distributed.deploy.spec import SpecCluster
-
-        SpecCluster._instances.discard(cluster)
-
-
-def _remove_temp_files(pattern: str) -> None:
-    """The temp files of per-partition outputs that were being written (io.atomic names them
-    ``.<name>.<random>.tmp`` beside the file)."""
-    import glob
-
-    folder, name = os.path.split(pattern)
-    for temp in glob.glob(os.path.join(folder or ".", f".{name.replace('*', 'part-*')}.*.tmp")):
-        with contextlib.suppress(OSError):
-            os.remove(temp)
-
-
-def _kill_workers(cluster: Any) -> None:
-    """SIGKILL the LocalCluster's worker processes (a busy worker would finish its task first).
-    Any process Dask starts after this (a nanny replacing a worker) gets /dev/null as stderr,
-    so nothing prints after losscli's own last line."""
-    import signal
-
-    _detach_stderr()
-    for nanny in list(getattr(cluster, "workers", {}).values()):
-        nanny.auto_restart = False  # else the nanny starts a new worker, and closing waits for it
-        process = getattr(getattr(nanny, "process", None), "process", None)
-        pid = getattr(process, "pid", None)
-        if pid:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+__all__ = ["check_requests", "evaluate_dask", "run_dask"]
 
 
 @dataclass(frozen=True)
 class _Input:
-    """A Dask DataFrame and how to name it; ``text``: CSV read as text (numbers parsed per partition)."""
+    """A Dask DataFrame and how to name it. ``reopen`` (CSV only): columns → a DataFrame
+    of only those columns, read as text (each partition parses its own numbers)."""
 
     frame: Any
     path: str
     format: str
-    text: bool = False
-    reopen: Any = None  # CSV: columns → a DataFrame of only those columns
+    reopen: Any = None
 
 
 def open_frame(options: InputOptions) -> _Input:
@@ -200,7 +68,7 @@ def open_frame(options: InputOptions) -> _Input:
         if fmt in ("csv", "tsv"):
             return _csv(dd, options, fmt)
     except (OSError, ValueError) as exc:
-        raise InputError(f"{path}: cannot read with Dask: {_short(exc)}") from None
+        raise InputError(f"{path}: cannot read with Dask: {first_line(exc)}") from None
     raise UsageError(
         f"{path}: --engine dask reads Parquet and CSV/TSV, not {fmt}", "use --engine local for this file"
     )
@@ -226,24 +94,21 @@ def _csv(dd: Any, options: InputOptions, fmt: str) -> _Input:
         frame = dd.read_csv(path, header=None, names=names, **kwargs)
         return frame if columns is None else frame[columns]
 
-    return _Input(read(), path, fmt, text=True, reopen=read)
+    return _Input(read(), path, fmt, reopen=read)
 
 
 def _format_of(path: str) -> str:
-    name = path.lower().rstrip("/")
-    for ending in COMPRESSIONS:
-        name = name.removesuffix(ending)
-    if name.endswith(PARQUET_ENDINGS):
+    """By extension, as the local engine decides (io.detect); a directory (or a URL
+    without an extension, e.g. ``s3://bucket/preds/``) is a Parquet dataset."""
+    fmt = detect(path.rstrip("/")).format
+    if fmt is None and ("://" in path or os.path.isdir(path)):
         return "parquet"
-    for ending in CSV_ENDINGS:
-        if name.endswith(ending):
-            return "tsv" if ending == ".tsv" else "csv"
-    if "://" not in path and os.path.isdir(path):
-        return "parquet"
-    raise UsageError(
-        f"{path}: cannot tell the format for --engine dask",
-        "name the files .parquet or .csv/.tsv, or pass --input-format",
-    )
+    if fmt is None:
+        raise UsageError(
+            f"{path}: cannot tell the format for --engine dask",
+            "name the files .parquet or .csv/.tsv, or pass --input-format",
+        )
+    return fmt
 
 
 @dataclass(frozen=True)
@@ -267,10 +132,8 @@ def run_dask(
     """Evaluate every request over ``source`` (InputOptions or a Dask DataFrame) on the
     current Dask scheduler: one read of each partition feeds every request."""
     require_dask()
+    check_requests(requests)
     data = _Input(source, "<dask dataframe>", "dataframe") if _is_dask_frame(source) else open_frame(source)
-    for _, kw in requests:
-        if kw.get("labels") is not None or kw.get("on") is not None:
-            raise UsageError("--labels/--on are not available with --engine dask", "join the files first")
     meta = frame_source(data.frame._meta, path=data.path, fmt=data.format)
     first = [prepare(meta, losses, **kw) for losses, kw in requests]
     used = sorted({p for plan in first for ps in plan.columns.positions.values() for p in ps})
@@ -292,14 +155,13 @@ def run_dask(
         data.format,
         tuple((p.jobs, p.columns, p.layout, p.positive) for p in plans),
         tuple(replace(o, sink=None, on_chunk=None) for o in options),
-        tuple(n for n in names if n not in typed) if data.text else (),
+        tuple(n for n in names if n not in typed) if data.reopen is not None else (),
         _pattern(output) if output else None,
     )
     try:
         state = _reduce(frame, task)
     except KeyboardInterrupt:
-        for cluster in _OWN_CLUSTERS:  # no worker may write after this point
-            _kill_workers(cluster)
+        stop_own_workers()  # no worker may write after this point
         if task.output is not None:
             _remove_temp_files(task.output)
         raise
@@ -311,6 +173,13 @@ def run_dask(
         runner.absorb(state.runners[i])
         results.append(runner.result(state.seen))
     return results
+
+
+def check_requests(requests: Sequence[Request]) -> None:
+    """Refuse what the Dask engine does not do (before any cluster is started)."""
+    for _, kw in requests:
+        if kw.get("labels") is not None or kw.get("on") is not None:
+            raise UsageError("--labels/--on are not available with --engine dask", "join the files first")
 
 
 def _project(plan: Plan, used: list[int], source: Any) -> Plan:
@@ -376,14 +245,12 @@ def _partition(frame: Any, index: int, task: _Task) -> PartState:
     try:
         with np.errstate(all="ignore"):
             seen = feed(plans, runners)
-    except Problem as found:
+    except BaseException as exc:
         if sink is not None:
             sink.discard()
-        return PartState(0, [], PartProblem(found.message, found.hint, found.row, found.total, found.kind))
-    except BaseException:
-        if sink is not None:
-            sink.discard()
-        raise
+        if not isinstance(exc, Problem):
+            raise
+        return PartState(0, [], PartProblem(exc.message, exc.hint, exc.row, exc.total, exc.kind))
     if sink is not None:
         sink.commit()
     return PartState(seen, [runner.state() for runner in runners])
@@ -396,24 +263,20 @@ def _parse_numbers(frame: Any, columns: Sequence[str], path: str) -> PartProblem
     for name in columns:
         text = frame[name]
         values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = np.isnan(values) & text.notna().to_numpy() & ~_nan_words(text)
+        bad = np.isnan(values) & text.notna().to_numpy()
+        if bad.any():  # only these cells are looked at as text: 'nan' is a NaN, not a word
+            where = np.flatnonzero(bad)
+            words = text.iloc[where].astype(str).str.strip().str.lower()
+            bad[where[words.isin(["nan", "-nan", "+nan"]).to_numpy()]] = False
         if bad.any():
             first = int(np.argmax(bad))
-            what = _literal(f"{path}: column '{name}' row ")
-            cell = _literal(repr(str(text.iloc[first])))
+            what = literal(f"{path}: column '{name}' row ")
+            cell = literal(repr(str(text.iloc[first])))
             message = f"{what}{{row}}: {cell} is not a number ({{total}} in all)"
             hint = "fix the data, or choose another column"
             return PartProblem(message, hint, first + 1, int(bad.sum()), f"{name}: a number")
         frame[name] = values
     return None
-
-
-def _literal(text: str) -> str:
-    return text.replace("{", "{{").replace("}", "}}")
-
-
-def _nan_words(text: Any) -> Any:
-    return text.astype(str).str.strip().str.lower().isin(["nan", "-nan", "+nan"]).to_numpy()
 
 
 def _pattern(output: str) -> str:
@@ -424,7 +287,7 @@ def _pattern(output: str) -> str:
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"-o {output}: cannot create the directory: {_short(exc)}") from None
+        raise InputError(f"-o {output}: cannot create the directory: {first_line(exc)}") from None
     return pattern
 
 
@@ -450,6 +313,12 @@ def _as_options(source: Any) -> Any:
     return source
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+def _remove_temp_files(pattern: str) -> None:
+    """The temp files of per-partition outputs that were being written (io.atomic names them
+    ``.<name>.<random>.tmp`` beside the file)."""
+    import glob
+
+    folder, name = os.path.split(pattern)
+    for temp in glob.glob(os.path.join(folder or ".", f".{name.replace('*', 'part-*')}.*.tmp")):
+        with contextlib.suppress(OSError):
+            os.remove(temp)

@@ -38,9 +38,9 @@ class PartProblem:
     kind: str  # the same check in another partition has the same kind
 
     def error(self) -> DataError:
-        from losscli.engine.validate import Problem
+        from losscli.engine.validate import row_error
 
-        return Problem(self.message, self.hint, 0, lambda _: 0, row=self.row, total=self.total).error()
+        return row_error(self.message, self.hint, self.row, self.total)
 
 
 @dataclass

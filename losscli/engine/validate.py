@@ -32,10 +32,13 @@ class Problem(Exception):
     total: int = 0  # set once the rest of the input has been counted
     kind: str = ""  # the column and requirement: the same check elsewhere has the same kind
 
-    def error(self, total: int | None = None, offset: int = 0) -> DataError:
-        """The error, with rows numbered ``offset`` later (a Dask partition's start)."""
-        counted = self.total if total is None else total
-        return DataError(self.message.format(total=_rows(counted), row=self.row + offset), self.hint)
+    def error(self) -> DataError:
+        return row_error(self.message, self.hint, self.row, self.total)
+
+
+def row_error(message: str, hint: str, row: int, total: int) -> DataError:
+    """A DataError from a ``{row}``/``{total}`` message template (local or Dask partitions)."""
+    return DataError(message.format(row=row, total=_rows(total)), hint)
 
 
 def numeric_roles(raw: dict[str, Any]) -> list[str]:
@@ -113,13 +116,15 @@ def problem(
     names = columns.names.get(issue.role, [issue.role])
     column = f"column '{names[0]}'" if len(names) == 1 else f"columns {', '.join(repr(n) for n in names[:6])}"
     need = f"{loss} needs {column} to {v.requirement}" if loss else f"{column} must {v.requirement}"
-    message = f"{_literal(where)}: {_literal(need)}, but row {{row}} is {_literal(_show(v.value))} ({{total}} in all)"
+    message = (
+        f"{literal(where)}: {literal(need)}, but row {{row}} is {literal(_show(v.value))} ({{total}} in all)"
+    )
     hint = issue.hint or (f"{loss} is undefined there" if loss else "fix the data")
     kind = f"{issue.role}: {v.requirement}"
     return Problem(message, hint, v.count, counter, row=int(row_ids[v.index]), kind=kind)
 
 
-def _literal(text: str) -> str:
+def literal(text: str) -> str:
     """``text`` for a str.format template: braces in file names, column names or values stay as written."""
     return text.replace("{", "{{").replace("}", "}}")
 

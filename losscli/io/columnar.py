@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from losscli.errors import DataError, InputError
+from losscli.errors import DataError, InputError, first_line
 from losscli.io.arrow_numpy import column_to_numpy
 from losscli.io.prefetch import prefetch
 from losscli.io.source import BLOCK_BYTES, InputOptions
@@ -63,8 +63,7 @@ def _unreadable(path: str, fmt: str, exc: Exception, what: str) -> InputError:
             line, problem = found
             return InputError(f"{path}: row {line} is not a JSON object: {problem}", "fix that line")
     return InputError(
-        f"{path}: {'not a readable' if what == 'file' else 'unreadable'} {fmt} {what}: "
-        f"{str(exc).splitlines()[0]}"
+        f"{path}: {'not a readable' if what == 'file' else 'unreadable'} {fmt} {what}: {first_line(exc)}"
     )
 
 

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from losscli.errors import DataError, InputError
+from losscli.errors import DataError, InputError, first_line
 from losscli.io import problems
 from losscli.io.arrow_numpy import column_to_numpy
 from losscli.io.detect import sniff_delimiter
@@ -78,7 +78,7 @@ class DelimitedSource:
         try:
             prefix = _read_prefix(reopen())
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"{options.path}: cannot read: {_short(exc)}") from None
+            raise InputError(f"{options.path}: cannot read: {first_line(exc)}") from None
         names, delimiter, skip = _header(options, fmt, prefix, options.path)
         return cls(options, fmt, names, delimiter, reopen, skip)
 
@@ -167,7 +167,7 @@ class DelimitedSource:
             located = problems.locate(self, positions, numeric)
         if located is not None:
             return located
-        return DataError(f"{self.path}: unreadable data after row {rows}: {_short(exc)}")
+        return DataError(f"{self.path}: unreadable data after row {rows}: {first_line(exc)}")
 
 
 def _is_compressed(path: str) -> bool:
@@ -307,7 +307,3 @@ def _header(options: InputOptions, fmt: str | None, prefix: bytes, where: str) -
 
 def _python_encoding(name: str) -> str:
     return "utf-8-sig" if name.replace("_", "-").lower() in ("utf-8", "utf8") else name
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
