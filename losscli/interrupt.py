@@ -1,43 +1,82 @@
-"""Ctrl-C that cannot be lost: the SIGINT handler also sets a flag, and the engine
-checks it after every chunk, so an interrupt swallowed inside a C extension
-(pyarrow has been seen to do this) still ends the run with exit 130."""
+"""Signals that cannot be lost, and cannot leave a half-done commit.
+
+Every signal whose default action ends the process (SIGINT from Ctrl-C, SIGTERM from
+``timeout`` or a cancelled CI job, SIGHUP from a closed terminal, SIGQUIT, SIGUSR1/2,
+SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU) is routed through one handler: it records the
+signal, sets a flag and raises KeyboardInterrupt, so the run unwinds and removes its
+temp files. The engine also checks the flag after every chunk, so an interrupt
+swallowed inside a C extension (pyarrow has been seen to do this) still ends the run.
+
+While outputs are being committed (:func:`deferred`), the handler only records the
+signal: the commit finishes whole, and the run then ends with the verdict it had —
+every output the user asked for exists, so it is not reported as interrupted.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
+from collections.abc import Iterator
 from types import FrameType
+
+_NAMES = "SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGALRM SIGVTALRM SIGPROF SIGXCPU".split()
+SIGNALS: tuple[signal.Signals, ...] = tuple(getattr(signal, n) for n in _NAMES if hasattr(signal, n))
 
 _interrupted = threading.Event()
 _received = [int(signal.SIGINT)]  # the last signal that stopped the run
+_deferring = [False]
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
     _received[0] = signum
+    if _deferring[0]:
+        return
     _interrupted.set()
     raise KeyboardInterrupt
 
 
 def install() -> None:
-    """Route SIGINT (Ctrl-C) and SIGTERM (``timeout``, a cancelled CI job) through the
-    flag, so both unwind the run and remove temp files (main thread only)."""
+    """Route every terminating signal through the handler (main thread only)."""
     if threading.current_thread() is threading.main_thread():
         _interrupted.clear()
         _received[0] = int(signal.SIGINT)
-        signal.signal(signal.SIGINT, _handler)
-        signal.signal(signal.SIGTERM, _handler)
+        _deferring[0] = False
+        for sig in SIGNALS:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(sig, _handler)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Signals arriving inside the block are recorded, not raised: the block runs whole.
+    Raises KeyboardInterrupt on entry if a signal already arrived."""
+    check()
+    _deferring[0] = True
+    try:
+        yield
+    finally:
+        _deferring[0] = False
 
 
 def exit_code() -> int:
-    """128 + the signal: 130 for Ctrl-C, 143 for SIGTERM."""
+    """128 + the signal: 130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP."""
     return 128 + _received[0]
 
 
 def describe() -> str:
-    return "terminated" if _received[0] == signal.SIGTERM else "interrupted"
+    """``interrupted`` for Ctrl-C, ``terminated`` for SIGTERM, else ``terminated (SIGHUP)`` and the like."""
+    if _received[0] == signal.SIGINT:
+        return "interrupted"
+    if _received[0] == signal.SIGTERM:
+        return "terminated"
+    try:
+        return f"terminated ({signal.Signals(_received[0]).name})"
+    except ValueError:
+        return "terminated"
 
 
 def check() -> None:
-    """Raise KeyboardInterrupt if a SIGINT arrived since :func:`install`."""
+    """Raise KeyboardInterrupt if a signal arrived since :func:`install`."""
     if _interrupted.is_set():
         raise KeyboardInterrupt

@@ -131,7 +131,7 @@ def test_broken_pipe_is_quiet_and_exits_0(losscli_exe, process_env, big_csv, tmp
 
 
 def _temp_files(folder: Path) -> list[Path]:
-    return [p for p in folder.iterdir() if p.name.startswith(".out.csv.") and p.name.endswith(".tmp")]
+    return [p for p in folder.iterdir() if p.name.startswith(".losscli-") and p.name.endswith(".tmp")]
 
 
 def test_sigint_during_a_long_read_exits_130_without_output(losscli_exe, process_env, huge_csv, tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from losscli import __version__
@@ -17,20 +16,46 @@ from losscli.render.model import Grid
 
 
 def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> int:
+    """Every check of the config; ``--junit``/``--summary-file`` are planned before any
+    data is read and written together at the end (:mod:`losscli.io.outputs`)."""
+    from losscli.io.outputs import OutputPlan
+
     cfg = load(discover(config))
-    results = evaluate_config(cfg, options)
-    for check in results:
-        sys.stderr.write(check.verdict_line() + "\n")
-    passed = all(c.passed for c in results)
-    exit_zero = options["exit_zero"] or _env_flag("LOSSCLI_EXIT_ZERO")
-    if not passed and not exit_zero:
-        verdict.code = 1
-    writers = _reports(results, options)
-    for write in writers:
-        write()
-    _show(cfg, results, options)
-    sys.stdout.flush()
+    outputs = OutputPlan()
+    try:
+        outputs.add_inputs([cfg.path, *(c.file for c in cfg.checks), *(c.baseline for c in cfg.checks)])
+        junit = outputs.add("--junit", options["junit"])
+        summary = outputs.add("--summary-file", options["summary_file"], append=True)
+        results = evaluate_config(cfg, options)
+        if junit is not None:
+            from losscli.render.junit import to_junit
+
+            outputs.set_text(junit, to_junit(results))
+        if summary is not None:
+            outputs.set_text(summary, to_markdown(results) + "\n")
+        for check in results:
+            sys.stderr.write(check.verdict_line() + "\n")
+        passed = all(c.passed for c in results)
+        exit_zero = options["exit_zero"] or _env_flag("LOSSCLI_EXIT_ZERO")
+        if not passed and not exit_zero:
+            verdict.code = 1
+        _show_quietly(cfg, results, options)
+        outputs.commit()
+    except BaseException:
+        outputs.discard()
+        raise
     return verdict.code
+
+
+def _show_quietly(cfg: Config, results: list[CheckResult], options: dict[str, Any]) -> None:
+    """The table or document on stdout; a reader that left early does not stop the reports."""
+    from losscli.cli.boundary import silence_stdout
+
+    try:
+        _show(cfg, results, options)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
 
 
 def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
@@ -186,17 +211,3 @@ def _show(cfg: Config, results: list[CheckResult], options: dict[str, Any]) -> N
         from losscli.cli.display import show_grids
 
         show_grids([grid(results)], [], options["color"])
-
-
-def _reports(results: list[CheckResult], options: dict[str, Any]) -> list[Callable[[], None]]:
-    from losscli.io.atomic import append_text, write_text_atomic
-    from losscli.render.junit import to_junit
-
-    writers: list[Callable[[], None]] = []
-    if options["junit"]:
-        text, path = to_junit(results), options["junit"]
-        writers.append(lambda: write_text_atomic(path, text))
-    if options["summary_file"]:
-        summary, summary_path = to_markdown(results) + "\n", options["summary_file"]
-        writers.append(lambda: append_text(summary_path, summary))
-    return writers

@@ -30,11 +30,47 @@ def parse_rows(text: str) -> int | None:
 
 
 def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions, verdict: Verdict) -> int:
-    """Evaluate ``losses`` over ``options.file`` and write the chosen format to stdout."""
+    """Evaluate ``losses`` over ``options.file`` and write the chosen format to stdout.
+
+    Every output file is planned (and checked) before the input is read, and all of
+    them are committed together at the very end (:mod:`losscli.io.outputs`)."""
+    from losscli.io.outputs import OutputPlan
+
+    outputs = OutputPlan()
+    try:
+        return _run(losses, options, verdict, outputs)
+    except BaseException:
+        outputs.discard()
+        raise
+
+
+def _plan_outputs(outputs: Any, options: CommandOptions) -> dict[str, Any]:
+    outputs.add_inputs([options.file, options.labels, options.baseline])
+    if options.baseline == "":
+        raise UsageError("--baseline was given an empty path", "name a file (is a shell variable unset?)")
+    planned: dict[str, Any] = {}
+    if options.engine is Engine.dask:
+        outputs.refuse_input("-o", options.output)
+    elif options.output is not None:
+        from losscli.io.per_sample import kind_of
+
+        if options.output:
+            kind_of(options.output)  # an unknown extension is refused before a temp file exists
+        planned["output"] = outputs.add("-o", options.output)
+    planned["baseline"] = outputs.add("--write-baseline", options.write_baseline)
+    planned["junit"] = outputs.add("--junit", options.junit)
+    planned["summary"] = outputs.add("--summary-file", options.summary_file, append=True)
+    return planned
+
+
+def _run(
+    losses: list[tuple[str, dict[str, Any]]], options: CommandOptions, verdict: Verdict, outputs: Any
+) -> int:
     from losscli.engine.local import RunOptions, prepare, run
     from losscli.io.source import InputOptions
 
     rows = parse_rows(options.rows)
+    planned = _plan_outputs(outputs, options)
     source = InputOptions(
         path=options.file,
         format=options.input_format.value if options.input_format else None,
@@ -61,21 +97,17 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         or bool(options.summary_file or options.write_baseline),
     )
     if options.engine is Engine.dask:
-        return _finish(_run_dask(source, losses, columns, run_options, options), options, verdict, [])
+        outcome = _run_dask(source, losses, columns, run_options, options)
+        return _finish(outcome, options, verdict, outputs, planned, None)
     plan = prepare(source, losses, labels=_label_source(options), on=options.on, **columns)
-    sinks, finishers = _sinks(plan, options)
+    sinks, per_sample = _sinks(plan, options, planned.get("output"), bool(outputs.outputs))
     progress = ReadProgress(plan.source, enabled=not options.no_progress)
     run_options = replace(run_options, sink=_fan_out(sinks), on_chunk=progress)
     try:
-        try:
-            outcome = run(plan, run_options)
-        finally:
-            progress.close()
-    except BaseException:
-        for finisher in finishers:
-            finisher.discard()
-        raise
-    return _finish(outcome, options, verdict, finishers)
+        outcome = run(plan, run_options)
+    finally:
+        progress.close()
+    return _finish(outcome, options, verdict, outputs, planned, per_sample)
 
 
 def _run_dask(
@@ -96,48 +128,42 @@ def _run_dask(
         return run_dask(source, requests, [run_options], options.output)[0]
 
 
-def _finish(outcome: Any, options: CommandOptions, verdict: Verdict, finishers: list[Any]) -> int:
-    """Gates, rendering and reports; per-sample files are committed only if all of it worked."""
-    try:
-        result = apply_gates(outcome, options)
-        text = _render(result, options)
-        reports = _reports(result, options)
-    except BaseException:
-        for finisher in finishers:
-            finisher.discard()
-        raise
-    for finisher in finishers:
-        finisher.commit()
+def _finish(
+    outcome: Any,
+    options: CommandOptions,
+    verdict: Verdict,
+    outputs: Any,
+    planned: dict[str, Any],
+    per_sample: Any,
+) -> int:
+    """Gates, rendering and reports, then stdout, then every output file at once: a
+    failure or a signal before the commit leaves no file written."""
+    from losscli.cli.boundary import silence_stdout
+    from losscli.render.junit import to_junit
+    from losscli.render.text import to_markdown
+
+    result = apply_gates(outcome, options)
+    text = _render(result, options)
+    if planned.get("baseline") is not None:
+        outputs.set_text(planned["baseline"], baseline_json(result))
+    if planned.get("junit") is not None:
+        outputs.set_text(planned["junit"], to_junit(result.checks))
+    if planned.get("summary") is not None:
+        outputs.set_text(planned["summary"], to_markdown(result) + "\n")
+    if per_sample is not None:
+        per_sample.close()
     _warn(result.warnings)
     print_verdicts(result)
     if not result.passed and not options.exit_zero:
         verdict.code = 1
-    for write in reports:
-        write()
-    if text is not None:
-        text()
-    sys.stdout.flush()
+    try:
+        if text is not None:
+            text()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left: the files asked for are still written
+        silence_stdout()
+    outputs.commit()
     return verdict.code
-
-
-def _reports(result: Any, options: CommandOptions) -> list[Callable[[], None]]:
-    """Writers for --write-baseline, --junit and --summary-file, prepared before anything is written."""
-    from losscli.io.atomic import append_text, write_text_atomic
-    from losscli.render.junit import to_junit
-    from losscli.render.text import to_markdown
-
-    writers: list[Callable[[], None]] = []
-    if options.write_baseline:
-        text = baseline_json(result)
-        path = options.write_baseline
-        writers.append(lambda: write_text_atomic(path, text))
-    if options.junit:
-        junit, junit_path = to_junit(result.checks), options.junit
-        writers.append(lambda: write_text_atomic(junit_path, junit))
-    if options.summary_file:
-        summary, summary_path = to_markdown(result) + "\n", options.summary_file
-        writers.append(lambda: append_text(summary_path, summary))
-    return writers
 
 
 def _label_source(options: CommandOptions) -> Any:
@@ -163,30 +189,34 @@ def _delimiter(text: str | None) -> str | None:
     return value
 
 
-def _sinks(plan: Any, options: CommandOptions) -> tuple[list[Callable[[Any], None]], list[Any]]:
+def _sinks(
+    plan: Any, options: CommandOptions, output: Any, files: bool
+) -> tuple[list[Callable[[Any], None]], Any]:
+    """The per-sample sinks: stdout for a streamed format, and the ``-o`` file."""
     from losscli.render.samples import DelimitedWriter, JsonLinesWriter
 
     columns = list(plan.layout.samples)
     sinks: list[Callable[[Any], None]] = []
-    finishers: list[Any] = []
+    per_sample = None
     if options.format in STREAMED:
         out = sys.stdout.buffer
         delimiter = STREAMED[options.format]
         writer = DelimitedWriter(out, columns, delimiter) if delimiter else JsonLinesWriter(out, columns)
-        sinks.append(_PipeAware(writer, gated=bool(options.max or options.min or options.baseline)))
-    if options.output:
+        gated = bool(options.max or options.min or options.baseline)
+        sinks.append(_PipeAware(writer, gated=gated or files))
+    if output is not None:
         from losscli.io.per_sample import PerSampleFile
 
-        per_sample = PerSampleFile(options.output, columns)
+        per_sample = PerSampleFile(output, columns)
         sinks.append(per_sample)
-        finishers.append(per_sample)
-    return sinks, finishers
+    return sinks, per_sample
 
 
 class _PipeAware:
-    """A stdout sink that survives the reader closing the pipe when gates are asked
-    for: output goes to devnull and the run continues, so the exit code is the
-    gates' verdict. Without gates the run stops at once (exit 0, silently)."""
+    """A stdout sink that survives the reader closing the pipe when gates or output
+    files are asked for: output goes to devnull and the run continues, so the exit
+    code is the gates' verdict and every file is written. Without either the run
+    stops at once (exit 0, silently)."""
 
     def __init__(self, sink: Callable[[Any], None], gated: bool) -> None:
         self.sink, self.gated, self.closed = sink, gated, False
