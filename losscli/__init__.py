@@ -9,7 +9,38 @@ Public API::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import signal as _signal
+import sys as _sys
+
+
+def _leave_now(signum: int, frame: object) -> None:
+    """Start-up's signal handler (the console script only): nothing is open or written
+    yet, so end at once with one line and 128 + the signal, never a traceback. A
+    command's error boundary replaces it (losscli.interrupt.install)."""
+    import os
+
+    word = b"interrupted" if signum == _signal.SIGINT else b"terminated"
+    try:
+        os.write(2, b"\nlosscli: " + word + b"\n")
+    finally:
+        os._exit(128 + signum)
+
+
+def _catch_start_up_signals(signals: tuple[_signal.Signals, ...] = (_signal.SIGINT, _signal.SIGTERM)) -> None:
+    """Route ``signals`` to :func:`_leave_now`; one the parent ignores (nohup's SIGHUP, a
+    background job's SIGINT) stays ignored."""
+    for sig in signals:
+        try:
+            if _signal.getsignal(sig) is not _signal.SIG_IGN:
+                _signal.signal(sig, _leave_now)
+        except (OSError, ValueError):
+            continue
+
+
+if _sys.argv and _sys.argv[0].rpartition("/")[2] == "losscli":  # the console script, from its first line
+    _catch_start_up_signals()
+
+from typing import TYPE_CHECKING, Any  # noqa: E402
 
 __version__ = "0.1.0"
 

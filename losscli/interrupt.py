@@ -20,7 +20,18 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-_NAMES = "SIGINT SIGTERM SIGHUP SIGQUIT SIGUSR1 SIGUSR2 SIGALRM SIGVTALRM SIGPROF SIGXCPU".split()
+_NAMES = [
+    "SIGINT",
+    "SIGTERM",
+    "SIGHUP",
+    "SIGQUIT",
+    "SIGUSR1",
+    "SIGUSR2",
+    "SIGALRM",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGXCPU",
+]
 SIGNALS: tuple[signal.Signals, ...] = tuple(getattr(signal, n) for n in _NAMES if hasattr(signal, n))
 
 _interrupted = threading.Event()
@@ -37,26 +48,31 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 
 
 def install() -> None:
-    """Route every terminating signal through the handler (main thread only)."""
+    """Route every terminating signal through the handler (main thread only). A signal
+    the parent set to be ignored (``nohup`` ignores SIGHUP) stays ignored."""
     if threading.current_thread() is threading.main_thread():
         _interrupted.clear()
         _received[0] = int(signal.SIGINT)
         _deferring[0] = False
         for sig in SIGNALS:
             with contextlib.suppress(OSError, ValueError):
-                signal.signal(sig, _handler)
+                if signal.getsignal(sig) is not signal.SIG_IGN:  # nohup, a background job
+                    signal.signal(sig, _handler)
 
 
 @contextlib.contextmanager
 def deferred() -> Iterator[None]:
     """Signals arriving inside the block are recorded, not raised: the block runs whole.
-    Raises KeyboardInterrupt on entry if a signal already arrived."""
+    Raises KeyboardInterrupt on entry if a signal already arrived. When the block
+    completes (every output committed) the run is over, so signals stay deferred until
+    the next :func:`install`; when it fails, they are raised again."""
     check()
     _deferring[0] = True
     try:
         yield
-    finally:
+    except BaseException:
         _deferring[0] = False
+        raise
 
 
 def exit_code() -> int:

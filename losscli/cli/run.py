@@ -104,10 +104,15 @@ def _run(
     progress = ReadProgress(plan.source, enabled=not options.no_progress)
     run_options = replace(run_options, sink=_fan_out(sinks), on_chunk=progress)
     try:
-        outcome = run(plan, run_options)
-    finally:
-        progress.close()
-    return _finish(outcome, options, verdict, outputs, planned, per_sample)
+        try:
+            outcome = run(plan, run_options)
+        finally:
+            progress.close()
+        return _finish(outcome, options, verdict, outputs, planned, per_sample)
+    except BaseException:
+        if per_sample is not None:
+            per_sample.discard()
+        raise
 
 
 def _run_dask(

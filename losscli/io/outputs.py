@@ -176,8 +176,8 @@ class OutputPlan:
         """Write every output, whole, with signals deferred; appends last."""
         from losscli import interrupt
 
-        with interrupt.deferred():
-            try:
+        try:
+            with interrupt.deferred():
                 for output in self.outputs:
                     if output.mode == "replace" and output.atomic is not None:
                         output.atomic.finish()
@@ -187,8 +187,8 @@ class OutputPlan:
                 for output in self.outputs:
                     if output.mode == "append":
                         _append(output)
-            finally:
-                self.discard()
+        finally:
+            self.discard()
 
     def discard(self) -> None:
         """Throw every staged output away (nothing appears at any output path)."""
