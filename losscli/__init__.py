@@ -9,7 +9,7 @@ Public API::
 
 from __future__ import annotations
 
-import signal as _signal
+import _signal  # type: ignore[import-not-found]  # built in (no file to find): cannot be interrupted
 import sys as _sys
 
 
@@ -26,7 +26,7 @@ def _leave_now(signum: int, frame: object) -> None:
         os._exit(128 + signum)
 
 
-def _catch_start_up_signals(signals: tuple[_signal.Signals, ...] = (_signal.SIGINT, _signal.SIGTERM)) -> None:
+def _catch_start_up_signals(signals: tuple[int, ...] = (_signal.SIGINT, _signal.SIGTERM)) -> None:
     """Route ``signals`` to :func:`_leave_now`; one the parent ignores (nohup's SIGHUP, a
     background job's SIGINT) stays ignored."""
     for sig in signals:
