@@ -637,3 +637,28 @@ def test_a_long_column_name_in_a_row_error_is_cut(cli: Any, write_file: Any) -> 
     path = write_file("n.csv", f"pred,{name}\n1,\n")
     err = short_error(cli("mse", path, "--label", name))
     assert "w" * 41 not in err and "row 1" in err
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_narrow_terminal_drops_columns_never_cuts_numbers(
+    cli: Any, sample_csv: str, sq_err: np.ndarray, width: int
+) -> None:
+    """SPEC §4: the loss, its value and the verdict are never cut; lower-priority columns are
+    left out with a one-line note naming them."""
+    result = cli(
+        "mse", sample_csv, "--rows", "0", "--max", "1", "--color", "always", env={"COLUMNS": str(width)}
+    )
+    assert result.exit_code == 1
+    lines = SGR.sub("", result.stdout).splitlines()
+    table = [line for line in lines if line[:1] in "┏┃┡│└"]
+    assert all(len(line) <= width for line in table)
+    summary = next(line for line in table if line.startswith("│ mse "))
+    cells = [c.strip() for c in summary.strip("│").split("│")]
+    assert cells[:2] == ["mse", f"{sq_err.mean():.6g}"]
+    assert not any(c.endswith("…") for c in cells)
+    verdict = next(line for line in table if "FAIL" in line)
+    assert [c.strip() for c in verdict.strip("│").split("│")][-1] == "FAIL"
+    headers = ["loss", "value", "mean", "sum", "count", "p50", "p90", "p99", "max"]
+    notes = [line for line in lines if line.startswith("not shown, the terminal is too narrow: ")]
+    left_out = [h for note in notes[:1] for h in note.split(": ", 1)[1].split(" (")[0].split(", ")]
+    assert headers[: len(cells)] + left_out == headers  # shown + left out = all, in order
