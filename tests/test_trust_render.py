@@ -41,6 +41,7 @@ HOSTILE_CHECKS = [
     "[bold red]markup[/]",
     "pipe|cell `code` <b>tag</b>",
     "# heading *em* _u_ [link](http://x) $m$",
+    "café ✓",
 ]
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -122,6 +123,26 @@ def test_check_verdict_lines_stay_one_line_each(cli: Any, hostile_project: list[
     assert not controls(result.stderr), controls(result.stderr)
     for name, line in zip(hostile_project, lines, strict=True):
         assert line.startswith(f"FAIL {visible(name)} "), (line, visible(name))
+
+
+def test_issue_example_config(
+    cli: Any, write_file: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's two names, spelled in the config as the issue spells them."""
+    write_file("d.csv", "pred,label\n1,2\n")
+    write_file(
+        "losscli.toml",
+        '[[check]]\nname = "x\\nPASS forged"\nfile = "d.csv"\nloss = "mse"\nmax = 0.1\n\n'
+        '[[check]]\nname = "\\u001b[1A\\u001b[2Kok"\nfile = "d.csv"\nloss = "mse"\nmax = 0.1\n',
+    )
+    monkeypatch.chdir(tmp_path)
+    result = cli("check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "FAIL x\\nPASS forged 1 > max 0.1",
+        "FAIL \\x1b[1A\\x1b[2Kok 1 > max 0.1",
+    ]
+    assert ESC not in result.stdout + result.stderr
 
 
 def test_check_table_plain_one_row_per_check(cli: Any, hostile_project: list[str]) -> None:
@@ -509,6 +530,7 @@ def test_ascii_check_table_and_markdown(losscli_exe: str, hostile_project: list[
         out, err = result.stdout.decode("ascii"), result.stderr.decode("ascii")
         assert len(err.splitlines()) == len(hostile_project)
         assert all(line.startswith("FAIL ") for line in err.splitlines())
+        assert "FAIL caf\\xe9 \\u2713 " in err  # a name the stream cannot encode, escaped
         assert "FAIL" in out and ESC not in SGR.sub("", out)
 
 
