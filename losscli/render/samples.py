@@ -39,11 +39,12 @@ class DelimitedWriter:
         import pyarrow.csv as pacsv
 
         arrays = [_arrow(block, key) for key, _ in self.columns]
-        if self.delimiter == "\t":
+        text = any(pa.types.is_string(a.type) for a in arrays)
+        if self.delimiter == "\t" and text:  # TSV cannot quote: escape (numbers need nothing)
             self.out.write(_tsv_rows(arrays))
             return
         table = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
-        needs_quotes = any(pa.types.is_string(a.type) for a in arrays)
+        needs_quotes = text and self.delimiter != "\t"
         options = pacsv.WriteOptions(
             include_header=False,
             delimiter=self.delimiter,
@@ -55,8 +56,8 @@ class DelimitedWriter:
 
 
 def _tsv_rows(arrays: list[Any]) -> bytes:
-    """TSV lines: each column cast to text as pyarrow's CSV writer does (same digits),
-    text columns escaped, joined by tabs; nulls empty."""
+    """TSV lines: each column cast to text as pyarrow's CSV writer does (the same bytes as
+    its output), text columns escaped, joined by tabs; nulls empty."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
