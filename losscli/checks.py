@@ -76,7 +76,10 @@ class CheckResult:
         }
 
     def verdict_line(self) -> str:
-        return f"{'PASS' if self.passed else 'FAIL'} {self.name} {self.detail}"
+        """``FAIL name detail``: one line whatever the name holds (a newline cannot forge a PASS)."""
+        from losscli.neutralise import line
+
+        return line(f"{'PASS' if self.passed else 'FAIL'} {self.name} {self.detail}")
 
 
 def _json_float(x: float) -> float | None:

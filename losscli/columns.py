@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from losscli.errors import ColumnError
+from losscli.neutralise import listing, plausible_header, quote
 
 GENERIC_PRED = (
     "pred",
@@ -41,6 +42,7 @@ DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
     "y_true": (r"label_(.+)", r"target_(.+)"),
 }
 DEFAULT_FAMILIES["y_pred:any"] = DEFAULT_FAMILIES["y_pred:probability"] + DEFAULT_FAMILIES["y_pred:logit"]
+MAX_POSITIONS = 8  # positions of a repeated name listed in a message
 OPTION = {"y_true": "--label", "y_pred": "--pred", "var": "--var", "weight": "--weight", "id": "--id"}
 
 
@@ -89,8 +91,8 @@ def _given(header: list[str], wanted: str, where: str, role: str, multi: bool) -
         found = [i for i, name in enumerate(header) if fnmatch.fnmatchcase(name, wanted)]
         if not found:
             raise ColumnError(
-                f"{where}: no column matches '{wanted}' (for {OPTION.get(role, role)})",
-                f"columns are: {_listing(header)}",
+                f"{where}: no column matches {quote(wanted)} (for {OPTION.get(role, role)})",
+                _listing(header),
             )
         return found
     return [find_column(header, part.strip(), where, role) for part in wanted.split(",") if part.strip()]
@@ -111,13 +113,15 @@ def find_column(header: list[str], wanted: str, where: str, role: str) -> int:
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
-        where_all = ", ".join(f"#{i + 1}" for i in exact)
+        where_all = ", ".join(f"#{i + 1}" for i in exact[:MAX_POSITIONS]) + (
+            ", …" if len(exact) > MAX_POSITIONS else ""
+        )
         raise ColumnError(
-            f"{where}: column name '{wanted}' appears {len(exact)} times ({where_all})",
+            f"{where}: column name {quote(wanted)} appears {len(exact)} times ({where_all})",
             f"pick one by position, e.g. {OPTION.get(role, '--pred')} '#{exact[0] + 1}'",
         )
     raise ColumnError(
-        f"{where}: no column '{wanted}' (for {OPTION.get(role, role)})", _suggest(header, wanted)
+        f"{where}: no column {quote(wanted)} (for {OPTION.get(role, role)})", _suggest(header, wanted)
     )
 
 
@@ -133,9 +137,9 @@ def _by_default(header: list[str], role: str, req: Request, where: str) -> list[
     if not found:
         raise ColumnError(
             f"{where}: cannot tell which column is the {_what(role)}: none is named {', '.join(names[:4])}, …",
-            f"use {option} COL; columns are: {_listing(header)}",
+            f"use {option} COL; {_listing(header)}",
         )
-    candidates = ", ".join(f"'{header[i]}'" for i in found)
+    candidates = listing([header[i] for i in found])
     raise ColumnError(
         f"{where}: several columns could be the {_what(role)}: {candidates}", f"choose one with {option} COL"
     )
@@ -153,9 +157,9 @@ def _family(header: list[str], role: str, patterns: tuple[str, ...], where: str,
     if not matches:
         raise ColumnError(
             f"{where}: cannot find the {_what(role)} columns: no family like {shown}",
-            f"use {option} 'prefix_*' or a comma list; columns are: {_listing(header)}",
+            f"use {option} 'prefix_*' or a comma list; {_listing(header)}",
         )
-    groups = "; ".join(", ".join(f"'{header[i]}'" for i in group) for group in matches)
+    groups = "; ".join(listing([header[i] for i in group], limit=4) for group in matches)
     raise ColumnError(
         f"{where}: several column families could be the {_what(role)}: {groups}", f"choose with {option}"
     )
@@ -187,7 +191,7 @@ def _no_column_twice(positions: dict[str, list[int]], header: list[str]) -> None
         for p in ps:
             if p in seen:
                 raise ColumnError(
-                    f"column '{header[p]}' is used as both {OPTION.get(seen[p], seen[p])} and {OPTION.get(role, role)}",
+                    f"column {quote(header[p])} is used as both {OPTION.get(seen[p], seen[p])} and {OPTION.get(role, role)}",
                     "give each role its own columns",
                 )
             seen[p] = role
@@ -197,18 +201,22 @@ def _what(role: str) -> str:
     return {"y_true": "label", "y_pred": "prediction", "var": "variance"}.get(role, role)
 
 
-def _listing(header: list[str], limit: int = 20) -> str:
-    shown = ", ".join(f"'{name}'" for name in header[:limit])
-    more = f", … ({len(header)} in all)" if len(header) > limit else ""
-    return f"{shown}{more} (or #1..#{len(header)})"
+def _listing(header: list[str]) -> str:
+    """The columns for a hint: a few names, each cut short (SPEC §6: never more of the
+    file than a parsed header's names), or why they are not shown."""
+    if not plausible_header(header):
+        return f"is it the right file? Its column names are {listing(header)}"
+    return f"columns are: {listing(header)} (or #1..#{len(header)})"
 
 
 def _suggest(header: list[str], wanted: str) -> str:
+    listing = _listing(header)
+    if not plausible_header(header):
+        return listing
     close = difflib.get_close_matches(wanted, header, n=1, cutoff=0.5)
     if not close:
         lowered = {name.lower(): name for name in header}
         close = [
             lowered[m] for m in difflib.get_close_matches(wanted.lower(), list(lowered), n=1, cutoff=0.5)
         ]
-    listing = f"columns are: {_listing(header)}"
-    return f"did you mean '{close[0]}'? {listing}" if close else listing
+    return f"did you mean {quote(close[0])}? {listing}" if close else listing

@@ -45,6 +45,9 @@ def build_app(only: str | None = None) -> typer.Typer:
         ] = False,
     ) -> None:
         """losscli LOSS FILE [OPTIONS] — one loss; 'losscli list' shows them all."""
+        from losscli.cli.display import adapt_streams
+
+        adapt_streams()  # an ASCII-only stdout/stderr escapes what it cannot encode, never raises
 
     def wanted(name: str) -> bool:
         return only is None or only == "" or only == name

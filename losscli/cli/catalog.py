@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 from losscli.cli.options import ColorMode
 from losscli.errors import UsageError
 from losscli.losses._registry import all_losses, get_loss
@@ -92,5 +90,7 @@ def compat_lines(spec: LossSpec) -> list[tuple[str, str]]:
 
 
 def show_explain(name: str) -> int:
-    sys.stdout.write(explain_text(get_loss(name)))
+    from losscli.cli.display import write_text
+
+    write_text(explain_text(get_loss(name)))
     return 0

@@ -16,6 +16,7 @@ from losscli.columns import Resolved
 from losscli.errors import DataError
 from losscli.losses._labels import is_missing
 from losscli.losses._validation import RowIssue, first_bad
+from losscli.neutralise import cut, listing, quote, quote_cell
 
 Counter = Callable[[dict[str, Any]], int]
 
@@ -114,7 +115,7 @@ def problem(
     values = raw.get(issue.role)
     v = first_bad(issue, values if values is not None else np.zeros(issue.mask.size))
     names = columns.names.get(issue.role, [issue.role])
-    column = f"column '{names[0]}'" if len(names) == 1 else f"columns {', '.join(repr(n) for n in names[:6])}"
+    column = f"column {quote(names[0])}" if len(names) == 1 else f"columns {listing(names, limit=6)}"
     need = f"{loss} needs {column} to {v.requirement}" if loss else f"{column} must {v.requirement}"
     message = (
         f"{literal(where)}: {literal(need)}, but row {{row}} is {literal(_show(v.value))} ({{total}} in all)"
@@ -131,10 +132,11 @@ def literal(text: str) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, list):
-        return "[" + ", ".join(f"{x:.6g}" if isinstance(x, float) else repr(x) for x in value[:6]) + "]"
+        shown = ", ".join(f"{x:.6g}" if isinstance(x, float) else quote_cell(x) for x in value[:6])
+        return "[" + cut(shown, 120) + (", …]" if len(value) > 6 else "]")
     if isinstance(value, np.generic):
         value = value.item()
-    return repr(value)
+    return quote_cell(value)
 
 
 def _rows_with(mask: Any) -> Any:

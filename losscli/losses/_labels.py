@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from losscli.neutralise import cut, quote_cell
+
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "+1", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
 MINUS_WORDS = {"-1", "-1.0"}
@@ -53,8 +55,8 @@ class BinaryLabels:
         """After the last chunk: a --positive that matched no label is an error."""
         if self.positive is None or self.positive_seen or not self.seen_strings:
             return None
-        seen = ", ".join(repr(s) for s in sorted(self.seen_strings)[:6])
-        return f"--positive {self.positive!r} matches no label (labels seen: {seen})"
+        seen = ", ".join(quote_cell(s) for s in sorted(self.seen_strings)[:6])
+        return f"--positive {quote_cell(self.positive)} matches no label (labels seen: {seen})"
 
     def merge(self, other: BinaryLabels) -> str | None:
         """Fold in what another partition saw; a problem only the whole input shows
@@ -65,7 +67,7 @@ class BinaryLabels:
         self.seen_strings |= other.seen_strings
         self.positive_seen = self.positive_seen or other.positive_seen
         if self.positive is not None and len(self.seen_strings) > 2:
-            seen = ", ".join(repr(s) for s in sorted(self.seen_strings)[:6])
+            seen = ", ".join(quote_cell(s) for s in sorted(self.seen_strings)[:6])
             return f"takes more than two values ({seen}); a binary loss needs exactly two"
         return None
 
@@ -84,7 +86,7 @@ class BinaryLabels:
             return np.zeros(labels.shape[0]), LabelProblem(
                 bad,
                 "be a binary label (0/1, true/false, -1/+1)",
-                f"for labels like {str(example)!r}, name the positive class with --positive LABEL",
+                f"for labels like {quote_cell(str(example))}, name the positive class with --positive LABEL",
             )
         numeric = np.where(ones, 1.0, np.where(minus, -1.0, 0.0))
         return self._numeric(numeric)
@@ -117,7 +119,8 @@ class BinaryLabels:
             mask = ~np.isin(text, [str(self.positive), extra[0]])
             return np.zeros(labels.shape[0]), LabelProblem(
                 mask,
-                f"take one of two values (--positive {self.positive!r}; seen {', '.join(map(repr, extra[:4]))})",
+                f"take one of two values (--positive {quote_cell(self.positive)}; "
+                f"seen {', '.join(map(quote_cell, extra[:4]))})",
                 "a binary loss needs exactly two label values",
             )
         return (text == self.positive).astype(np.float64), None
@@ -190,7 +193,7 @@ class ClassLabels:
     def _problem(self, bad: NDArray[np.bool_]) -> LabelProblem | None:
         if not bad.any():
             return None
-        shown = ", ".join(self.names[:8]) + (", …" if len(self.names) > 8 else "")
+        shown = ", ".join(cut(name) for name in self.names[:8]) + (", …" if len(self.names) > 8 else "")
         return LabelProblem(
             bad,
             f"name one of the {len(self.names)} classes ({shown}) or be an index 0..{len(self.names) - 1}",

@@ -1,12 +1,15 @@
 """What a results table shows, as plain strings: shared by the rich and plain renderers.
 
 No rich here: the same rows feed a rich table on a terminal and aligned text
-in a pipe, so both show the same content.
+in a pipe, so both show the same content. The strings are raw (a column name as
+the file spells it); each renderer neutralises them for its medium with
+``Grid.map`` and a function of :mod:`losscli.neutralise`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,17 @@ class Grid:
     rows: list[list[str]]
     numeric: list[bool]
     footer: str = ""
+
+    def map(self, text: Callable[[str], str]) -> Grid:
+        """The same grid with ``text`` applied to every string it shows (title, headers,
+        cells, footer): how each renderer neutralises them for its medium."""
+        return Grid(
+            text(self.title),
+            [text(h) for h in self.headers],
+            [[text(c) for c in row] for row in self.rows],
+            self.numeric,
+            text(self.footer),
+        )
 
 
 def number(x: float) -> str:

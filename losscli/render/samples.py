@@ -2,6 +2,11 @@
 
 Columns: ``row`` (or the ``--id`` column), the used inputs by header name, then
 ``loss`` (one loss) or ``loss_<name>`` (several). Floats at full precision.
+
+Text from the input (header names, ``--id`` values) never breaks a row: CSV is
+quoted per RFC 4180 (values verbatim); TSV has no quoting, so a backslash, tab,
+newline or CR in a value is written as backslash-backslash, backslash-t,
+backslash-n, backslash-r (:func:`losscli.neutralise.tsv`).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import math
 from typing import Any, BinaryIO
 
+from losscli.neutralise import tsv, tsv_array
 from losscli.rows import RowBlock
 
 
@@ -20,8 +26,12 @@ class DelimitedWriter:
 
     def __init__(self, out: BinaryIO, columns: list[tuple[str, str]], delimiter: str = ",") -> None:
         self.out, self.columns, self.delimiter = out, columns, delimiter
+        headers = [h for _, h in columns]
+        if delimiter == "\t":
+            out.write(("\t".join(tsv(h) for h in headers) + "\n").encode())
+            return
         text = io.StringIO()
-        csv.writer(text, delimiter=delimiter, lineterminator="\n").writerow([h for _, h in columns])
+        csv.writer(text, delimiter=delimiter, lineterminator="\n").writerow(headers)
         out.write(text.getvalue().encode())
 
     def __call__(self, block: RowBlock) -> None:
@@ -29,10 +39,12 @@ class DelimitedWriter:
         import pyarrow.csv as pacsv
 
         arrays = [_arrow(block, key) for key, _ in self.columns]
+        text = any(pa.types.is_string(a.type) for a in arrays)
+        if self.delimiter == "\t" and text:  # TSV cannot quote: escape (numbers need nothing)
+            self.out.write(_tsv_rows(arrays))
+            return
         table = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
-        if self.delimiter == "\t":  # TSV has no quoting: tabs and line ends inside values become spaces
-            arrays = [_tsv_safe(a) for a in arrays]
-        needs_quotes = self.delimiter != "\t" and any(pa.types.is_string(a.type) for a in arrays)
+        needs_quotes = text and self.delimiter != "\t"
         options = pacsv.WriteOptions(
             include_header=False,
             delimiter=self.delimiter,
@@ -43,13 +55,29 @@ class DelimitedWriter:
         self.out.write(sink.getvalue())
 
 
-def _tsv_safe(array: Any) -> Any:
+def _tsv_rows(arrays: list[Any]) -> bytes:
+    """TSV lines: each column cast to text as pyarrow's CSV writer does (the same bytes as
+    its output), text columns escaped, joined by tabs; nulls empty."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not pa.types.is_string(array.type):
-        return array
-    return pc.replace_substring_regex(array, pattern="[\t\r\n]", replacement=" ")
+    cells = [tsv_array(a) if pa.types.is_string(a.type) else pc.cast(a, pa.string()) for a in arrays]
+    joined = pc.binary_join_element_wise(*cells, "\t", null_handling="replace", null_replacement="")
+    lines = pc.binary_join_element_wise(joined, pa.scalar("\n"), "")
+    return _text_bytes(lines)
+
+
+def _text_bytes(lines: Any) -> bytes:
+    """The bytes of a string array's values, back to back (no nulls)."""
+    import numpy as np
+
+    if len(lines) == 0:
+        return b""
+    _, offsets, data = lines.buffers()
+    width = np.int64 if str(lines.type) == "large_string" else np.int32
+    bounds = np.frombuffer(offsets, dtype=width)[lines.offset : lines.offset + len(lines) + 1]
+    chunk: bytes = data[int(bounds[0]) : int(bounds[-1])].to_pybytes()
+    return chunk
 
 
 def _arrow(block: RowBlock, key: str) -> Any:

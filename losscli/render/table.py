@@ -1,32 +1,111 @@
 """Rich tables for a terminal. The only renderer module that imports rich.
 
-User-supplied text (column names, paths) is passed as ``rich.text.Text``, so
-it is never read as markup.
+User-supplied text (column names, paths) is first made one printable line
+(:func:`losscli.neutralise.line`: no ESC, newline or bidi override reaches the
+terminal) and then passed as ``rich.text.Text``, so it is never read as markup.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from losscli.neutralise import line
 from losscli.render.model import Grid
+
+SHORT = 8  # a text column no wider than this (PASS/FAIL, a gate kind) is never cut
+ESSENTIAL = ("loss", "value", "result")  # never dropped (nor the first column, nor loss_<name>)
 
 
 def write_grid(grid: Grid, console: Any) -> None:
+    """``grid`` as a rich table that fits ``console.width``: numbers and verdicts are never
+    cut; long names are cut with …; when even that is too wide, lower-priority columns
+    (from the right) are left out and a one-line note names them."""
     from rich.table import Table
     from rich.text import Text
 
+    grid = grid.map(line)
+    grid, dropped = _drop_columns(grid, console.width)
     table = Table()
-    for header, numeric in zip(grid.headers, grid.numeric, strict=True):
-        table.add_column(Text(header), justify="right" if numeric else "left", no_wrap=True)
+    for header, numeric, (least, most) in zip(
+        grid.headers, grid.numeric, _widths(grid, console.width), strict=True
+    ):
+        table.add_column(
+            Text(header),
+            justify="right" if numeric else "left",
+            no_wrap=True,
+            min_width=least,
+            max_width=most,
+        )
     for row in grid.rows:
         table.add_row(*(Text(cell) for cell in row))
     console.print(Text(grid.title, style="bold"), soft_wrap=True)  # titles and notes never wrap
     console.print(table)
+    if dropped:
+        note = f"not shown, the terminal is too narrow: {', '.join(dropped)} (widen it, or use -f json)"
+        console.print(Text(note, style="dim"), soft_wrap=True)
     if grid.footer:
         console.print(Text(grid.footer, style="dim"), soft_wrap=True)
+
+
+def _widest(grid: Grid) -> list[int]:
+    from rich.cells import cell_len
+
+    return [max([cell_len(h), *(cell_len(row[i]) for row in grid.rows)]) for i, h in enumerate(grid.headers)]
+
+
+def _kept(grid: Grid, widest: list[int]) -> list[bool]:
+    """Columns shown whole: numbers and short text."""
+    return [num or w <= SHORT for num, w in zip(grid.numeric, widest, strict=True)]
+
+
+def _least(grid: Grid) -> int:
+    """The narrowest this grid can be drawn: kept columns whole, long ones at SHORT."""
+    widest = _widest(grid)
+    cells = [w if k else min(w, SHORT) for w, k in zip(widest, _kept(grid, widest), strict=True)]
+    return 3 * len(cells) + 1 + sum(cells)
+
+
+def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
+    """Leave out columns from the right (never the first or an essential one) until it fits."""
+    keep = list(range(len(grid.headers)))
+    dropped: list[str] = []
+    current = grid
+    while _least(current) > width:
+        droppable = [i for i in keep[1:] if not _essential(grid.headers[i])]
+        if not droppable:
+            break
+        keep.remove(droppable[-1])
+        dropped.insert(0, grid.headers[droppable[-1]])
+        current = Grid(
+            grid.title,
+            [grid.headers[i] for i in keep],
+            [[row[i] for i in keep] for row in grid.rows],
+            [grid.numeric[i] for i in keep],
+            grid.footer,
+        )
+    return current, dropped
+
+
+def _essential(header: str) -> bool:
+    return header in ESSENTIAL or header.startswith("loss_")
+
+
+def _widths(grid: Grid, width: int) -> list[tuple[int | None, int | None]]:
+    """(min, max) width per column: kept columns at their full width; the long text
+    columns (names, ids) share what is left, widest cut first (rich ends a cut cell with …)."""
+    widest = _widest(grid)
+    kept = _kept(grid, widest)
+    room = width - (3 * len(widest) + 1) - sum(w for w, k in zip(widest, kept, strict=True) if k)
+    long = sorted((w, i) for i, (w, k) in enumerate(zip(widest, kept, strict=True)) if not k)
+    limits: dict[int, int] = {}
+    if sum(w for w, _ in long) > room:
+        for n, (w, i) in enumerate(long):
+            limits[i] = min(w, max(SHORT, room // (len(long) - n)))
+            room -= limits[i]
+    return [(w, w) if k else (None, limits.get(i)) for i, (w, k) in enumerate(zip(widest, kept, strict=True))]
 
 
 def write_line(text: str, console: Any) -> None:
     from rich.text import Text
 
-    console.print(Text(text))
+    console.print(Text(line(text)))

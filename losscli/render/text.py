@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from losscli.errors import DataError
+from losscli.neutralise import line, markdown
 from losscli.render.model import Grid, checks_grid, groups_grid, number, summary_grid
 from losscli.results import EvalResult
 
@@ -36,7 +37,7 @@ def to_values(result: EvalResult) -> str:
     if len(result.results) == 1:
         return f"{result.results[0].value!r}\n"
     return "".join(
-        f"{col.removeprefix('loss_')}\t{r.value!r}\n"
+        f"{line(col.removeprefix('loss_'))}\t{r.value!r}\n"
         for col, r in zip(result.loss_columns, result.results, strict=True)
     )
 
@@ -52,19 +53,17 @@ def to_markdown(result: EvalResult) -> str:
 
 
 def grid_markdown(grid: Grid) -> str:
-    """A Grid as a GitHub pipe table (cells escaped: ``|`` and newlines), valid at any width."""
+    """A Grid as a GitHub pipe table, valid at any width: every string one line with
+    pipes and Markdown/HTML syntax escaped (:func:`losscli.neutralise.markdown`)."""
+    grid = grid.map(markdown)
     align = ["---:" if numeric else ":---" for numeric in grid.numeric]
-    lines = [f"**{_cell(grid.title)}**", "", _row(grid.headers), _row(align)]
+    lines = [f"**{grid.title}**", "", _row(grid.headers), _row(align)]
     lines += [_row(row) for row in grid.rows]
     return "\n".join(lines) + "\n"
 
 
 def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'")
+    return "| " + " | ".join(cells) + " |"
 
 
 __all__ = ["number", "to_json", "to_markdown", "to_values"]
