@@ -1,0 +1,141 @@
+"""Issue 11 (Trust) on the Dask engine: outputs produced whole or not at all (no stale part
+files, a single ``-o FILE``), malformed CSV rows refused exactly as the local engine refuses
+them, and connecting to a scheduler that is not one (silent, garbage, another protocol)
+bounded in time and exit 2.
+
+Schedulers that are not schedulers are local sockets on 127.0.0.1 served by threads of this
+process; every run that could hang runs in a subprocess with a timeout, so a hang fails.
+Reference values come from pandas/NumPy on the same rows, never from losscli's output.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+dd = pytest.importorskip("dask.dataframe")
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    """One LocalCluster for the module: two single-threaded worker processes."""
+    import logging
+
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        ) as lc,
+        distributed.Client(lc) as client,
+    ):
+        yield client
+
+
+@pytest.fixture
+def on(cluster: Any) -> list[str]:
+    """The options that run a command on the module's cluster."""
+    return ["--engine", "dask", "--scheduler", cluster.scheduler.address]
+
+
+# ------------------------------------------------------- scheduler addresses ----
+
+
+class _Server:
+    """A TCP server on 127.0.0.1 that accepts and then: stays silent, sends random bytes,
+    or answers like an HTTP server. Connections are kept open until the test ends."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.address = f"tcp://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.open: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.open.append(conn)
+            if self.mode == "garbage":
+                conn.sendall(np.random.default_rng(0).bytes(300))
+            elif self.mode == "http":
+                conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.open:
+            conn.close()
+
+
+@pytest.fixture
+def server(request: pytest.FixtureRequest) -> Iterator[_Server]:
+    s = _Server(request.param)
+    yield s
+    s.close()
+
+
+@pytest.mark.parametrize("server", ["silent"], indirect=True)
+def test_a_port_that_never_answers_is_exit_2_after_the_timeout(server, run_cli, sample_parquet, expect_error):
+    done = run_cli("mse", sample_parquet, "--engine", "dask", "--scheduler", server.address, "--timeout", "1")
+    err = expect_error(done, server.address, "did not answer within 1 s", "--timeout")
+    assert "LOSSCLI_TIMEOUT" in err
+
+
+@pytest.mark.parametrize("server", ["garbage", "http"], indirect=True)
+def test_a_port_that_answers_garbage_is_exit_2(server, cli, sample_parquet, expect_error):
+    done = cli("mse", sample_parquet, "--engine", "dask", "--scheduler", server.address, "--timeout", "5")
+    expect_error(done, server.address, "not as a Dask scheduler")
+
+
+@pytest.mark.parametrize("server", ["silent"], indirect=True)
+def test_the_timeout_comes_from_the_environment_and_the_config(
+    server, cli, sample_parquet, expect_error, tmp_path, monkeypatch
+):
+    args = ("mse", sample_parquet, "--engine", "dask", "--scheduler", server.address)
+    expect_error(cli(*args, env={"LOSSCLI_TIMEOUT": "0.5"}), "within 0.5 s")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "losscli.toml").write_text("timeout = 0.25\n")
+    expect_error(cli(*args), "within 0.25 s")
+    expect_error(cli(*args, "--timeout", "0.3"), "within 0.3 s")  # a flag beats the config
+    (tmp_path / "losscli.toml").write_text('timeout = "soon"\n')
+    expect_error(cli(*args), "losscli.toml: timeout must be a number of seconds > 0")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon", ""])
+def test_a_timeout_that_is_not_a_positive_number_is_exit_2(value, cli, sample_parquet, expect_error):
+    args = ("mse", sample_parquet, "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    expect_error(cli(*args, "--timeout", value), "--timeout must be a number of seconds > 0")
+
+
+@pytest.mark.parametrize(
+    ("address", "needle"),
+    [
+        ("ucx://127.0.0.1:8786", "unsupported protocol 'ucx://'"),
+        ("udp://127.0.0.1:8786", "unsupported protocol 'udp://'"),
+        ("tcp://[::1", "not a scheduler address"),
+        ("tcp://127.0.0.1:notaport", "not a scheduler address"),
+        ("tcp://127.0.0.1:9", "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
+    ],
+)
+def test_addresses_losscli_cannot_use_are_exit_2(address, needle, cli, sample_parquet, expect_error):
+    done = cli("mse", sample_parquet, "--engine", "dask", "--scheduler", address, "--timeout", "5")
+    expect_error(done, needle)
+
+
+@pytest.mark.parametrize("server", ["silent"], indirect=True)
+def test_check_takes_the_timeout_too(server, cli, sample_csv, expect_error, tmp_path):
+    config = tmp_path / "losscli.toml"
+    config.write_text(f'[[check]]\nfile = "{sample_csv}"\nloss = "mse"\nmax = 1e9\n')
+    done = cli("check", str(config), "--engine", "dask", "--scheduler", server.address, "--timeout", "0.5")
+    expect_error(done, "did not answer within 0.5 s")
