@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 dd = pytest.importorskip("dask.dataframe")
@@ -139,3 +140,91 @@ def test_check_takes_the_timeout_too(server, cli, sample_csv, expect_error, tmp_
     config.write_text(f'[[check]]\nfile = "{sample_csv}"\nloss = "mse"\nmax = 1e9\n')
     done = cli("check", str(config), "--engine", "dask", "--scheduler", server.address, "--timeout", "0.5")
     expect_error(done, "did not answer within 0.5 s")
+
+
+# ---------------------------------------------------------- malformed CSV rows ----
+
+MALFORMED = {
+    "too_few_fields": "pred,label\n1,1\n2,2\n3\n4,4\n",
+    "too_many_fields": "pred,label\n1,1\n2,2\n3,3,3\n4,4\n",
+    "unclosed_quote": 'pred,label\n1,1\n2,2\n"3,3\n4,4\n',
+    "too_few_in_an_unused_column": "pred,label,note\n1,1,a\n2,2\n3,3,c\n",
+}
+
+
+@pytest.mark.parametrize("nan", ["error", "drop"])
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_rows_are_refused_by_both_engines_alike(case, nan, cli, on, write_file, expect_error):
+    path = write_file(f"{case}.csv", MALFORMED[case])
+    local = expect_error(cli("mse", path, "--nan", nan))
+    dask = expect_error(cli("mse", path, "--nan", nan, *on))
+    assert dask == local
+    assert "fields but the header has" in local
+
+
+def test_malformed_rows_in_a_tsv_and_without_a_header(cli, on, write_file, expect_error):
+    tsv = write_file("x.tsv", "pred\tlabel\n1\t1\n2\n")
+    assert expect_error(cli("mae", tsv, *on)) == expect_error(cli("mae", tsv))
+    bare = write_file("bare.csv", "1,1\n2,2,2\n")
+    args = ("mae", bare, "--no-header", "--pred", "1", "--label", "2")
+    assert expect_error(cli(*args, *on)) == expect_error(cli(*args))
+
+
+@pytest.fixture
+def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CSV byte ranges of 97 bytes (cut mid-line), so a small file is many partitions."""
+    from losscli.engine import dask_csv
+
+    monkeypatch.setattr(dask_csv, "BLOCK_BYTES", 97)
+
+
+def test_byte_ranges_cut_anywhere_read_every_row_once(small_blocks, cli, on, tmp_path):
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"pred": rng.normal(size=500).round(4), "label": rng.normal(size=500).round(3)})
+    frame.to_csv(tmp_path / "m.csv", index=False)
+    done = cli("mse", tmp_path / "m.csv", "-f", "json", *on)
+    assert done.exit_code == 0, done.stderr
+    import json
+
+    result = json.loads(done.stdout)["results"][0]
+    assert result["count"] == 500
+    expected = np.mean((frame.pred - frame.label) ** 2)
+    assert result["value"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_malformed_row_deep_in_a_split_file_has_its_file_row_number(
+    small_blocks, cli, on, tmp_path, expect_error
+):
+    lines = ["pred,label", *[f"{i},{i + 1}" for i in range(300)]]
+    lines[201] = "200"  # data row 201
+    path = tmp_path / "deep.csv"
+    path.write_text("\n".join(lines) + "\n")
+    local = expect_error(cli("mse", path), "row 201 has 1 fields")
+    assert expect_error(cli("mse", path, *on)) == local
+    lines[201] = "200,oops"
+    path.write_text("\n".join(lines) + "\n")
+    expect_error(cli("mse", path, *on), "column 'label' row 201: 'oops' is not a number")
+
+
+def test_compressed_csv_is_read_whole_and_checked_alike(cli, on, tmp_path, expect_error):
+    import gzip
+
+    good = "pred,label\n1,2\n3,5\n"
+    (tmp_path / "g.csv.gz").write_bytes(gzip.compress(good.encode()))
+    done = cli("mse", tmp_path / "g.csv.gz", "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(np.mean([1.0, 4.0]), rel=1e-12)
+    (tmp_path / "bad.csv.gz").write_bytes(gzip.compress(b"pred,label\n1,2\n3\n"))
+    expect_error(cli("mse", tmp_path / "bad.csv.gz", *on), "row 2 has 1 fields but the header has 2")
+
+
+def test_a_file_of_the_glob_without_the_columns_is_exit_2_naming_it(cli, on, tmp_path, expect_error):
+    (tmp_path / "a.csv").write_text("pred,label\n1,1\n")
+    (tmp_path / "b.csv").write_text("pred,target\n1,1\n")
+    err = expect_error(cli("mse", tmp_path / "*.csv", *on), "b.csv: no column 'label'")
+    assert "a.csv" not in err.splitlines()[0].split(":")[0]
+    (tmp_path / "b.csv").write_text("label,pred,extra\n2,1,x\n")  # the same columns elsewhere: fine
+    (tmp_path / "c.csv").write_text("")  # an empty file adds no rows
+    done = cli("mse", tmp_path / "*.csv", "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(np.mean([0.0, 1.0]), rel=1e-12)

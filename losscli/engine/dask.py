@@ -24,11 +24,13 @@ import numpy as np
 
 from losscli.columns import Resolved
 from losscli.engine.dask_cluster import connect, require_dask, stop_own_workers
+from losscli.engine.dask_csv import CsvDataset, Unparsable, batches, locate, open_csv, schema
 from losscli.engine.layout import layouts
 from losscli.engine.local import Plan, RunOptions, _is_dask_frame, _Runner, feed, prepare
 from losscli.engine.merge import PartProblem, PartState, merge
-from losscli.engine.validate import Problem, literal
+from losscli.engine.validate import Problem
 from losscli.errors import InputError, UsageError, first_line
+from losscli.io.columnar import ColumnarSource
 from losscli.io.detect import detect
 from losscli.io.frames import frame_source
 from losscli.io.source import InputOptions
@@ -43,13 +45,12 @@ __all__ = ["check_requests", "evaluate_dask", "run_dask"]
 
 @dataclass(frozen=True)
 class _Input:
-    """A Dask DataFrame and how to name it. ``reopen`` (CSV only): columns → a DataFrame
-    of only those columns, read as text (each partition parses its own numbers)."""
+    """A Dask DataFrame (Parquet, or one given) or a CSV/TSV dataset, and how to name it."""
 
     frame: Any
     path: str
     format: str
-    reopen: Any = None
+    csv: CsvDataset | None = None
 
 
 def open_frame(options: InputOptions) -> _Input:
@@ -66,35 +67,12 @@ def open_frame(options: InputOptions) -> _Input:
             # ~64 MiB partitions (row groups combined or split): big single files spread over workers
             return _Input(dd.read_parquet(path, blocksize=PARTITION_BYTES), path, "parquet")
         if fmt in ("csv", "tsv"):
-            return _csv(dd, options, fmt)
+            return _Input(None, path, fmt, open_csv(options, fmt))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read with Dask: {first_line(exc)}") from None
     raise UsageError(
         f"{path}: --engine dask reads Parquet and CSV/TSV, not {fmt}", "use --engine local for this file"
     )
-
-
-def _csv(dd: Any, options: InputOptions, fmt: str) -> _Input:
-    """CSV/TSV read as text (every partition parses its numbers, so a stray word is a
-    clear error, not a dtype clash); ``reopen`` reads only the used columns."""
-    path = options.path
-    kwargs: dict[str, Any] = {
-        "sep": options.delimiter or ("\t" if fmt == "tsv" else ","),
-        "encoding": options.encoding,
-        "dtype": object,
-        "blocksize": PARTITION_BYTES,
-    }
-    names: list[str] | None = None
-    if not options.header:
-        names = [str(i + 1) for i in range(len(dd.read_csv(path, header=None, **kwargs).columns))]
-
-    def read(columns: list[str] | None = None) -> Any:
-        if names is None:
-            return dd.read_csv(path, header=0, usecols=columns, **kwargs)
-        frame = dd.read_csv(path, header=None, names=names, **kwargs)
-        return frame if columns is None else frame[columns]
-
-    return _Input(read(), path, fmt, reopen=read)
 
 
 def _format_of(path: str) -> str:
@@ -119,8 +97,10 @@ class _Task:
     format: str
     plans: tuple[tuple[Any, Resolved, Any, str | None], ...]  # jobs, columns, layout, positive
     options: tuple[RunOptions, ...]
-    numeric: tuple[str, ...]  # text columns to parse as numbers (CSV)
     output: str | None  # per-partition file pattern with one '*'
+    csv: CsvDataset | None = None  # CSV/TSV: each partition is a CsvBlock of it
+    names: tuple[str, ...] = ()  # the used columns, in partition order
+    numeric: frozenset[str] = frozenset()  # of those, the ones read as float64 (CSV)
 
 
 def run_dask(
@@ -134,32 +114,40 @@ def run_dask(
     require_dask()
     check_requests(requests)
     data = _Input(source, "<dask dataframe>", "dataframe") if _is_dask_frame(source) else open_frame(source)
-    meta = frame_source(data.frame._meta, path=data.path, fmt=data.format)
+    meta = _meta(data)
     first = [prepare(meta, losses, **kw) for losses, kw in requests]
     used = sorted({p for plan in first for ps in plan.columns.positions.values() for p in ps})
     names = [meta.names[p] for p in used]
     if len(set(names)) != len(names):
         raise UsageError(f"{data.path}: duplicate column names", "use --engine local, or rename the columns")
-    frame = data.reopen(names) if data.reopen is not None else data.frame[names]
-    projected = frame_source(frame._meta, path=data.path, fmt=data.format)
-    plans = [_project(plan, used, projected) for plan in first]
     typed = {
         name
-        for plan in plans
-        for role, ps in plan.columns.positions.items()
+        for plan in first
+        for role in plan.columns.positions
         for name in plan.columns.names[role]
         if role in ("id", "by") or (role == "y_true" and plan.jobs[0].spec.task in ("binary", "multiclass"))
     }
+    numeric = frozenset(n for n in names if n not in typed)
+    if data.csv is not None:
+        parts: list[Any] = list(data.csv.blocks(names))
+        projected: Any = ColumnarSource(data.path, data.format, schema(names, numeric), lambda _: iter(()))
+    else:
+        frame = data.frame[names]
+        parts = list(frame.to_delayed())
+        projected = frame_source(frame._meta, path=data.path, fmt=data.format)
+    plans = [_project(plan, used, projected) for plan in first]
     task = _Task(
         data.path,
         data.format,
         tuple((p.jobs, p.columns, p.layout, p.positive) for p in plans),
         tuple(replace(o, sink=None, on_chunk=None) for o in options),
-        tuple(n for n in names if n not in typed) if data.reopen is not None else (),
         _pattern(output) if output else None,
+        data.csv,
+        tuple(names),
+        numeric,
     )
     try:
-        state = _reduce(frame, task)
+        state = _reduce(parts, task)
     except KeyboardInterrupt:
         stop_own_workers()  # no worker may write after this point
         if task.output is not None:
@@ -190,11 +178,20 @@ def _project(plan: Plan, used: list[int], source: Any) -> Plan:
     return Plan(source, plan.jobs, columns, layouts(columns, plan.jobs), plan.positive)
 
 
-def _reduce(frame: Any, task: _Task) -> PartState:
-    """Map every partition to its state, then merge neighbours pairwise in order."""
+def _meta(data: _Input) -> Any:
+    """A source with the dataset's column names (and types), to resolve the columns on."""
+    if data.csv is not None:
+        names = data.csv.names
+        return ColumnarSource(data.path, data.format, schema(names, frozenset()), lambda _: iter(()))
+    return frame_source(data.frame._meta, path=data.path, fmt=data.format)
+
+
+def _reduce(parts: list[Any], task: _Task) -> PartState:
+    """Map every partition (a delayed pandas DataFrame, or a CsvBlock) to its state, then
+    merge neighbours pairwise in order."""
     import dask
 
-    states = [dask.delayed(_partition)(part, i, task) for i, part in enumerate(frame.to_delayed())]
+    states = [dask.delayed(_partition)(part, i, task) for i, part in enumerate(parts)]
     if not states:
         return PartState(0, [])
     while len(states) > 1:
@@ -226,12 +223,18 @@ def _client() -> Any:
         return None
 
 
-def _partition(frame: Any, index: int, task: _Task) -> PartState:
+def _partition(part: Any, index: int, task: _Task) -> PartState:
     """One partition through the local engine (runs on a worker)."""
-    problem = _parse_numbers(frame, task.numeric, task.path)
-    if problem is not None:
-        return PartState(0, [], problem)
-    source = frame_source(frame, path=task.path, fmt=task.format)
+    if task.csv is not None:
+        block, data = part, task.csv
+        source: Any = ColumnarSource(
+            task.path,
+            task.format,
+            schema(task.names, task.numeric),
+            lambda _: batches(block, data, task.names, task.numeric),
+        )
+    else:
+        source = frame_source(part, path=task.path, fmt=task.format)
     plans = [Plan(source, jobs, columns, layout, positive) for jobs, columns, layout, positive in task.plans]
     sink = None
     if task.output is not None:
@@ -248,35 +251,14 @@ def _partition(frame: Any, index: int, task: _Task) -> PartState:
     except BaseException as exc:
         if sink is not None:
             sink.discard()
+        if isinstance(exc, Unparsable) and task.csv is not None:
+            return PartState(0, [], locate(part, task.csv, task.names, task.numeric))
         if not isinstance(exc, Problem):
             raise
         return PartState(0, [], PartProblem(exc.message, exc.hint, exc.row, exc.total, exc.kind))
     if sink is not None:
         sink.commit()
     return PartState(seen, [runner.state() for runner in runners])
-
-
-def _parse_numbers(frame: Any, columns: Sequence[str], path: str) -> PartProblem | None:
-    """CSV text columns to float64 in place; the first cell that is not a number, as a problem."""
-    import pandas as pd
-
-    for name in columns:
-        text = frame[name]
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = np.isnan(values) & text.notna().to_numpy()
-        if bad.any():  # only these cells are looked at as text: 'nan' is a NaN, not a word
-            where = np.flatnonzero(bad)
-            words = text.iloc[where].astype(str).str.strip().str.lower()
-            bad[where[words.isin(["nan", "-nan", "+nan"]).to_numpy()]] = False
-        if bad.any():
-            first = int(np.argmax(bad))
-            what = literal(f"{path}: column '{name}' row ")
-            cell = literal(repr(str(text.iloc[first])))
-            message = f"{what}{{row}}: {cell} is not a number ({{total}} in all)"
-            hint = "fix the data, or choose another column"
-            return PartProblem(message, hint, first + 1, int(bad.sum()), f"{name}: a number")
-        frame[name] = values
-    return None
 
 
 def _pattern(output: str) -> str:
