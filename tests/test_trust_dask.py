@@ -228,3 +228,171 @@ def test_a_file_of_the_glob_without_the_columns_is_exit_2_naming_it(cli, on, tmp
     done = cli("mse", tmp_path / "*.csv", "-f", "value", *on)
     assert done.exit_code == 0, done.stderr
     assert float(done.stdout) == pytest.approx(np.mean([0.0, 1.0]), rel=1e-12)
+
+
+# ------------------------------------------------------------ per-sample output ----
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, pd.DataFrame]:
+    """Three CSV files (three partitions) of 40, 25 and 35 rows, and their rows."""
+    folder = tmp_path_factory.mktemp("parts")
+    rng = np.random.default_rng(11)
+    frames = []
+    for i, n in enumerate((40, 25, 35)):
+        frame = pd.DataFrame({"pred": rng.normal(size=n).round(5), "label": rng.normal(size=n).round(5)})
+        frame.to_csv(folder / f"in-{i}.csv", index=False)
+        frames.append(frame)
+    return str(folder / "in-*.csv"), pd.concat(frames, ignore_index=True)
+
+
+def _losses(frame: pd.DataFrame) -> np.ndarray:
+    return ((frame.pred - frame.label) ** 2).to_numpy()
+
+
+def test_a_smaller_run_leaves_no_stale_parts(parts, cli, on, tmp_path):
+    pattern, frame = parts
+    out = tmp_path / "losses"
+    out.mkdir()
+    for i in range(8):  # an earlier, larger run's parts (and a temp file a killed worker left)
+        (out / f"part-{i:05d}.parquet").write_bytes(b"stale")
+    (out / ".part-00009.parquet.abcd.tmp").write_bytes(b"stale")
+    done = cli("mse", pattern, "-o", out, "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [f"part-{i:05d}.parquet" for i in range(3)]
+    got = pd.concat([pd.read_parquet(out / n) for n in names], ignore_index=True)
+    assert len(got) == len(frame) == 100
+    assert np.array_equal(got["loss"].to_numpy(), _losses(frame))
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_a_pattern_replaces_only_its_own_parts(parts, cli, on, tmp_path):
+    pattern, frame = parts
+    out = tmp_path / "mixed"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    (out / "mse-part-00007.csv").write_text("stale")
+    (out / "mae-part-00007.csv").write_text("another pattern's part")
+    done = cli("mse", pattern, "-o", out / "mse-*.csv", "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "mae-part-00007.csv", *[f"mse-part-{i:05d}.csv" for i in range(3)], "notes.txt",
+    ]  # fmt: skip
+    assert (out / "notes.txt").read_text() == "mine"
+    got = pd.concat([pd.read_csv(out / f"mse-part-{i:05d}.csv") for i in range(3)], ignore_index=True)
+    assert np.allclose(got["loss"].to_numpy(), _losses(frame), rtol=1e-15, atol=0)
+
+
+def test_a_directory_with_files_losscli_did_not_write_is_refused(parts, cli, on, tmp_path, expect_error):
+    pattern, _ = parts
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "model.pkl").write_bytes(b"precious")
+    (out / "part-00000.parquet").write_bytes(b"an earlier part")
+    expect_error(cli("mse", pattern, "-o", out, *on), "holds files losscli did not write", "model.pkl")
+    assert sorted(p.name for p in out.iterdir()) == ["model.pkl", "part-00000.parquet"]
+    assert (out / "part-00000.parquet").read_bytes() == b"an earlier part"
+    (tmp_path / "afile").write_text("x")
+    expect_error(cli("mse", pattern, "-o", tmp_path / "afile", *on), "not a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "results"]
+
+
+def test_a_failed_run_changes_nothing_and_leaves_no_staging(cli, on, tmp_path, expect_error):
+    out = tmp_path / "losses"
+    out.mkdir()
+    (out / "part-00000.parquet").write_bytes(b"the earlier run")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("pred,label\n1,1\n2,oops\n")
+    expect_error(cli("mse", bad, "-o", out, *on), "'oops' is not a number")
+    expect_error(cli("mse", bad, "-o", tmp_path / "new" / "deeper", *on), "'oops' is not a number")
+    expect_error(cli("mse", bad, "-o", tmp_path / "one.csv", *on), "'oops' is not a number")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "losses"]
+    assert [p.name for p in out.iterdir()] == ["part-00000.parquet"]
+    assert (out / "part-00000.parquet").read_bytes() == b"the earlier run"
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.tsv", "out.parquet"])
+def test_o_file_is_one_file_with_the_local_engines_rows(name, parts, cli, on, tmp_path):
+    pattern, frame = parts
+    whole = tmp_path / "whole.csv"
+    frame.to_csv(whole, index=False)
+    local, dask = tmp_path / f"local-{name}", tmp_path / name
+    assert cli("mse", whole, "-o", local, "-f", "value").exit_code == 0
+    done = cli("mse", pattern, "-o", dask, "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    assert dask.is_file()
+    read = (
+        pd.read_parquet if name.endswith(".parquet") else lambda p: pd.read_csv(p, sep=None, engine="python")
+    )
+    got = read(dask)
+    assert got["row"].tolist() == list(range(1, 101))  # dataset-wide row numbers
+    assert np.array_equal(got["loss"].to_numpy(), _losses(frame))
+    if not name.endswith(".parquet"):
+        assert dask.read_bytes() == local.read_bytes()
+    else:
+        assert got.equals(read(local))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, f"local-{name}", "whole.csv"])
+
+
+def test_o_file_with_dropped_rows_and_an_id_column(cli, on, tmp_path):
+    for i, text in enumerate(
+        ["id,pred,label\na,1,2\nb,,3\n", "id,pred,label\nc,,1\n", "id,pred,label\nd,4,4\n"]
+    ):
+        (tmp_path / f"p-{i}.csv").write_text(text)
+    out = tmp_path / "o.csv"
+    done = cli("mae", tmp_path / "p-*.csv", "--id", "id", "--nan", "drop", "-o", out, "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    got = pd.read_csv(out)
+    assert got["id"].tolist() == ["a", "d"]
+    assert got["loss"].tolist() == [1.0, 0.0]
+    assert float(done.stdout) == pytest.approx(0.5)
+
+
+def test_o_file_replaces_a_file_and_keeps_no_staging(parts, cli, on, tmp_path):
+    pattern, frame = parts
+    out = tmp_path / "o.parquet"
+    out.write_bytes(b"old")
+    done = cli("mse", pattern, "-o", out, "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    assert len(pd.read_parquet(out)) == len(frame)
+    assert [p.name for p in tmp_path.iterdir()] == ["o.parquet"]
+
+
+@pytest.mark.parametrize(
+    ("output", "needle"),
+    [
+        ("", "-o needs a path"),
+        ("a*/x-*.csv", "'*' may only be in the file name"),
+        ("d/x-*-*.csv", "exactly one '*'"),
+        ("d/x-*.json", "cannot tell the format"),
+        ("missing/out.csv", "no such directory"),
+    ],
+)
+def test_outputs_that_cannot_be_are_exit_2_before_reading(
+    output, needle, parts, cli, on, tmp_path, expect_error
+):
+    pattern, _ = parts
+    expect_error(cli("mse", pattern, "-o", str(tmp_path / output) if output else "", *on), needle)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_staged_parts_commit_and_discard_for_a_caller(parts, cluster, tmp_path):
+    """The lead's run flow: make the StagedParts first, commit it with the other outputs."""
+    from losscli.engine.dask import run_dask
+    from losscli.engine.dask_output import StagedParts
+    from losscli.engine.local import RunOptions
+    from losscli.io.source import InputOptions
+
+    pattern, frame = parts
+    out = tmp_path / "later"
+    staged = StagedParts(str(out))
+    run_dask(InputOptions(pattern), [("mse", {})], [RunOptions()], staged)
+    assert not out.exists()  # nothing visible before commit
+    staged.commit()
+    assert len(pd.concat([pd.read_parquet(p) for p in sorted(out.iterdir())])) == len(frame)
+    again = StagedParts(str(out))
+    run_dask(InputOptions(pattern), [("mse", {})], [RunOptions()], again)
+    again.discard()
+    assert len(list(out.iterdir())) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["later"]

@@ -13,7 +13,6 @@ functions that need it do, and say how to install it when it is missing.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -25,6 +24,7 @@ import numpy as np
 from losscli.columns import Resolved
 from losscli.engine.dask_cluster import connect, require_dask, stop_own_workers
 from losscli.engine.dask_csv import CsvDataset, Unparsable, batches, locate, open_csv, schema
+from losscli.engine.dask_output import PART, StagedParts
 from losscli.engine.layout import layouts
 from losscli.engine.local import Plan, RunOptions, _is_dask_frame, _Runner, feed, prepare
 from losscli.engine.merge import PartProblem, PartState, merge
@@ -97,7 +97,7 @@ class _Task:
     format: str
     plans: tuple[tuple[Any, Resolved, Any, str | None], ...]  # jobs, columns, layout, positive
     options: tuple[RunOptions, ...]
-    output: str | None  # per-partition file pattern with one '*'
+    output: str | None  # per-partition file pattern with one '*' (in a StagedParts directory)
     csv: CsvDataset | None = None  # CSV/TSV: each partition is a CsvBlock of it
     names: tuple[str, ...] = ()  # the used columns, in partition order
     numeric: frozenset[str] = frozenset()  # of those, the ones read as float64 (CSV)
@@ -107,12 +107,36 @@ def run_dask(
     source: InputOptions | Any,
     requests: Sequence[Request],
     options: Sequence[RunOptions],
-    output: str | None = None,
+    output: str | StagedParts | None = None,
 ) -> list[EvalResult]:
     """Evaluate every request over ``source`` (InputOptions or a Dask DataFrame) on the
-    current Dask scheduler: one read of each partition feeds every request."""
+    current Dask scheduler: one read of each partition feeds every request.
+
+    ``output`` (``-o``): a path, staged and committed here when the run succeeds; or a
+    :class:`StagedParts` the caller made, left staged for the caller to ``commit()`` (or
+    ``discard()``) with the run's other outputs. On any failure it is discarded here."""
     require_dask()
     check_requests(requests)
+    staged = StagedParts(output) if isinstance(output, str) else output
+    try:
+        results, sizes, columns = _run(source, requests, options, staged)
+        if staged is not None:
+            staged.finish(sizes, columns)
+            if isinstance(output, str):
+                staged.commit()
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            stop_own_workers()  # no worker may write after this point
+        if staged is not None:
+            staged.discard()
+        raise
+    return results
+
+
+def _run(
+    source: InputOptions | Any, requests: Sequence[Request], options: Sequence[RunOptions], staged: Any
+) -> tuple[list[EvalResult], list[tuple[int, int]], list[tuple[str, str]]]:
+    """The results, (rows read, rows written) per partition, and the per-sample columns."""
     data = _Input(source, "<dask dataframe>", "dataframe") if _is_dask_frame(source) else open_frame(source)
     meta = _meta(data)
     first = [prepare(meta, losses, **kw) for losses, kw in requests]
@@ -141,18 +165,12 @@ def run_dask(
         data.format,
         tuple((p.jobs, p.columns, p.layout, p.positive) for p in plans),
         tuple(replace(o, sink=None, on_chunk=None) for o in options),
-        _pattern(output) if output else None,
+        staged.pattern if staged is not None else None,
         data.csv,
         tuple(names),
         numeric,
     )
-    try:
-        state = _reduce(parts, task)
-    except KeyboardInterrupt:
-        stop_own_workers()  # no worker may write after this point
-        if task.output is not None:
-            _remove_temp_files(task.output)
-        raise
+    state, sizes = _reduce(parts, task)
     if state.problem is not None:
         raise state.problem.error()
     results = []
@@ -160,7 +178,7 @@ def run_dask(
         runner = _Runner(plan, opts)
         runner.absorb(state.runners[i])
         results.append(runner.result(state.seen))
-    return results
+    return results, sizes, list(plans[0].layout.samples)
 
 
 def check_requests(requests: Sequence[Request]) -> None:
@@ -186,17 +204,20 @@ def _meta(data: _Input) -> Any:
     return frame_source(data.frame._meta, path=data.path, fmt=data.format)
 
 
-def _reduce(parts: list[Any], task: _Task) -> PartState:
+Sized = tuple[PartState, list[tuple[int, int]]]  # a state, and (rows read, rows written) per partition
+
+
+def _reduce(parts: list[Any], task: _Task) -> Sized:
     """Map every partition (a delayed pandas DataFrame, or a CsvBlock) to its state, then
     merge neighbours pairwise in order."""
     import dask
 
     states = [dask.delayed(_partition)(part, i, task) for i, part in enumerate(parts)]
     if not states:
-        return PartState(0, [])
+        return PartState(0, []), []
     while len(states) > 1:
         states = [
-            dask.delayed(merge)(states[i], states[i + 1], task.path) if i + 1 < len(states) else states[i]
+            dask.delayed(_merge)(states[i], states[i + 1], task.path) if i + 1 < len(states) else states[i]
             for i in range(0, len(states), 2)
         ]
     client = _client()
@@ -213,6 +234,10 @@ def _reduce(parts: list[Any], task: _Task) -> PartState:
         raise
 
 
+def _merge(a: Sized, b: Sized, where: str) -> Sized:
+    return merge(a[0], b[0], where), a[1] + b[1]
+
+
 def _client() -> Any:
     """The distributed client in use, or None."""
     try:
@@ -223,7 +248,7 @@ def _client() -> Any:
         return None
 
 
-def _partition(part: Any, index: int, task: _Task) -> PartState:
+def _partition(part: Any, index: int, task: _Task) -> Sized:
     """One partition through the local engine (runs on a worker)."""
     if task.csv is not None:
         block, data = part, task.csv
@@ -240,7 +265,8 @@ def _partition(part: Any, index: int, task: _Task) -> PartState:
     if task.output is not None:
         from losscli.io.per_sample import PerSampleFile
 
-        sink = PerSampleFile(task.output.replace("*", f"part-{index:05d}"), list(plans[0].layout.samples))
+        path = task.output.replace("*", PART.format(index))
+        sink = _Counted(PerSampleFile(path, list(plans[0].layout.samples)))
     runners = [
         _Runner(plan, replace(opts, sink=sink if i == 0 else None))
         for i, (plan, opts) in enumerate(zip(plans, task.options, strict=True))
@@ -252,25 +278,35 @@ def _partition(part: Any, index: int, task: _Task) -> PartState:
         if sink is not None:
             sink.discard()
         if isinstance(exc, Unparsable) and task.csv is not None:
-            return PartState(0, [], locate(part, task.csv, task.names, task.numeric))
+            return PartState(0, [], locate(part, task.csv, task.names, task.numeric)), [(0, 0)]
         if not isinstance(exc, Problem):
             raise
-        return PartState(0, [], PartProblem(exc.message, exc.hint, exc.row, exc.total, exc.kind))
+        return PartState(0, [], PartProblem(exc.message, exc.hint, exc.row, exc.total, exc.kind)), [(0, 0)]
+    written = 0
     if sink is not None:
-        sink.commit()
-    return PartState(seen, [runner.state() for runner in runners])
+        written = sink.rows
+        if written:
+            sink.commit()
+        else:  # no rows, no part file (an empty Parquet part would be 0 bytes, unreadable)
+            sink.discard()
+    return PartState(seen, [runner.state() for runner in runners]), [(seen, written)]
 
 
-def _pattern(output: str) -> str:
-    """``-o DIR`` → ``DIR/*.parquet``; ``-o 'DIR/name-*.csv'`` keeps its own pattern.
-    The directory is created; each partition replaces '*' with ``part-NNNNN``."""
-    pattern = output if "*" in output else os.path.join(output, "*.parquet")
-    folder = os.path.dirname(pattern) or "."
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"-o {output}: cannot create the directory: {first_line(exc)}") from None
-    return pattern
+class _Counted:
+    """A per-sample sink that counts the rows it was given."""
+
+    def __init__(self, sink: Any) -> None:
+        self.sink, self.rows = sink, 0
+
+    def __call__(self, block: Any) -> None:
+        self.rows += len(block)
+        self.sink(block)
+
+    def commit(self) -> None:
+        self.sink.commit()
+
+    def discard(self) -> None:
+        self.sink.discard()
 
 
 def evaluate_dask(
@@ -293,14 +329,3 @@ def _as_options(source: Any) -> Any:
     if isinstance(source, str):
         return InputOptions(source)
     return source
-
-
-def _remove_temp_files(pattern: str) -> None:
-    """The temp files of per-partition outputs that were being written (io.atomic names them
-    ``.<name>.<random>.tmp`` beside the file)."""
-    import glob
-
-    folder, name = os.path.split(pattern)
-    for temp in glob.glob(os.path.join(folder or ".", f".{name.replace('*', 'part-*')}.*.tmp")):
-        with contextlib.suppress(OSError):
-            os.remove(temp)
