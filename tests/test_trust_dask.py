@@ -396,3 +396,22 @@ def test_staged_parts_commit_and_discard_for_a_caller(parts, cluster, tmp_path):
     again.discard()
     assert len(list(out.iterdir())) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["later"]
+
+
+def test_a_parquet_file_of_the_dataset_without_the_columns_is_exit_2_naming_it(
+    cli, on, tmp_path, expect_error
+):
+    folder = tmp_path / "pq"
+    folder.mkdir()
+    pd.DataFrame({"pred": [1.0, 2.0], "label": [1.0, 3.0]}).to_parquet(folder / "a.parquet")
+    pd.DataFrame({"pred": [1.0, 2.0], "target": [1.0, 3.0]}).to_parquet(folder / "b.parquet")
+    expect_error(cli("mse", folder / "*.parquet", *on), "b.parquet: no column 'label'")
+    expect_error(cli("mse", folder, *on), "b.parquet: no column 'label'")
+    (folder / "b.parquet").unlink()
+    hive = folder / "fold=1"
+    hive.mkdir()
+    pd.DataFrame({"pred": [4.0], "label": [2.0]}).to_parquet(hive / "c.parquet")
+    (folder / "a.parquet").unlink()
+    done = cli("mse", folder, "--by", "fold", "-f", "value", *on)  # a partition key is a column
+    assert done.exit_code == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(4.0)

@@ -29,7 +29,7 @@ from losscli.engine.layout import layouts
 from losscli.engine.local import Plan, RunOptions, _is_dask_frame, _Runner, feed, prepare
 from losscli.engine.merge import PartProblem, PartState, merge
 from losscli.engine.validate import Problem
-from losscli.errors import InputError, UsageError, first_line
+from losscli.errors import ColumnError, InputError, UsageError, first_line
 from losscli.io.columnar import ColumnarSource
 from losscli.io.detect import detect
 from losscli.io.frames import frame_source
@@ -134,7 +134,10 @@ def run_dask(
 
 
 def _run(
-    source: InputOptions | Any, requests: Sequence[Request], options: Sequence[RunOptions], staged: Any
+    source: InputOptions | Any,
+    requests: Sequence[Request],
+    options: Sequence[RunOptions],
+    staged: StagedParts | None,
 ) -> tuple[list[EvalResult], list[tuple[int, int]], list[tuple[str, str]]]:
     """The results, (rows read, rows written) per partition, and the per-sample columns."""
     data = _Input(source, "<dask dataframe>", "dataframe") if _is_dask_frame(source) else open_frame(source)
@@ -156,6 +159,8 @@ def _run(
         parts: list[Any] = list(data.csv.blocks(names))
         projected: Any = ColumnarSource(data.path, data.format, schema(names, numeric), lambda _: iter(()))
     else:
+        if data.format == "parquet":
+            _check_parquet_files(data.path, names)
         frame = data.frame[names]
         parts = list(frame.to_delayed())
         projected = frame_source(frame._meta, path=data.path, fmt=data.format)
@@ -205,6 +210,48 @@ def _meta(data: _Input) -> Any:
 
 
 Sized = tuple[PartState, list[tuple[int, int]]]  # a state, and (rows read, rows written) per partition
+
+
+def _check_parquet_files(path: str, names: Sequence[str]) -> None:
+    """Every file of a Parquet dataset has the used columns (Dask takes the columns from one
+    file; a file without one would fail in a task): each footer's schema is read here."""
+    import glob
+
+    import pyarrow.parquet as pq
+
+    if "://" in path:
+        import fsspec  # type: ignore[import-untyped]
+
+        fs, _, found = fsspec.core.get_fs_token_paths(path, mode="rb", expand=True)
+        opener: Any = fs.open
+        files = [f for p in found for f in (sorted(fs.find(p)) if fs.isdir(p) else [p])]
+    else:
+        opener = open
+        found = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+        files = [
+            f
+            for p in found
+            for f in (
+                sorted(glob.glob(os.path.join(p, "**", "*"), recursive=True)) if os.path.isdir(p) else [p]
+            )
+            if os.path.isfile(f)
+        ]
+    for file in files:
+        if os.path.basename(file).startswith(("_", ".")) or not file.lower().endswith((".parquet", ".pq")):
+            continue  # _metadata, _SUCCESS, hidden files: not data (as Dask skips them)
+        try:
+            with opener(file, "rb") as fh:
+                have = set(pq.read_schema(fh).names)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{file}: cannot read the Parquet footer: {first_line(exc)}") from None
+        folders = file.replace(os.sep, "/").split("/")[:-1]
+        have |= {part.split("=", 1)[0] for part in folders if "=" in part}  # hive partitioning: key=value
+        missing = [n for n in names if n not in have]
+        if missing:
+            raise ColumnError(
+                f"{file}: no column '{missing[0][:60]}' (other files of {path} have it)",
+                "every file of the dataset needs the same columns: fix or leave out that file",
+            )
 
 
 def _reduce(parts: list[Any], task: _Task) -> Sized:
