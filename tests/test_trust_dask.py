@@ -415,3 +415,22 @@ def test_a_parquet_file_of_the_dataset_without_the_columns_is_exit_2_naming_it(
     done = cli("mse", folder, "--by", "fold", "-f", "value", *on)  # a partition key is a column
     assert done.exit_code == 0, done.stderr
     assert float(done.stdout) == pytest.approx(4.0)
+
+
+def test_an_output_that_would_replace_an_input_is_exit_2(cli, on, tmp_path, expect_error):
+    folder = tmp_path / "losses"
+    folder.mkdir()
+    pd.DataFrame({"pred": [1.0, 2.0], "label": [1.0, 3.0]}).to_parquet(folder / "part-00000.parquet")
+    expect_error(cli("mse", folder, "-o", folder, *on), "an input of this run")
+    one = tmp_path / "one.csv"
+    one.write_text("pred,label\n1,2\n")
+    expect_error(cli("mse", one, "-o", one, *on), "an input of this run")
+    assert one.read_text() == "pred,label\n1,2\n"
+    assert [p.name for p in folder.iterdir()] == ["part-00000.parquet"]
+
+
+@pytest.mark.parametrize("name", ["out.json", "out.jsonl", "out.txt"])
+def test_a_file_name_of_a_format_o_does_not_write_is_exit_2(name, parts, cli, on, tmp_path, expect_error):
+    pattern, _ = parts
+    expect_error(cli("mse", pattern, "-o", tmp_path / name, *on), "cannot tell the format")
+    assert list(tmp_path.iterdir()) == []

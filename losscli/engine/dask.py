@@ -155,15 +155,19 @@ def _run(
         if role in ("id", "by") or (role == "y_true" and plan.jobs[0].spec.task in ("binary", "multiclass"))
     }
     numeric = frozenset(n for n in names if n not in typed)
+    inputs: list[str] = []
     if data.csv is not None:
         parts: list[Any] = list(data.csv.blocks(names))
+        inputs = [f.path for f in data.csv.files]
         projected: Any = ColumnarSource(data.path, data.format, schema(names, numeric), lambda _: iter(()))
     else:
         if data.format == "parquet":
-            _check_parquet_files(data.path, names)
+            inputs = _check_parquet_files(data.path, names)
         frame = data.frame[names]
         parts = list(frame.to_delayed())
         projected = frame_source(frame._meta, path=data.path, fmt=data.format)
+    if staged is not None:
+        staged.refuse_inputs(inputs)
     plans = [_project(plan, used, projected) for plan in first]
     task = _Task(
         data.path,
@@ -212,9 +216,10 @@ def _meta(data: _Input) -> Any:
 Sized = tuple[PartState, list[tuple[int, int]]]  # a state, and (rows read, rows written) per partition
 
 
-def _check_parquet_files(path: str, names: Sequence[str]) -> None:
+def _check_parquet_files(path: str, names: Sequence[str]) -> list[str]:
     """Every file of a Parquet dataset has the used columns (Dask takes the columns from one
-    file; a file without one would fail in a task): each footer's schema is read here."""
+    file; a file without one would fail in a task): each footer's schema is read here.
+    Returns the files."""
     import glob
 
     import pyarrow.parquet as pq
@@ -252,6 +257,7 @@ def _check_parquet_files(path: str, names: Sequence[str]) -> None:
                 f"{file}: no column '{missing[0][:60]}' (other files of {path} have it)",
                 "every file of the dataset needs the same columns: fix or leave out that file",
             )
+    return files
 
 
 def _reduce(parts: list[Any], task: _Task) -> Sized:

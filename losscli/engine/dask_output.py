@@ -26,6 +26,19 @@ from typing import Any
 from losscli.errors import InputError, UsageError, first_line
 
 EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq")
+OTHER_FILES = (
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".txt",
+    ".arrow",
+    ".feather",
+    ".ipc",
+    ".gz",
+    ".zst",
+    ".bz2",
+    ".xlsx",
+)
 PART = "part-{:05d}"
 _PART_RE = r"part-\d{5}"
 
@@ -48,6 +61,11 @@ class StagedParts:
             self.mode, self.folder, name_pattern = "pattern", os.path.dirname(output) or ".", name
         elif name.lower().endswith(EXTENSIONS) and not os.path.isdir(output):
             self.mode, self.folder, name_pattern = "file", os.path.dirname(output) or ".", "*.parquet"
+        elif name.lower().endswith(OTHER_FILES) and not os.path.isdir(output):
+            raise UsageError(
+                f"-o {output}: cannot tell the format",
+                "name the file .csv, .tsv or .parquet, or a directory for one file per partition",
+            )
         else:
             self.mode, self.folder, name_pattern = "dir", output.rstrip("/" + os.sep) or output, "*.parquet"
         if not name_pattern.lower().endswith(EXTENSIONS):
@@ -118,6 +136,23 @@ class StagedParts:
         os.umask(umask)
         os.chmod(path, 0o777 & ~umask)  # as mkdir would make it: workers may run as another user
         return path
+
+    def refuse_inputs(self, inputs: Sequence[str]) -> None:
+        """Exit 2 (before any partition is read) when the output would replace an input."""
+        for path in inputs:
+            if "://" in path:
+                continue
+            real = os.path.realpath(path)
+            if self.mode == "file":
+                clash = real == os.path.realpath(self.output)
+            else:
+                same = os.path.dirname(real) == os.path.realpath(self.folder)
+                clash = same and self._is_ours(os.path.basename(real))
+            if clash:
+                raise UsageError(
+                    f"-o {self.output}: would replace {path}, an input of this run",
+                    "write the per-sample output somewhere else",
+                )
 
     # ------------------------------------------------------------ after compute ----
 
