@@ -294,9 +294,10 @@ def test_ctrl_c_stops_the_cluster_and_leaves_no_temp_files(huge_csv, tmp_path, l
         env=process_env,
     )
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (out.exists() and any(out.glob(".*.tmp"))):
+    writing = ".parts.*.tmp/.*.tmp"  # a worker's temp file in the staging directory beside 'parts'
+    while time.monotonic() < deadline and not any(tmp_path.glob(writing)):
         time.sleep(0.05)
-    assert any(out.glob(".*.tmp")), "no partition file was being written"
+    assert any(tmp_path.glob(writing)), "no partition file was being written"
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=30)
@@ -304,7 +305,8 @@ def test_ctrl_c_stops_the_cluster_and_leaves_no_temp_files(huge_csv, tmp_path, l
     assert time.monotonic() - started < 2.0
     assert stdout == b""
     assert stderr.decode().strip() == "losscli: interrupted"
-    assert not list(out.glob(".*.tmp"))
+    assert not out.exists()  # produced whole or not at all
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no staging directory left
 
 
 def test_label_encodings_that_only_clash_across_partitions(cluster, tmp_path, cli, expect_error):

@@ -9,7 +9,7 @@ import typer
 from losscli import __version__
 from losscli.cli.boundary import guarded
 from losscli.cli.loss_commands import add_eval_command, add_loss_commands
-from losscli.cli.options import CheckFormat, ColorMode, Engine
+from losscli.cli.options import TIMEOUT_OPTION, CheckFormat, ColorMode, Engine
 from losscli.losses._registry import all_losses
 from losscli.losses._spec import TASKS
 
@@ -99,6 +99,7 @@ def build_app(only: str | None = None) -> typer.Typer:
             str | None,
             typer.Option("--scheduler", envvar="LOSSCLI_SCHEDULER", help="Dask scheduler address."),
         ] = None,
+        timeout: Annotated[str | None, typer.Option("--timeout", **TIMEOUT_OPTION)] = None,
         debug: Annotated[bool, typer.Option("--debug")] = False,
     ) -> None:
         """Run the CI checks of losscli.toml ([[check]]) or pyproject.toml ([[tool.losscli.check]])."""
@@ -107,7 +108,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         options = {
             "format": fmt.value, "junit": junit, "summary_file": summary_file, "rtol": rtol, "atol": atol,
             "allow_missing_baseline": allow_missing_baseline, "exit_zero": exit_zero, "color": color,
-            "engine": engine.value, "scheduler": scheduler,
+            "engine": engine.value, "scheduler": scheduler, "timeout": timeout,
         }  # fmt: skip
         guarded(lambda verdict: run_check(config or config_option, options, verdict), debug)
 

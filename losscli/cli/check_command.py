@@ -79,7 +79,7 @@ def _engine(options: dict[str, Any]) -> Any:
         return contextlib.nullcontext()
     from losscli.engine.dask_cluster import connect
 
-    return connect(options.get("scheduler"))
+    return connect(options.get("scheduler"), options.get("timeout"))
 
 
 def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> list[Any]:

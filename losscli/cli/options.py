@@ -103,6 +103,7 @@ class CommandOptions:
     junit: str | None = None
     engine: Engine = Engine.local
     scheduler: str | None = None
+    timeout: str | None = None
 
 
 def _opt(name: str, annotation: Any, default: Any) -> inspect.Parameter:
@@ -347,7 +348,7 @@ def common_parameters(spec: LossSpec | None, var: bool = False) -> list[inspect.
 
 
 def engine_parameters() -> list[inspect.Parameter]:
-    """``--engine local|dask`` and ``--scheduler ADDRESS``."""
+    """``--engine local|dask``, ``--scheduler ADDRESS`` and ``--timeout SECONDS``."""
     o = typer.Option
     return [
         _opt(
@@ -376,7 +377,17 @@ def engine_parameters() -> list[inspect.Parameter]:
             ],
             None,
         ),
+        _opt(
+            "timeout", Annotated[str | None, o("--timeout", **TIMEOUT_OPTION, rich_help_panel=ENGINE)], None
+        ),
     ]
+
+
+TIMEOUT_OPTION: dict[str, Any] = {
+    "envvar": "LOSSCLI_TIMEOUT",
+    "metavar": "SECONDS",
+    "help": "Seconds to wait for the --scheduler to answer (default 10; also the config's 'timeout').",
+}
 
 
 def param_parameter(p: Param) -> inspect.Parameter:

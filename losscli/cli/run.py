@@ -129,7 +129,7 @@ def _run_dask(
         )
     requests = [(losses, {**columns, "labels": options.labels, "on": options.on})]
     check_requests(requests)  # before a cluster is started for nothing
-    with connect(options.scheduler):
+    with connect(options.scheduler, options.timeout):
         return run_dask(source, requests, [run_options], options.output)[0]
 
 

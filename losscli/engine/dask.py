@@ -13,7 +13,6 @@ functions that need it do, and say how to install it when it is missing.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Sequence
@@ -24,11 +23,14 @@ import numpy as np
 
 from losscli.columns import Resolved
 from losscli.engine.dask_cluster import connect, require_dask, stop_own_workers
+from losscli.engine.dask_csv import CsvDataset, Unparsable, batches, locate, open_csv, schema
+from losscli.engine.dask_output import PART, StagedParts
 from losscli.engine.layout import layouts
 from losscli.engine.local import Plan, RunOptions, _is_dask_frame, _Runner, feed, prepare
 from losscli.engine.merge import PartProblem, PartState, merge
-from losscli.engine.validate import Problem, literal
-from losscli.errors import InputError, UsageError, first_line
+from losscli.engine.validate import Problem
+from losscli.errors import ColumnError, InputError, UsageError, first_line
+from losscli.io.columnar import ColumnarSource
 from losscli.io.detect import detect
 from losscli.io.frames import frame_source
 from losscli.io.source import InputOptions
@@ -43,13 +45,12 @@ __all__ = ["check_requests", "evaluate_dask", "run_dask"]
 
 @dataclass(frozen=True)
 class _Input:
-    """A Dask DataFrame and how to name it. ``reopen`` (CSV only): columns → a DataFrame
-    of only those columns, read as text (each partition parses its own numbers)."""
+    """A Dask DataFrame (Parquet, or one given) or a CSV/TSV dataset, and how to name it."""
 
     frame: Any
     path: str
     format: str
-    reopen: Any = None
+    csv: CsvDataset | None = None
 
 
 def open_frame(options: InputOptions) -> _Input:
@@ -66,35 +67,12 @@ def open_frame(options: InputOptions) -> _Input:
             # ~64 MiB partitions (row groups combined or split): big single files spread over workers
             return _Input(dd.read_parquet(path, blocksize=PARTITION_BYTES), path, "parquet")
         if fmt in ("csv", "tsv"):
-            return _csv(dd, options, fmt)
+            return _Input(None, path, fmt, open_csv(options, fmt))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read with Dask: {first_line(exc)}") from None
     raise UsageError(
         f"{path}: --engine dask reads Parquet and CSV/TSV, not {fmt}", "use --engine local for this file"
     )
-
-
-def _csv(dd: Any, options: InputOptions, fmt: str) -> _Input:
-    """CSV/TSV read as text (every partition parses its numbers, so a stray word is a
-    clear error, not a dtype clash); ``reopen`` reads only the used columns."""
-    path = options.path
-    kwargs: dict[str, Any] = {
-        "sep": options.delimiter or ("\t" if fmt == "tsv" else ","),
-        "encoding": options.encoding,
-        "dtype": object,
-        "blocksize": PARTITION_BYTES,
-    }
-    names: list[str] | None = None
-    if not options.header:
-        names = [str(i + 1) for i in range(len(dd.read_csv(path, header=None, **kwargs).columns))]
-
-    def read(columns: list[str] | None = None) -> Any:
-        if names is None:
-            return dd.read_csv(path, header=0, usecols=columns, **kwargs)
-        frame = dd.read_csv(path, header=None, names=names, **kwargs)
-        return frame if columns is None else frame[columns]
-
-    return _Input(read(), path, fmt, reopen=read)
 
 
 def _format_of(path: str) -> str:
@@ -119,52 +97,89 @@ class _Task:
     format: str
     plans: tuple[tuple[Any, Resolved, Any, str | None], ...]  # jobs, columns, layout, positive
     options: tuple[RunOptions, ...]
-    numeric: tuple[str, ...]  # text columns to parse as numbers (CSV)
-    output: str | None  # per-partition file pattern with one '*'
+    output: str | None  # per-partition file pattern with one '*' (in a StagedParts directory)
+    csv: CsvDataset | None = None  # CSV/TSV: each partition is a CsvBlock of it
+    names: tuple[str, ...] = ()  # the used columns, in partition order
+    numeric: frozenset[str] = frozenset()  # of those, the ones read as float64 (CSV)
 
 
 def run_dask(
     source: InputOptions | Any,
     requests: Sequence[Request],
     options: Sequence[RunOptions],
-    output: str | None = None,
+    output: str | StagedParts | None = None,
 ) -> list[EvalResult]:
     """Evaluate every request over ``source`` (InputOptions or a Dask DataFrame) on the
-    current Dask scheduler: one read of each partition feeds every request."""
+    current Dask scheduler: one read of each partition feeds every request.
+
+    ``output`` (``-o``): a path, staged and committed here when the run succeeds; or a
+    :class:`StagedParts` the caller made, left staged for the caller to ``commit()`` (or
+    ``discard()``) with the run's other outputs. On any failure it is discarded here."""
     require_dask()
     check_requests(requests)
+    staged = StagedParts(output) if isinstance(output, str) else output
+    try:
+        results, sizes, columns = _run(source, requests, options, staged)
+        if staged is not None:
+            staged.finish(sizes, columns)
+            if isinstance(output, str):
+                staged.commit()
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            stop_own_workers()  # no worker may write after this point
+        if staged is not None:
+            staged.discard()
+        raise
+    return results
+
+
+def _run(
+    source: InputOptions | Any,
+    requests: Sequence[Request],
+    options: Sequence[RunOptions],
+    staged: StagedParts | None,
+) -> tuple[list[EvalResult], list[tuple[int, int]], list[tuple[str, str]]]:
+    """The results, (rows read, rows written) per partition, and the per-sample columns."""
     data = _Input(source, "<dask dataframe>", "dataframe") if _is_dask_frame(source) else open_frame(source)
-    meta = frame_source(data.frame._meta, path=data.path, fmt=data.format)
+    meta = _meta(data)
     first = [prepare(meta, losses, **kw) for losses, kw in requests]
     used = sorted({p for plan in first for ps in plan.columns.positions.values() for p in ps})
     names = [meta.names[p] for p in used]
     if len(set(names)) != len(names):
         raise UsageError(f"{data.path}: duplicate column names", "use --engine local, or rename the columns")
-    frame = data.reopen(names) if data.reopen is not None else data.frame[names]
-    projected = frame_source(frame._meta, path=data.path, fmt=data.format)
-    plans = [_project(plan, used, projected) for plan in first]
     typed = {
         name
-        for plan in plans
-        for role, ps in plan.columns.positions.items()
+        for plan in first
+        for role in plan.columns.positions
         for name in plan.columns.names[role]
         if role in ("id", "by") or (role == "y_true" and plan.jobs[0].spec.task in ("binary", "multiclass"))
     }
+    numeric = frozenset(n for n in names if n not in typed)
+    inputs: list[str] = []
+    if data.csv is not None:
+        parts: list[Any] = list(data.csv.blocks(names))
+        inputs = [f.path for f in data.csv.files]
+        projected: Any = ColumnarSource(data.path, data.format, schema(names, numeric), lambda _: iter(()))
+    else:
+        if data.format == "parquet":
+            inputs = _check_parquet_files(data.path, names)
+        frame = data.frame[names]
+        parts = list(frame.to_delayed())
+        projected = frame_source(frame._meta, path=data.path, fmt=data.format)
+    if staged is not None:
+        staged.refuse_inputs(inputs)
+    plans = [_project(plan, used, projected) for plan in first]
     task = _Task(
         data.path,
         data.format,
         tuple((p.jobs, p.columns, p.layout, p.positive) for p in plans),
         tuple(replace(o, sink=None, on_chunk=None) for o in options),
-        tuple(n for n in names if n not in typed) if data.reopen is not None else (),
-        _pattern(output) if output else None,
+        staged.pattern if staged is not None else None,
+        data.csv,
+        tuple(names),
+        numeric,
     )
-    try:
-        state = _reduce(frame, task)
-    except KeyboardInterrupt:
-        stop_own_workers()  # no worker may write after this point
-        if task.output is not None:
-            _remove_temp_files(task.output)
-        raise
+    state, sizes = _reduce(parts, task)
     if state.problem is not None:
         raise state.problem.error()
     results = []
@@ -172,7 +187,7 @@ def run_dask(
         runner = _Runner(plan, opts)
         runner.absorb(state.runners[i])
         results.append(runner.result(state.seen))
-    return results
+    return results, sizes, list(plans[0].layout.samples)
 
 
 def check_requests(requests: Sequence[Request]) -> None:
@@ -190,16 +205,72 @@ def _project(plan: Plan, used: list[int], source: Any) -> Plan:
     return Plan(source, plan.jobs, columns, layouts(columns, plan.jobs), plan.positive)
 
 
-def _reduce(frame: Any, task: _Task) -> PartState:
-    """Map every partition to its state, then merge neighbours pairwise in order."""
+def _meta(data: _Input) -> Any:
+    """A source with the dataset's column names (and types), to resolve the columns on."""
+    if data.csv is not None:
+        names = data.csv.names
+        return ColumnarSource(data.path, data.format, schema(names, frozenset()), lambda _: iter(()))
+    return frame_source(data.frame._meta, path=data.path, fmt=data.format)
+
+
+Sized = tuple[PartState, list[tuple[int, int]]]  # a state, and (rows read, rows written) per partition
+
+
+def _check_parquet_files(path: str, names: Sequence[str]) -> list[str]:
+    """Every file of a Parquet dataset has the used columns (Dask takes the columns from one
+    file; a file without one would fail in a task): each footer's schema is read here.
+    Returns the files."""
+    import glob
+
+    import pyarrow.parquet as pq
+
+    if "://" in path:
+        import fsspec  # type: ignore[import-untyped]
+
+        fs, _, found = fsspec.core.get_fs_token_paths(path, mode="rb", expand=True)
+        opener: Any = fs.open
+        files = [f for p in found for f in (sorted(fs.find(p)) if fs.isdir(p) else [p])]
+    else:
+        opener = open
+        found = sorted(glob.glob(path)) if glob.has_magic(path) else [path]
+        files = [
+            f
+            for p in found
+            for f in (
+                sorted(glob.glob(os.path.join(p, "**", "*"), recursive=True)) if os.path.isdir(p) else [p]
+            )
+            if os.path.isfile(f)
+        ]
+    for file in files:
+        if os.path.basename(file).startswith(("_", ".")) or not file.lower().endswith((".parquet", ".pq")):
+            continue  # _metadata, _SUCCESS, hidden files: not data (as Dask skips them)
+        try:
+            with opener(file, "rb") as fh:
+                have = set(pq.read_schema(fh).names)
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{file}: cannot read the Parquet footer: {first_line(exc)}") from None
+        folders = file.replace(os.sep, "/").split("/")[:-1]
+        have |= {part.split("=", 1)[0] for part in folders if "=" in part}  # hive partitioning: key=value
+        missing = [n for n in names if n not in have]
+        if missing:
+            raise ColumnError(
+                f"{file}: no column '{missing[0][:60]}' (other files of {path} have it)",
+                "every file of the dataset needs the same columns: fix or leave out that file",
+            )
+    return files
+
+
+def _reduce(parts: list[Any], task: _Task) -> Sized:
+    """Map every partition (a delayed pandas DataFrame, or a CsvBlock) to its state, then
+    merge neighbours pairwise in order."""
     import dask
 
-    states = [dask.delayed(_partition)(part, i, task) for i, part in enumerate(frame.to_delayed())]
+    states = [dask.delayed(_partition)(part, i, task) for i, part in enumerate(parts)]
     if not states:
-        return PartState(0, [])
+        return PartState(0, []), []
     while len(states) > 1:
         states = [
-            dask.delayed(merge)(states[i], states[i + 1], task.path) if i + 1 < len(states) else states[i]
+            dask.delayed(_merge)(states[i], states[i + 1], task.path) if i + 1 < len(states) else states[i]
             for i in range(0, len(states), 2)
         ]
     client = _client()
@@ -216,6 +287,10 @@ def _reduce(frame: Any, task: _Task) -> PartState:
         raise
 
 
+def _merge(a: Sized, b: Sized, where: str) -> Sized:
+    return merge(a[0], b[0], where), a[1] + b[1]
+
+
 def _client() -> Any:
     """The distributed client in use, or None."""
     try:
@@ -226,18 +301,25 @@ def _client() -> Any:
         return None
 
 
-def _partition(frame: Any, index: int, task: _Task) -> PartState:
+def _partition(part: Any, index: int, task: _Task) -> Sized:
     """One partition through the local engine (runs on a worker)."""
-    problem = _parse_numbers(frame, task.numeric, task.path)
-    if problem is not None:
-        return PartState(0, [], problem)
-    source = frame_source(frame, path=task.path, fmt=task.format)
+    if task.csv is not None:
+        block, data = part, task.csv
+        source: Any = ColumnarSource(
+            task.path,
+            task.format,
+            schema(task.names, task.numeric),
+            lambda _: batches(block, data, task.names, task.numeric),
+        )
+    else:
+        source = frame_source(part, path=task.path, fmt=task.format)
     plans = [Plan(source, jobs, columns, layout, positive) for jobs, columns, layout, positive in task.plans]
     sink = None
     if task.output is not None:
         from losscli.io.per_sample import PerSampleFile
 
-        sink = PerSampleFile(task.output.replace("*", f"part-{index:05d}"), list(plans[0].layout.samples))
+        path = task.output.replace("*", PART.format(index))
+        sink = _Counted(PerSampleFile(path, list(plans[0].layout.samples)))
     runners = [
         _Runner(plan, replace(opts, sink=sink if i == 0 else None))
         for i, (plan, opts) in enumerate(zip(plans, task.options, strict=True))
@@ -248,47 +330,36 @@ def _partition(frame: Any, index: int, task: _Task) -> PartState:
     except BaseException as exc:
         if sink is not None:
             sink.discard()
+        if isinstance(exc, Unparsable) and task.csv is not None:
+            return PartState(0, [], locate(part, task.csv, task.names, task.numeric)), [(0, 0)]
         if not isinstance(exc, Problem):
             raise
-        return PartState(0, [], PartProblem(exc.message, exc.hint, exc.row, exc.total, exc.kind))
+        return PartState(0, [], PartProblem(exc.message, exc.hint, exc.row, exc.total, exc.kind)), [(0, 0)]
+    written = 0
     if sink is not None:
-        sink.commit()
-    return PartState(seen, [runner.state() for runner in runners])
+        written = sink.rows
+        if written:
+            sink.commit()
+        else:  # no rows, no part file (an empty Parquet part would be 0 bytes, unreadable)
+            sink.discard()
+    return PartState(seen, [runner.state() for runner in runners]), [(seen, written)]
 
 
-def _parse_numbers(frame: Any, columns: Sequence[str], path: str) -> PartProblem | None:
-    """CSV text columns to float64 in place; the first cell that is not a number, as a problem."""
-    import pandas as pd
+class _Counted:
+    """A per-sample sink that counts the rows it was given."""
 
-    for name in columns:
-        text = frame[name]
-        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = np.isnan(values) & text.notna().to_numpy()
-        if bad.any():  # only these cells are looked at as text: 'nan' is a NaN, not a word
-            where = np.flatnonzero(bad)
-            words = text.iloc[where].astype(str).str.strip().str.lower()
-            bad[where[words.isin(["nan", "-nan", "+nan"]).to_numpy()]] = False
-        if bad.any():
-            first = int(np.argmax(bad))
-            what = literal(f"{path}: column '{name}' row ")
-            cell = literal(repr(str(text.iloc[first])))
-            message = f"{what}{{row}}: {cell} is not a number ({{total}} in all)"
-            hint = "fix the data, or choose another column"
-            return PartProblem(message, hint, first + 1, int(bad.sum()), f"{name}: a number")
-        frame[name] = values
-    return None
+    def __init__(self, sink: Any) -> None:
+        self.sink, self.rows = sink, 0
 
+    def __call__(self, block: Any) -> None:
+        self.rows += len(block)
+        self.sink(block)
 
-def _pattern(output: str) -> str:
-    """``-o DIR`` → ``DIR/*.parquet``; ``-o 'DIR/name-*.csv'`` keeps its own pattern.
-    The directory is created; each partition replaces '*' with ``part-NNNNN``."""
-    pattern = output if "*" in output else os.path.join(output, "*.parquet")
-    folder = os.path.dirname(pattern) or "."
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"-o {output}: cannot create the directory: {first_line(exc)}") from None
-    return pattern
+    def commit(self) -> None:
+        self.sink.commit()
+
+    def discard(self) -> None:
+        self.sink.discard()
 
 
 def evaluate_dask(
@@ -311,14 +382,3 @@ def _as_options(source: Any) -> Any:
     if isinstance(source, str):
         return InputOptions(source)
     return source
-
-
-def _remove_temp_files(pattern: str) -> None:
-    """The temp files of per-partition outputs that were being written (io.atomic names them
-    ``.<name>.<random>.tmp`` beside the file)."""
-    import glob
-
-    folder, name = os.path.split(pattern)
-    for temp in glob.glob(os.path.join(folder or ".", f".{name.replace('*', 'part-*')}.*.tmp")):
-        with contextlib.suppress(OSError):
-            os.remove(temp)

@@ -1,6 +1,11 @@
 """Where the Dask engine runs: a client for ``--scheduler`` (or $LOSSCLI_SCHEDULER), else a
 LocalCluster started for the run, stopped at once and quietly on Ctrl-C.
 
+Connecting is bounded: the address must use a protocol losscli speaks (tcp://, tls://, …), and
+a plain TCP scheduler must send Dask's handshake within ``--timeout`` seconds
+($LOSSCLI_TIMEOUT, the config's top-level ``timeout``, else 10 s) before a Client is made,
+so a port that never answers, or answers something that is not Dask, is exit 2 in bounded time.
+
 Dask is an optional extra: importing this module never imports it.
 """
 
@@ -10,6 +15,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +23,9 @@ from losscli.errors import InputError, UsageError, first_line
 
 INSTALL = "pip install 'losscli[dask]'"
 SCHEDULER_ENV = "LOSSCLI_SCHEDULER"
+TIMEOUT_ENV = "LOSSCLI_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
+PROTOCOLS = ("tcp", "tls", "ws", "wss", "inproc")  # what distributed connects to without extras
 _OWN: list[Any] = []  # LocalClusters started by connect() and still running
 _DETACHED: list[bool] = []  # set once stderr has been detached from new child processes
 
@@ -31,23 +40,21 @@ def require_dask() -> None:
 
 
 @contextlib.contextmanager
-def connect(scheduler: str | None = None) -> Iterator[None]:
+def connect(
+    scheduler: str | None = None, timeout: float | str | None = None, config: str | None = None
+) -> Iterator[None]:
     """A Dask client for the duration: ``scheduler`` (or $LOSSCLI_SCHEDULER), else a
-    LocalCluster of one single-threaded worker process per core."""
+    LocalCluster of one single-threaded worker process per core. ``timeout`` (seconds;
+    see :func:`resolve_timeout`, ``config`` names the config file to read it from) bounds
+    connecting to a scheduler."""
     require_dask()
-    from distributed import Client, LocalCluster
+    from distributed import LocalCluster
 
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     for name in ("distributed", "asyncio", "tornado"):  # stderr is for losscli's own lines
         logging.getLogger(name).setLevel(logging.CRITICAL)
     if address:
-        try:
-            client = Client(address, timeout="10s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise InputError(
-                f"cannot reach the Dask scheduler at {address}: {first_line(exc)}",
-                f"check --scheduler / ${SCHEDULER_ENV} (e.g. tcp://host:8786)",
-            ) from None
+        client = _client_for(address, resolve_timeout(timeout, config))
         try:
             yield
         finally:
@@ -61,6 +68,8 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
             dashboard_address=":0",  # any free port: never a clash with a running cluster
             silence_logs=logging.CRITICAL,
         )
+    from distributed import Client
+
     client = Client(cluster)
     _OWN.append(cluster)
     try:
@@ -76,6 +85,121 @@ def connect(scheduler: str | None = None) -> Iterator[None]:
             cluster.close(timeout=1)
     finally:
         _OWN.remove(cluster)
+
+
+def _client_for(address: str, timeout: float) -> Any:
+    """A Client of the scheduler at ``address``, or exit 2 within about ``timeout`` seconds."""
+    from distributed import Client
+    from distributed.comm.addressing import parse_address
+
+    hint = f"check --scheduler / ${SCHEDULER_ENV} (e.g. tcp://host:8786)"
+    try:
+        protocol, location = parse_address(address)
+    except ValueError as exc:
+        raise UsageError(f"--scheduler {address}: not a scheduler address: {first_line(exc)}", hint) from None
+    if protocol not in PROTOCOLS:
+        raise UsageError(
+            f"--scheduler {address}: unsupported protocol '{protocol}://'",
+            "use tcp://host:port (or tls://host:port)",
+        )
+    if protocol == "tcp":
+        _handshake(address, location, timeout, hint)
+    try:
+        return Client(address, timeout=f"{timeout}s")
+    except (OSError, TimeoutError, ValueError, TypeError, KeyError, EOFError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {address}: {first_line(exc)}", hint) from None
+
+
+def _handshake(address: str, location: str, timeout: float, hint: str) -> None:
+    """A plain TCP Dask scheduler sends its handshake (one framed msgpack message naming
+    'python' and 'pickle-protocol') as soon as it accepts: wait at most ``timeout`` seconds
+    for it on a throwaway socket, so a silent port or another service is a clear exit 2."""
+    import socket
+    import struct
+
+    from distributed.comm.addressing import parse_host_port
+
+    try:
+        host, port = parse_host_port(location, 8786)
+    except ValueError as exc:
+        raise UsageError(f"--scheduler {address}: not a scheduler address: {first_line(exc)}", hint) from None
+    deadline = time.monotonic() + timeout
+    data = b""
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            while len(data) < 8 or len(data) < 8 + struct.unpack("<Q", data[:8])[0]:
+                if len(data) >= 8 and struct.unpack("<Q", data[:8])[0] > 1 << 12:
+                    break  # not the length of a handshake: another protocol (HTTP, SSH, …)
+                sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                block = sock.recv(1 << 12)
+                if not block:
+                    break
+                data += block
+    except TimeoutError:
+        if data:  # something that is not a (complete) Dask handshake
+            raise InputError(f"{address} answers, but not as a Dask scheduler", hint) from None
+        raise InputError(
+            f"the Dask scheduler at {address} did not answer within {timeout:g} s (--timeout)",
+            f"check that a Dask scheduler listens there, or raise --timeout / ${TIMEOUT_ENV}",
+        ) from None
+    except OSError as exc:
+        reason = exc.strerror or first_line(exc)
+        raise InputError(f"cannot reach the Dask scheduler at {address}: {reason}", hint) from None
+    if b"python" not in data or b"pickle-protocol" not in data:
+        raise InputError(f"{address} answers, but not as a Dask scheduler", hint)
+
+
+def resolve_timeout(value: float | str | None = None, config: str | None = None) -> float:
+    """Seconds to wait for a scheduler: ``value`` (--timeout), else $LOSSCLI_TIMEOUT, else the
+    top-level ``timeout`` of the config file (``config``, or the one ``losscli check`` would
+    discover), else 10. Each must be a finite number > 0."""
+    if value is not None:
+        return _seconds(value, "--timeout")
+    env = os.environ.get(TIMEOUT_ENV)
+    if env:
+        return _seconds(env, f"${TIMEOUT_ENV}")
+    found = _config_timeout(config)
+    if found is not None:
+        return _seconds(found[1], f"{found[0]}: timeout")
+    return DEFAULT_TIMEOUT
+
+
+def _seconds(value: object, where: str) -> float:
+    import math
+
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            number = float(value.strip())
+    if number is None or not math.isfinite(number) or number <= 0:
+        shown = repr(value)[:40]
+        raise UsageError(f"{where} must be a number of seconds > 0, not {shown}", "e.g. --timeout 30")
+    return number
+
+
+def _config_timeout(config: str | None) -> tuple[str, object] | None:
+    """(file, value) of the top-level ``timeout`` key of the config (``[tool.losscli]`` in a
+    pyproject.toml); None when there is no config or no key. A config that cannot be found
+    or parsed is not this function's concern (``losscli check`` reports it)."""
+    import tomllib
+
+    from losscli.config import discover
+
+    try:
+        path = config or discover()
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (UsageError, OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    table: object = data
+    if path.endswith("pyproject.toml"):
+        tool = data.get("tool")
+        table = tool.get("losscli") if isinstance(tool, dict) else None
+    if not isinstance(table, dict) or "timeout" not in table:
+        return None
+    return path, table["timeout"]
 
 
 @contextlib.contextmanager
