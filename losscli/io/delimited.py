@@ -275,6 +275,12 @@ def _parse_header(
     if end is None:  # one line, no line end; or an unclosed quote: fall back to the first line
         cut = prefix.find(b"\n")
         end = len(prefix) if cut < 0 else cut + 1
+    if b"\0" in prefix[:end]:
+        guess = blocks.nul_guess(head)
+        raise InputError(
+            f"{where}: the header holds NUL bytes: this is not {encoding} text",
+            f"use --encoding {guess}" if guess else "give the file's encoding with --encoding",
+        )
     try:
         first = prefix[:end].decode("ascii" if encoding == "ascii" else "utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -283,12 +289,6 @@ def _parse_header(
             "give the file's encoding with --encoding (e.g. latin-1)",
         ) from None
     first = first.lstrip("\ufeff").removesuffix("\n").removesuffix("\r")
-    if "\0" in first:
-        guess = blocks.nul_guess(head)
-        raise InputError(
-            f"{where}: the header holds NUL bytes: this is not {encoding} text",
-            f"use --encoding {guess}" if guess else "give the file's encoding with --encoding",
-        )
     if "\r" in first and b"\n" not in prefix:
         raise InputError(
             f"{where}: lines end in a bare CR (classic Mac line ends), which losscli does not read",
