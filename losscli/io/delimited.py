@@ -145,14 +145,17 @@ class DelimitedSource:
         strict = _strict(convert)
 
         def parsed() -> Iterator[Any]:
-            for data in prefetch(self._blocks(), depth=1):  # reading the next block overlaps parsing this one
+            stream, self._watched = self._open()
+            read_blocks = self._blocks(stream)
+            if stream is not self._watched:  # decompressing, transcoding or a pipe: overlap it with parsing
+                read_blocks = prefetch(read_blocks, depth=1)  # (a plain file's read is a copy: done inline)
+            for data in read_blocks:
                 self.bytes_read += data.size
                 yield _parse_block(data, read, parse, strict, convert)
 
         yield from prefetch(parsed(), depth=1)  # the next block parses while this one is computed
 
-    def _blocks(self) -> Iterator[Any]:
-        stream, self._watched = self._open()
+    def _blocks(self, stream: Any) -> Iterator[Any]:
         try:
             blocks.skip_bytes(stream, self.skip)
             yield from blocks.line_blocks(stream, self.options.block_bytes, self.limit)
