@@ -143,7 +143,10 @@ ERRORS = {
         "hdr1.csv", "préd,label\n1,2\n".encode("latin-1"), needles=("utf-8", "--encoding")
     ),
     "latin1-in-used-column": Case("val1.csv", b"pred,label\n1,2\n3,\xe95\n", needles=("utf-8", "--encoding")),
-    "utf16-file": Case("u16.csv", "pred,label\n1,2\n".encode("utf-16"), needles=("utf-8", "--encoding")),
+    # a UTF-16 file with a byte-order mark is read (WORKS); without one its NUL bytes give the codec
+    "utf16-file-without-bom": Case(
+        "u16.csv", "pred,label\n1,2\n".encode("utf-16-le"), needles=("NUL", "--encoding utf-16-le")
+    ),
     "random-binary-as-csv": Case("noise.csv", np.random.default_rng(0).bytes(400)),
     "nul-byte-in-a-number": Case("nul.csv", "pred,label\n1,2\x00\n3,5\n", needles=("'label'", "row 1")),
     # column names
@@ -240,6 +243,7 @@ WORKS = {
     "nan-dropped-on-request": Case(
         "nd.csv", "pred,label\n1,2\nNaN,4\n3,\n3,5\n", ("--nan", "drop"), want=mse([1, 3], [2, 5]), rows=4
     ),
+    "utf16-file-with-bom": Case("u16b.csv", "pred,label\n1,2\n".encode("utf-16"), want=1.0),
     "gzip-compressed": Case("z.csv.gz", gzip.compress(csv_text(["pred", "label"], PRED, LABEL).encode())),
     "bz2-compressed": Case("z.csv.bz2", bz2.compress(csv_text(["pred", "label"], PRED, LABEL).encode())),
 }

@@ -1,8 +1,10 @@
-"""CSV/TSV (optionally compressed, or from stdin) through pyarrow's streaming CSV reader.
+"""CSV/TSV (optionally compressed, or from stdin) through pyarrow's CSV parser.
 
-The header is read by us from the first line (so duplicate or odd names are
-kept verbatim and columns get internal positional names); pyarrow then parses
-only the used columns, numeric ones straight to float64.
+The header is read by us from the first record (so duplicate or odd names are
+kept verbatim and columns get internal positional names); the rest is cut into
+blocks at line ends (``losscli.io.blocks``: bounded, UTF-8, never a memory map)
+and pyarrow parses only the used columns of each block, numeric ones straight to
+float64, on all cores.
 """
 
 from __future__ import annotations
@@ -11,76 +13,79 @@ import csv
 import io
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from losscli.errors import DataError, InputError, first_line
-from losscli.io import problems
+from losscli.io import blocks, problems
 from losscli.io.arrow_numpy import column_to_numpy
 from losscli.io.detect import sniff_delimiter
 from losscli.io.prefetch import prefetch
 from losscli.io.source import InputOptions
 
-PREFIX_BYTES = 1 << 16
-HEADER_LIMIT = 1 << 20
-
-
-class _Chained(io.RawIOBase):
-    """Bytes already read (``prefix``), then the rest of ``stream``."""
-
-    def __init__(self, prefix: bytes, stream: Any) -> None:
-        self._prefix = memoryview(prefix)
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._prefix.nbytes:
-            n = min(len(buffer), self._prefix.nbytes)
-            buffer[:n] = self._prefix[:n]
-            self._prefix = self._prefix[n:]
-            return n
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+HEAD_BYTES = 64  # read before the header: a byte-order mark, or a pattern of NUL bytes
 
 
 class DelimitedSource:
     """A delimited text input whose header has been read."""
 
     def __init__(
-        self, options: InputOptions, fmt: str, names: list[str], delimiter: str, stream: Any, skip: int = 0
+        self,
+        options: InputOptions,
+        fmt: str,
+        header: _Header,
+        opener: Callable[[], tuple[Any, blocks.Watched | None]],
+        encoding: str,
     ) -> None:
         self.path = "<stdin>" if options.path == "-" else options.path
         self.format = fmt
-        self.names = names
+        self.names = header.names
         self.options = options
-        self.delimiter = delimiter
-        self._stream = stream
-        self.skip = skip  # bytes of the header record (with any quoted line ends), read past
+        self.delimiter = header.delimiter
+        self.encoding = encoding  # the codec the text is decoded with (a byte-order mark may pick it)
+        self.skip = header.skip  # bytes of the header record (with any quoted line ends), read past
+        self.limit = blocks.line_limit(options.max_line_bytes)
+        self._open = opener
+        self._watched: blocks.Watched | None = None
         self.bytes_read = 0
         self.rereadable = options.path != "-" and os.path.isfile(options.path)  # not a pipe
-        compressed = not self.rereadable or _is_compressed(options.path)
-        self.total_bytes = None if compressed else os.path.getsize(options.path)
 
     def progress(self) -> tuple[int, int | None]:
-        """(bytes read, file size or None when unknown)."""
-        return self.bytes_read, self.total_bytes
+        """(bytes read, file size); for pipes (text bytes read, None)."""
+        if self._watched is not None:
+            return self._watched.position, self._watched.size
+        return self.bytes_read, None
 
     @classmethod
     def from_path(cls, options: InputOptions, fmt: str, compression: str | None) -> DelimitedSource:
         import pyarrow as pa
 
-        def reopen() -> Any:
-            return pa.input_stream(options.path, compression=compression)
+        path = options.path
+
+        size: int | None = None  # the size when first opened: a reopened file must not have shrunk
+
+        def raw() -> tuple[Any, blocks.Watched]:
+            watched = blocks.Watched(path, path, size)
+            if compression is None:
+                return watched, watched
+            return pa.CompressedInputStream(pa.PythonFile(watched, mode="r"), compression), watched
 
         try:
-            prefix = _read_prefix(reopen())
+            stream, watched = raw()
+            size = watched.size
+            with watched:
+                head = blocks.read_some(stream, HEAD_BYTES)
+                encoding = blocks.text_encoding(options.encoding, head, path)
+                text = _text(blocks.Chained(head, stream), encoding, path)
+                header = _Header.read(options, fmt, text, head, encoding, path)[1]
         except (OSError, pa.ArrowException) as exc:
-            raise InputError(f"{options.path}: cannot read: {first_line(exc)}") from None
-        names, delimiter, skip = _header(options, fmt, prefix, options.path)
-        return cls(options, fmt, names, delimiter, reopen, skip)
+            raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
+
+        def opener() -> tuple[Any, blocks.Watched]:
+            stream, watched = raw()
+            return _text(stream, encoding, path), watched
+
+        return cls(options, fmt, header, opener, encoding)
 
     @classmethod
     def from_stdin(
@@ -89,21 +94,20 @@ class DelimitedSource:
         """Standard input, or a named pipe (``stream``): read once, front to back."""
         import pyarrow as pa
 
+        where = "<stdin>" if options.path == "-" else options.path
         raw: Any = sys.stdin.buffer if stream is None else stream
         if codec in ("gzip", "zstd", "bz2"):
             raw = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), codec)
-        prefix = _read_prefix(raw)
-        names, delimiter, skip = _header(
-            options, fmt, prefix, "<stdin>" if options.path == "-" else options.path
-        )
-        chained = _Chained(prefix, raw)
-        fmt = fmt or ("tsv" if delimiter == "\t" else "csv")
-        return cls(options, fmt, names, delimiter, lambda: chained, skip)
+        head = blocks.read_some(raw, HEAD_BYTES)
+        encoding = blocks.text_encoding(options.encoding, head, where)
+        text = _text(blocks.Chained(head, raw), encoding, where)
+        prefix, header = _Header.read(options, fmt, text, head, encoding, where)
+        rest = blocks.Chained(prefix, text)
+        fmt = fmt or ("tsv" if header.delimiter == "\t" else "csv")
+        return cls(options, fmt, header, lambda: (rest, None), encoding)
 
     def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
-        """Chunks of the used columns. Byte-compatible encodings (UTF-8, Latin-1, …) are
-        cut into blocks at line ends and each block parsed by pyarrow on all cores;
-        others stream through pyarrow's one-core reader."""
+        """Chunks of the used columns: blocks cut at line ends, each parsed by pyarrow on all cores."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -120,63 +124,103 @@ class DelimitedSource:
                     yield [
                         column_to_numpy(table.column(i), positions[i] in numeric) for i in range(len(wanted))
                     ]
+        except _Unreadable as exc:
+            raise self._explain(exc.error, positions, numeric, rows, exc.block) from None
         except pa.ArrowInvalid as exc:
             raise self._explain(exc, positions, numeric, rows) from None
+        except (OSError, pa.ArrowException) as exc:  # a decompressor's or the disk's error
+            raise InputError(f"{self.path}: cannot read: {first_line(exc)}") from None
+        except blocks.LineTooLong as exc:
+            raise InputError(
+                f"{self.path}: row {rows + 1} is longer than {blocks.size_text(exc.limit)} "
+                "(the longest line losscli reads)",
+                blocks.limit_hint(exc.limit),
+            ) from None
 
     def _tables(self, internal: list[str], parse: Any, convert: Any) -> Iterator[Any]:
-        import pyarrow as pa
         import pyarrow.csv as pacsv
 
-        encoding = self.options.encoding.replace("_", "-").lower()
-        if not _line_safe(encoding):
-            read = pacsv.ReadOptions(
-                column_names=internal,
-                skip_rows=1 if self.options.header else 0,
-                block_size=min(self.options.block_bytes, 1 << 22),
-                encoding=self.options.encoding,
-            )
-            yield from pacsv.open_csv(
-                self._stream(), read_options=read, parse_options=parse, convert_options=convert
-            )
-            return
         block = max(self.options.block_bytes // 8, 1 << 16)
-        read = pacsv.ReadOptions(
-            column_names=internal, use_threads=True, block_size=block, encoding=self.options.encoding
-        )
-        if self.total_bytes:  # a plain file: blocks are slices of a memory map, no copies
-            blocks = _mapped_blocks(self.options.path, self.options.block_bytes, self.skip)
-        else:
-            blocks = prefetch(_line_blocks(self._stream(), self.options.block_bytes, self.skip))
+        read = pacsv.ReadOptions(column_names=internal, use_threads=True, block_size=block, encoding="utf8")
         strict = _strict(convert)
 
         def parsed() -> Iterator[Any]:
-            for data in blocks:
+            stream, self._watched = self._open()
+            read_blocks = self._blocks(stream)
+            if stream is not self._watched:  # decompressing, transcoding or a pipe: overlap it with parsing
+                read_blocks = prefetch(read_blocks, depth=1)  # (a plain file's read is a copy: done inline)
+            for data in read_blocks:
                 self.bytes_read += data.size
-                try:  # clean blocks skip the null-marker checks; others are parsed again with them
-                    yield pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=strict)
-                except pa.ArrowInvalid:
-                    yield pacsv.read_csv(
-                        data, read_options=read, parse_options=parse, convert_options=convert
-                    )
+                yield _parse_block(data, read, parse, strict, convert)
 
         yield from prefetch(parsed(), depth=1)  # the next block parses while this one is computed
 
-    def _explain(self, exc: Exception, positions: list[int], numeric: set[int], rows: int) -> Exception:
+    def _blocks(self, stream: Any) -> Iterator[Any]:
+        try:
+            blocks.skip_bytes(stream, self.skip)
+            yield from blocks.line_blocks(stream, self.options.block_bytes, self.limit)
+        finally:
+            if self._watched is not None:
+                self._watched.close()
+
+    def _explain(
+        self, exc: Exception, positions: list[int], numeric: set[int], rows: int, block: Any = None
+    ) -> Exception:
+        """The first bad row, found by re-reading the file, else in the refused ``block``."""
         located = None
         if self.rereadable:
             located = problems.locate(self, positions, numeric)
+        elif block is not None:
+            located = problems.locate_in_block(self, block, positions, numeric, rows + 1)
         if located is not None:
             return located
         return DataError(f"{self.path}: unreadable data after row {rows}: {first_line(exc)}")
 
 
-def _is_compressed(path: str) -> bool:
-    return path.lower().endswith((".gz", ".gzip", ".zst", ".zstd", ".bz2"))
+def _text(stream: Any, encoding: str, where: str) -> Any:
+    """``stream`` as UTF-8: as it is for UTF-8/ASCII, else transcoded as it is read."""
+    return stream if encoding in blocks.PASS_THROUGH else blocks.Transcoded(stream, encoding, where)
 
 
-def _line_safe(encoding: str) -> bool:
-    """Encodings in which byte 0x0A is always a line end (so blocks can be cut there)."""
-    return encoding in ("utf-8", "utf8", "utf-8-sig", "ascii", "latin-1", "latin1", "iso-8859-1", "cp1252")
+def _parse_block(data: Any, read: Any, parse: Any, strict: Any, convert: Any) -> Any:
+    """One block as a table. Clean blocks parse without the null-marker checks (``strict``);
+    a block that fails is parsed again with them (same result, or pyarrow's error)."""
+    import pyarrow as pa
+
+    try:
+        return _read_block(data, read, parse, strict)
+    except pa.ArrowInvalid:
+        pass
+    try:
+        return _read_block(data, read, parse, convert)
+    except pa.ArrowInvalid as exc:
+        raise _Unreadable(exc, data) from None
+
+
+class _Unreadable(Exception):
+    """pyarrow refused ``block``: ``error`` says why."""
+
+    def __init__(self, error: Exception, block: Any) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.block = block
+
+
+def _read_block(data: Any, read: Any, parse: Any, convert: Any) -> Any:
+    """pyarrow's ``read_csv`` of one block. pyarrow refuses a row longer than its own block
+    size ("straddles two block boundaries"); such a block is parsed again as one pyarrow block."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    try:
+        return pacsv.read_csv(data, read_options=read, parse_options=parse, convert_options=convert)
+    except pa.ArrowInvalid as exc:
+        if "straddl" not in str(exc) or read.block_size > data.size:
+            raise
+    whole = pacsv.ReadOptions(
+        column_names=read.column_names, use_threads=False, block_size=data.size + 1, encoding="utf8"
+    )
+    return pacsv.read_csv(data, read_options=whole, parse_options=parse, convert_options=convert)
 
 
 def _strict(convert: Any) -> Any:
@@ -196,96 +240,56 @@ def _strict(convert: Any) -> Any:
     )
 
 
-def _mapped_blocks(path: str, size: int, skip: int) -> Iterator[Any]:
-    """Zero-copy slices of about ``size`` bytes of the memory-mapped file at ``path``,
-    each ending at a line end (the last may not), from byte ``skip`` (past the header)."""
-    import mmap
+class _Header:
+    """The parsed header record: column names, the delimiter, its length in bytes."""
 
-    import pyarrow as pa
+    def __init__(self, names: list[str], delimiter: str, skip: int) -> None:
+        self.names = names
+        self.delimiter = delimiter
+        self.skip = skip  # 0 with --no-header
 
-    with open(path, "rb") as file:
-        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-    whole = pa.py_buffer(mapped)
-    end = len(mapped)
-    start = skip
-    released = 0
-    while start < end:
-        stop = end if start + size >= end else mapped.rfind(b"\n", start, start + size) + 1
-        if stop <= start:  # a line longer than the block: extend to its end
-            found = mapped.find(b"\n", start + size)
-            stop = end if found < 0 else found + 1
-        yield whole.slice(start, stop - start)
-        done = stop - stop % mmap.PAGESIZE
-        if done > released:  # parsed: drop the pages from this process (RSS stays bounded)
-            mapped.madvise(mmap.MADV_DONTNEED, released, done - released)
-            released = done
-        start = stop
+    @classmethod
+    def read(
+        cls, options: InputOptions, fmt: str | None, text: Any, head: bytes, encoding: str, where: str
+    ) -> tuple[bytearray, _Header]:
+        """The bytes read from ``text`` (to chain in front of the rest) and the header."""
+        limit = blocks.line_limit(options.max_line_bytes)
+        try:
+            prefix, end = blocks.read_header(text, limit)
+        except blocks.LineTooLong:
+            raise InputError(
+                f"{where}: the header is longer than {blocks.size_text(limit)} (the longest line losscli reads)",
+                blocks.limit_hint(limit),
+            ) from None
+        return prefix, _parse_header(options, fmt, prefix, end, head, encoding, where)
 
 
-def _line_blocks(stream: Any, size: int, skip: int) -> Iterator[Any]:
-    """Buffers of about ``size`` bytes that end at a line end (the last may not), after
-    the first ``skip`` bytes (the header)."""
-    import pyarrow as pa
-
-    while skip > 0:
-        data = stream.read(min(skip, size))
-        if not data:
-            return
-        skip -= len(data)
-    carry = b""
-    while True:
-        data = stream.read(size)
-        if not data:
-            break
-        if carry:
-            data = carry + data
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:  # no line end yet: keep reading
-            carry = data
-            continue
-        block, carry = data[:cut], data[cut:]
-        if block:
-            yield pa.py_buffer(block)
-    if carry:
-        yield pa.py_buffer(carry)
-
-
-def _read_prefix(stream: Any) -> bytes:
-    """Bytes up to and including the header record's line end (a quoted name may hold
-    line ends), or everything if shorter; at most ~1 MiB is searched for it."""
-    buf = b""
-    while _header_end(buf) is None and len(buf) < HEADER_LIMIT:
-        block = stream.read(PREFIX_BYTES)
-        if not block:
-            break
-        buf += block
-    return buf
-
-
-def _header_end(data: bytes) -> int | None:
-    """Index just past the first line end outside double quotes, or None."""
-    start = quotes = 0
-    while (i := data.find(b"\n", start)) >= 0:
-        quotes += data.count(b'"', start, i)
-        if quotes % 2 == 0:
-            return i + 1
-        start = i + 1
-    return None
-
-
-def _header(options: InputOptions, fmt: str | None, prefix: bytes, where: str) -> tuple[list[str], str, int]:
-    """Column names, the delimiter, and the header's length in bytes (0 with --no-header)."""
+def _parse_header(
+    options: InputOptions,
+    fmt: str | None,
+    prefix: bytearray,
+    end: int | None,
+    head: bytes,
+    encoding: str,
+    where: str,
+) -> _Header:
     if not prefix.strip():
         raise DataError(f"{where}: no rows: the input is empty")
-    end = _header_end(prefix)
     if end is None:  # one line, no line end; or an unclosed quote: fall back to the first line
         cut = prefix.find(b"\n")
         end = len(prefix) if cut < 0 else cut + 1
-    try:
-        first = prefix[:end].decode(_python_encoding(options.encoding))
-    except (UnicodeDecodeError, LookupError) as exc:
+    if b"\0" in prefix[:end]:
+        guess = blocks.nul_guess(head)
         raise InputError(
-            f"{where}: the header is not valid {options.encoding}: {exc}", "use --encoding"
+            f"{where}: the header holds NUL bytes: this is not {encoding} text",
+            f"use --encoding {guess}" if guess else "give the file's encoding with --encoding",
+        )
+    try:
+        first = prefix[:end].decode("ascii" if encoding == "ascii" else "utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{where}: the header is not valid {options.encoding} ({exc.reason} at byte {exc.start:,})",
+            "give the file's encoding with --encoding (e.g. latin-1)",
         ) from None
     first = first.lstrip("\ufeff").removesuffix("\n").removesuffix("\r")
     if "\r" in first and b"\n" not in prefix:
@@ -296,14 +300,16 @@ def _header(options: InputOptions, fmt: str | None, prefix: bytes, where: str) -
     delimiter = (
         options.delimiter or {"tsv": "\t"}.get(fmt or "") or (sniff_delimiter(first) if fmt is None else ",")
     )
+    csv.field_size_limit(max(csv.field_size_limit(), len(first) + 1))
     try:
         fields = next(csv.reader(io.StringIO(first, newline=""), delimiter=delimiter), [])
     except csv.Error as exc:
         raise InputError(f"{where}: cannot read the header line: {exc}") from None
     if options.header:
-        return fields, delimiter, end
-    return [str(i + 1) for i in range(len(fields))], delimiter, 0
+        return _Header(fields, delimiter, end)
+    return _Header([str(i + 1) for i in range(len(fields))], delimiter, 0)
 
 
-def _python_encoding(name: str) -> str:
-    return "utf-8-sig" if name.replace("_", "-").lower() in ("utf-8", "utf8") else name
+def python_encoding(name: str) -> str:
+    """The codec to decode ``name`` text with in Python (UTF-8 drops a byte-order mark)."""
+    return "utf-8-sig" if name in ("utf-8", "utf8") else name

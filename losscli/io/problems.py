@@ -2,7 +2,8 @@
 
 pyarrow's errors name neither the row nor (for conversions) the column, so on
 the error path only we re-read the file with the ``csv`` module and report the
-first offending data row (1-based), the column, the value and the count.
+first offending data row (1-based), the column, the value and the count. Input
+that cannot be read twice (stdin, pipes) is searched in the block pyarrow refused.
 """
 
 from __future__ import annotations
@@ -26,30 +27,49 @@ def locate(source: Any, positions: list[int], numeric: set[int]) -> Exception | 
     """A DataError/InputError naming the first bad row, or None if none is found."""
     import pyarrow as pa
 
-    from losscli.io.delimited import _python_encoding
+    from losscli.io.delimited import python_encoding
 
+    csv.field_size_limit(max(csv.field_size_limit(), source.limit))  # rows as long as the reader takes
     try:
         raw = pa.input_stream(source.options.path, compression="detect")
         text = io.TextIOWrapper(
-            raw, encoding=_python_encoding(source.options.encoding), newline="", errors="surrogateescape"
+            raw, encoding=python_encoding(source.encoding), newline="", errors="surrogateescape"
         )
-        return _scan(source, csv.reader(text, delimiter=source.delimiter), positions, numeric)
+        rows = csv.reader(text, delimiter=source.delimiter)
+        if source.options.header:
+            next(rows, None)
+        return _scan(source, rows, positions, numeric)
     except UnicodeDecodeError as exc:
         return InputError(
-            f"{source.path}: bytes that are not valid {source.options.encoding} ({exc.reason})",
+            f"{source.path}: bytes that are not valid {source.encoding} ({exc.reason})",
             "use --encoding latin-1 (or the file's encoding)",
         )
     except (csv.Error, OSError, pa.ArrowException):
         return None
 
 
-def _scan(source: Any, rows: Any, positions: list[int], numeric: set[int]) -> Exception | None:
+def locate_in_block(
+    source: Any, block: Any, positions: list[int], numeric: set[int], first_row: int
+) -> Exception | None:
+    """Like ``locate``, within one block of UTF-8 text whose first row is ``first_row``."""
+    csv.field_size_limit(max(csv.field_size_limit(), source.limit))
+    text = io.StringIO(bytes(block).decode("utf-8", errors="surrogateescape"), newline="")
+    try:
+        return _scan(source, csv.reader(text, delimiter=source.delimiter), positions, numeric, first_row)
+    except csv.Error:
+        return None
+
+
+def _scan(
+    source: Any, rows: Any, positions: list[int], numeric: set[int], first_row: int = 1
+) -> Exception | None:
+    """The first bad row of ``rows`` (a csv reader past the header), numbered from ``first_row``;
+    a count of bad values only when the rows are the whole input (``first_row`` 1, rereadable)."""
     width = len(source.names)
-    if source.options.header:
-        next(rows, None)
+    whole = first_row == 1 and source.rereadable
     first: tuple[int, int, str] | None = None
     bad_values = 0
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(rows, start=first_row):
         if len(row) != width and len(row) != 0:
             return InputError(
                 f"{source.path}: row {number} has {len(row)} fields but the header has {width}",
@@ -59,22 +79,34 @@ def _scan(source: Any, rows: Any, positions: list[int], numeric: set[int]) -> Ex
             if p < len(row) and not row[p].isprintable() and _undecodable(row[p]):
                 return InputError(
                     f"{source.path}: column '{source.names[p]}' row {number}: bytes that are not valid "
-                    f"{source.options.encoding} ({_undecodable(row[p])})",
+                    f"{source.encoding} ({_undecodable(row[p])})",
                     "use --encoding latin-1 (or the file's encoding)",
                 )
-            if p in numeric and p < len(row):
-                cell = row[p].strip()
-                if cell not in NULLS and not NUMBER.match(cell):
-                    bad_values += 1
-                    first = first or (number, p, cell)
+            # pyarrow matches null markers exactly, and trims blanks around numbers only
+            if p in numeric and p < len(row) and row[p] not in NULLS and not NUMBER.match(row[p].strip()):
+                bad_values += 1
+                first = first or (number, p, row[p])
     if first is None:
         return None
     number, p, cell = first
-    more = f" ({bad_values} such values)" if bad_values > 1 else ""
+    more = f" ({'' if whole else 'at least '}{bad_values} such values)" if bad_values > 1 else ""
+    where = f"{source.path}: column '{source.names[p]}' row {number}"
+    missing = "leave a missing value's cell empty (--nan drop then skips its row), or fix the value"
+    if not cell.strip():
+        return DataError(f"{where}: a cell of only blanks ({_shown(cell)}) is not a number{more}", missing)
+    if cell.strip() in NULLS:
+        return DataError(
+            f"{where}: {_shown(cell)} is not a number (a padded missing-value marker){more}", missing
+        )
     return DataError(
-        f"{source.path}: column '{source.names[p]}' row {number}: {cell!r} is not a number{more}",
+        f"{where}: {_shown(cell.strip())} is not a number{more}",
         "fix the value, or pick another column with --pred/--label",
     )
+
+
+def _shown(cell: str, most: int = 40) -> str:
+    """``cell`` quoted, escaped, and cut to ``most`` characters (a message never echoes a long cell)."""
+    return repr(cell) if len(cell) <= most else repr(cell[:most]) + f"… ({len(cell):,} characters)"
 
 
 def _undecodable(cell: str) -> str:

@@ -31,6 +31,9 @@ class InputOptions:
     encoding: str = "utf-8"
     chunk_rows: int = CHUNK_ROWS
     block_bytes: int = BLOCK_BYTES
+    max_line_bytes: int | None = (
+        None  # the longest line of delimited text; None: $LOSSCLI_MAX_LINE_BYTES or 256 MiB
+    )
 
 
 class Source(Protocol):
