@@ -51,6 +51,11 @@ def _plan_outputs(outputs: Any, options: CommandOptions) -> dict[str, Any]:
     planned: dict[str, Any] = {}
     if options.engine is Engine.dask:
         outputs.refuse_input("-o", options.output)
+        if options.output is not None:
+            from losscli.engine.dask_output import StagedParts
+
+            planned["parts"] = StagedParts(options.output)  # staging made (and checked) now
+            outputs.staged.append(planned["parts"])
     elif options.output is not None:
         from losscli.io.per_sample import kind_of
 
@@ -97,7 +102,7 @@ def _run(
         or bool(options.summary_file or options.write_baseline),
     )
     if options.engine is Engine.dask:
-        outcome = _run_dask(source, losses, columns, run_options, options)
+        outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
         return _finish(outcome, options, verdict, outputs, planned, None)
     plan = prepare(source, losses, labels=_label_source(options), on=options.on, **columns)
     sinks, per_sample = _sinks(plan, options, planned.get("output"), bool(outputs.outputs))
@@ -116,9 +121,10 @@ def _run(
 
 
 def _run_dask(
-    source: Any, losses: Any, columns: dict[str, Any], run_options: Any, options: CommandOptions
+    source: Any, losses: Any, columns: dict[str, Any], run_options: Any, options: CommandOptions, parts: Any
 ) -> Any:
-    """The same evaluation on Dask: per-sample rows go to one file per partition (-o DIR)."""
+    """The same evaluation on Dask: per-sample rows go to one file per partition (-o DIR),
+    staged in ``parts`` and committed with the run's other outputs."""
     from losscli.engine.dask import check_requests, run_dask
     from losscli.engine.dask_cluster import connect
 
@@ -130,7 +136,7 @@ def _run_dask(
     requests = [(losses, {**columns, "labels": options.labels, "on": options.on})]
     check_requests(requests)  # before a cluster is started for nothing
     with connect(options.scheduler, options.timeout):
-        return run_dask(source, requests, [run_options], options.output)[0]
+        return run_dask(source, requests, [run_options], parts)[0]
 
 
 def _finish(

@@ -91,8 +91,6 @@ class CsvDataset:
 
 def open_csv(options: InputOptions, fmt: str) -> CsvDataset:
     """Every file of ``options.path`` (a file, a glob or an fsspec URL) with its header."""
-    from losscli.io.delimited import _header, _is_compressed, _line_safe, _read_prefix
-
     files = _expand(options.path)
     splittable = _line_safe(options.encoding.replace("_", "-").lower())
     found: list[CsvFile] = []
@@ -100,15 +98,48 @@ def open_csv(options: InputOptions, fmt: str) -> CsvDataset:
     for path in files:
         try:
             with _open(path, decompress=True) as stream:
-                prefix = _read_prefix(stream)
+                prefix, end = _read_prefix(stream, options)
             size = None if _is_compressed(path) or not splittable else _size(path)
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or first_line(exc)}") from None
         if not prefix.strip() and (found or path != files[-1]):
             continue  # an empty file in a glob adds no rows
-        names, delimiter, skip = _header(options, fmt, prefix, path)
+        names, delimiter, skip = _header(options, fmt, prefix, end, path)
         found.append(CsvFile(path, tuple(names), skip, size))
     return CsvDataset(options.path, fmt, delimiter, options.encoding, options.header, tuple(found))
+
+
+def _is_compressed(path: str) -> bool:
+    return path.lower().endswith((".gz", ".gzip", ".zst", ".zstd", ".bz2"))
+
+
+def _line_safe(encoding: str) -> bool:
+    """Encodings in which byte 0x0A is always a line end (so byte ranges can be cut there)."""
+    return encoding in ("utf-8", "utf8", "utf-8-sig", "ascii", "latin-1", "latin1", "iso-8859-1", "cp1252")
+
+
+def _read_prefix(stream: Any, options: InputOptions) -> tuple[bytes, int | None]:
+    """The bytes through the header record (the local engine's rule and line limit)."""
+    from losscli.io import blocks
+
+    limit = blocks.line_limit(options.max_line_bytes)
+    try:
+        data, end = blocks.read_header(stream, limit)
+    except blocks.LineTooLong:
+        raise InputError(
+            f"{options.path}: the header is longer than {blocks.size_text(limit)}", blocks.limit_hint(limit)
+        ) from None
+    return bytes(data), end
+
+
+def _header(
+    options: InputOptions, fmt: str, prefix: bytes, end: int | None, path: str
+) -> tuple[list[str], str, int]:
+    """Names, delimiter and header length, parsed as the local engine parses them."""
+    from losscli.io.delimited import _parse_header
+
+    header = _parse_header(options, fmt, bytearray(prefix), end, prefix[:64], options.encoding, path)
+    return header.names, header.delimiter, header.skip
 
 
 def _expand(path: str) -> list[str]:
@@ -229,14 +260,14 @@ def schema(names: Sequence[str], numeric: frozenset[str]) -> Any:
 def locate(block: CsvBlock, data: CsvDataset, names: Sequence[str], numeric: frozenset[str]) -> PartProblem:
     """The first malformed row of a block pyarrow refused, in the local engine's words
     (``losscli.io.problems``); rows count from the block's first."""
-    from losscli.io.delimited import _python_encoding
+    from losscli.io.delimited import python_encoding
 
     if block.stop is None:
         stream = _open(block.file.path, decompress=True)
     else:
         stream = io.BytesIO(_block_bytes(block))
     with io.TextIOWrapper(
-        stream, encoding=_python_encoding(data.encoding), newline="", errors="surrogateescape"
+        stream, encoding=python_encoding(data.encoding), newline="", errors="surrogateescape"
     ) as text:
         rows = csv.reader(text, delimiter=data.delimiter)
         if block.stop is None and data.header:

@@ -35,12 +35,20 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, Protocol
 
 from losscli.errors import InputError, UsageError
 from losscli.io.atomic import AtomicFile, write_error
 
 Mode = Literal["replace", "through", "append"]
+
+
+class Staged(Protocol):
+    """An output staged by someone else (the Dask engine's ``-o``), committed with the plan."""
+
+    def commit(self) -> None: ...
+
+    def discard(self) -> None: ...
 
 
 @dataclass
@@ -78,6 +86,7 @@ class OutputPlan:
     input_trees: list[str] = field(default_factory=list)
     input_globs: list[str] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
+    staged: list[Staged] = field(default_factory=list)
 
     def add_inputs(self, paths: Iterable[str | None]) -> None:
         """Remember the run's inputs (files, directories, globs, ``-``)."""
@@ -181,6 +190,8 @@ class OutputPlan:
                 for output in self.outputs:
                     if output.mode == "replace" and output.atomic is not None:
                         output.atomic.finish()
+                for staged in self.staged:
+                    staged.commit()
                 for output in self.outputs:
                     if output.mode != "append":
                         _commit_one(output)
@@ -192,6 +203,10 @@ class OutputPlan:
 
     def discard(self) -> None:
         """Throw every staged output away (nothing appears at any output path)."""
+        for staged in self.staged:
+            with contextlib.suppress(Exception):  # discarding twice or late is harmless
+                staged.discard()
+        self.staged = []
         for output in self.outputs:
             if output.atomic is not None:
                 output.atomic.discard()
