@@ -12,7 +12,7 @@ from typing import Any
 from losscli import __version__
 from losscli.checks import CheckResult, Gate, load_baseline, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
-from losscli.config import CheckConfig, Config, discover, load
+from losscli.config import CheckConfig, Config, check_paths, discover, load
 from losscli.render.model import Grid
 
 
@@ -34,7 +34,9 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
 
 
 def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
-    """Run every check, reading each distinct (file, read options) once."""
+    """Run every check, reading each distinct (file, read options) once; first, refuse a
+    config that points outside its folder (unless --allow-outside) before anything is read."""
+    check_paths(cfg, options.get("allow_outside", False) or _env_flag("LOSSCLI_ALLOW_OUTSIDE"))
     groups: dict[tuple[str, str], list[CheckConfig]] = {}
     for check in cfg.checks:
         groups.setdefault((check.file, json.dumps(check.read, sort_keys=True)), []).append(check)
