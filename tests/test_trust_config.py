@@ -305,6 +305,103 @@ def test_an_empty_config_path_is_exit_2(cli, proj, expect_error, monkeypatch):
     assert cli("check", env={"LOSSCLI_CONFIG": ""}).exit_code == 0  # an empty variable is unset
 
 
+# ------------------------------------------------- 3. non-finite limits ----
+
+
+@pytest.mark.parametrize("option", ["--max", "--min"])
+@pytest.mark.parametrize("limit", ["inf", "-inf", "nan", "Infinity", "1e400", "mse=inf"])
+@pytest.mark.parametrize("fmt", ["json", "value", "table"])
+def test_a_non_finite_limit_on_the_command_line_is_exit_2(cli, proj, expect_error, option, limit, fmt):
+    expect_error(cli("mse", proj / "val.csv", option, limit, "-f", fmt), f"{option} {limit}: the limit")
+
+
+def test_a_non_finite_limit_in_eval_is_exit_2(cli, proj, expect_error):
+    expect_error(cli("eval", proj / "val.csv", "-l", "mse", "-l", "mae", "--max", "mae=nan"), "finite")
+
+
+@pytest.mark.parametrize("option", ["--rtol", "--atol"])
+@pytest.mark.parametrize("value", ["inf", "nan", "inf%", "-1"])
+def test_a_non_finite_tolerance_is_exit_2(cli, proj, expect_error, option, value):
+    (proj / "b.json").write_text('{"mse": 1.0}', encoding="utf-8")
+    expect_error(cli("mse", proj / "val.csv", "--baseline", proj / "b.json", option, value), option)
+    config = write_config(proj, {"name": "c", "file": "val.csv", "loss": "mse", "baseline": "b.json"})
+    expect_error(cli("check", config, option, value), option)
+
+
+# ------------------------------------------------------- 4. baselines ----
+
+NON_FINITE = ["Infinity", "-Infinity", "NaN", "1e400", "-1e400", "1" + "0" * 400, "-" + "9" * 401]
+
+
+@pytest.mark.parametrize("spelling", NON_FINITE)
+@pytest.mark.parametrize("shape", ["flat", "result"])
+def test_a_non_finite_baseline_is_refused(cli, proj, expect_error, spelling, shape):
+    if shape == "flat":
+        text = f'{{"mse": {spelling}}}'
+    else:
+        text = f'{{"results": [{{"loss": "mse", "value": {spelling}}}]}}'
+    (proj / "b.json").write_text(text, encoding="utf-8")
+    expect_error(
+        cli("mse", proj / "val.csv", "--baseline", proj / "b.json"),
+        "b.json: the baseline for 'mse' is",
+        "not a finite number",
+    )
+    config = write_config(proj, {"name": "c", "file": "val.csv", "loss": "mse", "baseline": "b.json"})
+    expect_error(cli("check", config), "not a finite number")
+
+
+def test_a_finite_baseline_still_gates(cli, proj):
+    (proj / "b.json").write_text(json.dumps({"mse": VAL_MSE * 2}), encoding="utf-8")
+    assert cli("mse", proj / "val.csv", "--baseline", proj / "b.json").exit_code == 0
+    (proj / "b.json").write_text(json.dumps({"mse": VAL_MSE / 2}), encoding="utf-8")
+    result = cli("mse", proj / "val.csv", "--baseline", proj / "b.json")
+    assert result.exit_code == 1 and "FAIL mse" in result.stderr
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a": '])
+def test_a_deeply_nested_baseline_is_exit_2(cli, proj, expect_error, opening):
+    closing = "]" if opening == "[" else "}"
+    (proj / "b.json").write_text(opening * 100_000 + "1" + closing * 100_000, encoding="utf-8")
+    expect_error(cli("mse", proj / "val.csv", "--baseline", proj / "b.json"), "nested too deeply")
+
+
+def test_an_integer_beyond_pythons_digit_limit_is_exit_2(cli, proj, expect_error):
+    (proj / "b.json").write_text('{"mse": ' + "9" * 5000 + "}", encoding="utf-8")
+    expect_error(cli("mse", proj / "val.csv", "--baseline", proj / "b.json"), "not a readable JSON baseline")
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "/dev/urandom"])
+def test_an_endless_baseline_is_read_only_to_the_bound(run_cli, proj, expect_error, source):
+    err = expect_error(run_cli("mse", proj / "val.csv", "--baseline", source, timeout=60))
+    assert f"{source}: the baseline is larger than 64 MiB" in err
+
+
+def test_a_huge_regular_baseline_is_refused_before_reading(cli, proj, expect_error):
+    big = proj / "big.json"
+    with open(big, "wb") as fh:
+        fh.truncate(65 * 2**20)  # sparse: no 65 MiB written
+    expect_error(
+        cli("mse", proj / "val.csv", "--baseline", big), "big.json: the baseline is larger than 64 MiB"
+    )
+
+
+def test_a_directory_or_unreadable_baseline_is_exit_2(cli, proj, expect_error):
+    expect_error(cli("mse", proj / "val.csv", "--baseline", proj), "cannot read the baseline")
+    (proj / "b.json").write_bytes(b'{"mse": "\xff"}')
+    expect_error(cli("mse", proj / "val.csv", "--baseline", proj / "b.json"), "not UTF-8")
+
+
+@pytest.mark.parametrize("command", [["mse"], ["eval", "-l", "mse"]])
+def test_an_empty_baseline_path_is_exit_2(cli, proj, expect_error, command):
+    expect_error(cli(*command, proj / "val.csv", "--baseline", ""), "--baseline: the path is empty")
+
+
+@pytest.mark.parametrize("key", ["baseline", "file"])
+def test_an_empty_path_in_a_config_is_exit_2(cli, proj, expect_error, key):
+    check = {"name": "c", "file": "val.csv", "loss": "mse", "baseline": "b.json", key: ""}
+    expect_error(cli("check", write_config(proj, check)), f"check #1 ('c'): key '{key}' is an empty path")
+
+
 # --------------------------------------- 6. what a config may point at ----
 
 
