@@ -17,13 +17,16 @@ that no traceback is printed. Reference values come from fractions / formulas.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
 import shutil
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import losscli.losses as L
@@ -402,6 +405,141 @@ def test_an_empty_path_in_a_config_is_exit_2(cli, proj, expect_error, key):
     expect_error(cli("check", write_config(proj, check)), f"check #1 ('c'): key '{key}' is an empty path")
 
 
+# --------------------------------------------------- 5. overflowing sums ----
+
+
+def _contract(name: str) -> object:
+    path = Path(__file__).with_name(f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"_trust_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CONTRACTS = [_contract("test_losses_contract"), _contract("test_losses_classification_contract")]
+
+
+def make_inputs(name: str, n: int) -> list[np.ndarray]:
+    """Valid inputs for ``name`` from the registry-wide contract tests' generators."""
+    for module in CONTRACTS:
+        if name in {case[0] for case in module.CASES}:  # type: ignore[attr-defined]
+            return [np.asarray(a) for a in module.make_inputs(name, {}, 3, n=n)]  # type: ignore[attr-defined]
+    raise AssertionError(f"no input generator covers {name}")
+
+
+def write_weighted(path: Path, arrays: list[np.ndarray], w: np.ndarray) -> list[str]:
+    """A CSV with one column per input column; the CLI options naming them."""
+    columns: list[tuple[str, np.ndarray]] = []
+    options: list[str] = []
+    for role, values in zip(["label", "pred", "var"], arrays, strict=False):
+        prefix = role[:3] + "x"
+        if values.ndim == 1:
+            columns.append((prefix, values))
+            options += [f"--{role}", prefix]
+        else:
+            columns += [(f"{prefix}_{j}", values[:, j]) for j in range(values.shape[1])]
+            options += [f"--{role}", prefix + "_*"]
+    columns.append(("wt", w))
+    cells = [[repr(float(v)) for v in values.tolist()] for _, values in columns]
+    lines = [",".join(n for n, _ in columns), *(",".join(r) for r in zip(*cells, strict=True))]
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+    return [*options, "--weight", "wt"]
+
+
+ALL_LOSSES = [spec.name for spec in L.all_losses()]
+
+
+@pytest.mark.parametrize("loss", ALL_LOSSES)
+@pytest.mark.parametrize("weight", [1e308, 9e307])
+def test_every_loss_with_weights_summing_past_float64_is_exit_2(cli, tmp_path, expect_error, loss, weight):
+    arrays = make_inputs(loss, n=8)
+    options = write_weighted(tmp_path / "w.csv", arrays, np.full(8, weight))
+    for extra in ([], ["--max", "1e300"], ["-f", "json"]):
+        expect_error(
+            cli(loss, tmp_path / "w.csv", *options, *extra), f"{loss}: the weight sum Σw overflows float64"
+        )
+
+
+@pytest.mark.parametrize("loss", ALL_LOSSES)
+def test_every_loss_with_huge_weights_that_fit_is_exact_or_exit_2(cli, tmp_path, loss):
+    """Equal weights whose sum fits in float64 (but Σwℓ may not): the value is the
+    unweighted one (a weighted mean is scale-invariant), or a clear exit 2 — never a
+    different finite number."""
+    arrays = make_inputs(loss, n=8)
+    options = write_weighted(tmp_path / "huge.csv", arrays, np.full(8, 2e307))
+    unit = write_weighted(tmp_path / "unit.csv", arrays, np.full(8, 1.0))
+    huge = cli(loss, tmp_path / "huge.csv", *options, "-f", "value")
+    plain = cli(loss, tmp_path / "unit.csv", *unit, "-f", "value")
+    assert plain.exit_code == 0, plain.stderr
+    if huge.exit_code == 2:
+        assert "overflows float64" in huge.stderr and "Traceback" not in huge.stderr
+    else:
+        assert huge.exit_code == 0, huge.stderr
+        assert float(huge.stdout) == pytest.approx(float(plain.stdout), rel=1e-9)
+
+
+def _weighted_mean(losses: list[Fraction], weights: list[float]) -> float:
+    w = [Fraction(x) for x in weights]
+    return float(sum(wi * li for wi, li in zip(w, losses, strict=True)) / sum(w))
+
+
+ISSUE_ROWS = [(1.0, 1.5), (2.0, 2.9)]  # (pred, label)
+
+
+@pytest.mark.parametrize("loss", ["mape", "smape", "quantile", "log-cosh", "mse", "mae"])
+def test_the_issue_example_weights_1e308_are_exit_2_not_0(cli, write_file, expect_error, loss):
+    path = write_file("w.csv", "pred,label,w\n" + "".join(f"{p},{y},1e308\n" for p, y in ISSUE_ROWS))
+    expect_error(cli(loss, path, "--weight", "w", "--max", "0.1"), "overflows float64", "weight column 'w'")
+
+
+def test_large_weights_whose_sums_fit_give_the_exact_value(cli, write_file):
+    """1e308 and 5e307 sum to 1.5e308 < float64 max: mape is exact (reference in fractions)."""
+    weights = [1e308, 5e307]
+    path = write_file(
+        "w.csv",
+        "pred,label,w\n" + "".join(f"{p},{y},{w!r}\n" for (p, y), w in zip(ISSUE_ROWS, weights, strict=True)),
+    )
+    losses = [abs(Fraction(y) - Fraction(p)) / abs(Fraction(y)) for p, y in ISSUE_ROWS]
+    result = cli("mape", path, "--weight", "w", "-f", "value")
+    assert result.exit_code == 0, result.stderr
+    assert float(result.stdout) == pytest.approx(_weighted_mean(losses, weights), rel=1e-12)
+
+
+def test_a_weighted_loss_sum_that_overflows_is_exit_2(cli, write_file, expect_error):
+    """Σw = 1.5e308 fits but Σwℓ = 3e308 does not."""
+    path = write_file("w.csv", "pred,label,w\n0,2,1e308\n0,2,5e307\n")
+    expect_error(cli("mae", path, "--weight", "w"), "the weighted loss sum Σwℓ overflows float64")
+
+
+def test_r2_label_moments_whose_square_overflows_stay_exact(cli, write_file):
+    """Σw(y − K) = 1e155 (its square overflows) while SST = 5e299 fits: r2 = 0.5."""
+    path = write_file("r.csv", "pred,label,w\n0,0,1e10\n5e144,1e145,1e10\n")
+    y = [Fraction(0), Fraction(1e145)]
+    p = [Fraction(0), Fraction(5e144)]
+    w = [Fraction(1e10)] * 2
+    mean = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    sst = sum(wi * (yi - mean) ** 2 for wi, yi in zip(w, y, strict=True))
+    sse = sum(wi * (yi - pi) ** 2 for wi, yi, pi in zip(w, y, p, strict=True))
+    result = cli("r2", path, "--weight", "w", "-f", "value")
+    assert result.exit_code == 0, result.stderr
+    assert float(result.stdout) == pytest.approx(float(1 - sse / sst), rel=1e-12)
+
+
+def test_label_moments_that_overflow_are_exit_2(cli, write_file, expect_error):
+    path = write_file("r.csv", "pred,label,w\n0,0,1e300\n1e5,1e5,1e300\n")
+    expect_error(cli("r2", path, "--weight", "w"), "r2: the ", "overflows float64")
+
+
+def test_weights_summing_past_float64_over_many_blocks_are_exit_2(cli, tmp_path, expect_error):
+    """Block sums that are finite alone but overflow together (Shewchuk partials hold ±inf)."""
+    n = 3 * 4096
+    w = np.full(n, 1e308 / 4096 * 0.9)
+    path = tmp_path / "w.csv"
+    path.write_text("pred,label,w\n" + "".join(f"1,2,{x!r}\n" for x in w.tolist()), encoding="ascii")
+    expect_error(cli("mse", path, "--weight", "w"), "the weight sum Σw overflows float64")
+
+
 # --------------------------------------- 6. what a config may point at ----
 
 
@@ -497,3 +635,28 @@ def test_the_config_folder_is_where_the_config_really_is(cli, tmp_path, proj, ou
     write_config(proj, GOOD)
     result = cli("check", tmp_path / "alias" / "losscli.toml")
     assert result.exit_code == 0, result.stderr
+
+
+# ------------------------------------------------------------- 7. messages ----
+
+
+def test_join_keys_that_never_match_say_so_not_nan_drop(cli, write_file, expect_error):
+    preds = write_file("preds.csv", "id,pred\n1,0.5\n2,0.7\n")
+    truth = write_file("truth.csv", "id,label\n10,1\n20,2\n")
+    err = expect_error(cli("mse", preds, "--labels", truth, "--on", "id"), "none of its 2 rows has a label")
+    assert "--nan drop" not in err and "key 'id'" in err
+
+
+def test_join_misses_and_nan_drop_are_both_named(cli, write_file, expect_error):
+    preds = write_file("preds.csv", "id,pred\n1,\n2,0.7\n")
+    truth = write_file("truth.csv", "id,label\n1,1\n30,2\n")
+    expect_error(
+        cli("mse", preds, "--labels", truth, "--on", "id", "--nan", "drop"),
+        "1 rows have no label",
+        "the other 1 were dropped (--nan drop)",
+    )
+
+
+def test_rows_dropped_by_nan_drop_still_say_nan_drop(cli, write_file, expect_error):
+    path = write_file("n.csv", "pred,label\n,1\nnan,2\n")
+    expect_error(cli("mse", path, "--nan", "drop"), "all 2 rows were dropped (--nan drop)")
