@@ -65,7 +65,7 @@ class LabelMoments:
         if not total:
             return 0.0
         s1 = self.s1.value
-        return max(self.s2.value - s1 * s1 / total, 0.0)
+        return max(self.s2.value - s1 * (s1 / total), 0.0)  # s1·s1 alone may overflow
 
     def merge(self, other: LabelMoments) -> None:
         """Fold in another partition's moments, moved to this shift (exact sums, then
@@ -162,6 +162,27 @@ class LossAccumulator:
     @property
     def total_weight(self) -> float:
         return self.weight_sum.value + self.unweighted
+
+    def overflow(self) -> str | None:
+        """The first sum behind the result that overflowed float64, or None.
+
+        A mean over an infinite weight sum is a wrong finite number (Σwℓ / ∞ = 0.0),
+        so every sum is checked, not only the value."""
+        sums = [("the weight sum Σw", self.weight_sum), ("the weighted loss sum Σwℓ", self.weighted_sum)]
+        if self.spec.needs_label_variance:
+            sums += [
+                ("the label weight sum", self.labels.weights),
+                ("the label moment Σw(y − K)", self.labels.s1),
+                ("the label moment Σw(y − K)²", self.labels.s2),
+            ]
+        for name, total in sums:
+            try:
+                finite = math.isfinite(total.value)
+            except (OverflowError, ValueError):  # math.fsum of partials that overflowed
+                finite = False
+            if not finite:
+                return name
+        return None
 
     def stats(self) -> Stats:
         total, wsum = self.weighted_sum.value, self.total_weight

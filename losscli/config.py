@@ -4,31 +4,42 @@
 Discovery: an explicit path, else ``LOSSCLI_CONFIG``, else the first
 ``losscli.toml`` / ``pyproject.toml`` with a ``[tool.losscli]`` table walking up
 from the working directory. Relative ``file``/``baseline`` paths are relative to
-the config file's folder. Every mistake names the file, the check, the key and
-what was expected.
+the config file's folder. Every value is checked against the declared schema
+(:mod:`losscli.config_types`); every mistake names the file, the check, the key
+and what was expected. What a config may point at is :func:`check_paths`.
 """
 
 from __future__ import annotations
 
 import difflib
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from losscli.config_types import (
+    CHECK_SCHEMA,
+    COLUMN_KEYS,
+    DEFAULT_SCHEMA,
+    READ_KEYS,
+    RUN_KEYS,
+    ConfigError,
+    check_value,
+    param_key,
+)
 from losscli.errors import UsageError
 
-COLUMN_KEYS = ("pred", "label", "target", "weight", "var", "id")
-READ_KEYS = ("delimiter", "input_format", "no_header", "encoding", "nan", "positive", "compat")
-GATE_KEYS = ("max", "min", "baseline", "rtol", "atol", "allow_missing_baseline")
-CHECK_KEYS = ("name", "file", "loss", "params", *COLUMN_KEYS, *READ_KEYS, *GATE_KEYS)
-DEFAULT_KEYS = ("rtol", "atol", "allow_missing_baseline", "nan", "compat", "check")
+__all__ = ["CheckConfig", "Config", "ConfigError", "check_paths", "discover", "load", "working_directory"]
 
-
-class ConfigError(UsageError):
-    """An invalid configuration file (exit 2)."""
+MAX_CONFIG_BYTES = 16 * 2**20
+SYSTEM_TREES = ("/proc", "/sys", "/dev")
+OUTSIDE_HINT = (
+    "a config may point only at files under its own folder; "
+    "pass --allow-outside (or LOSSCLI_ALLOW_OUTSIDE=1) if you trust this config"
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class CheckConfig:
     rtol: float | None = None
     atol: float | None = None
     allow_missing_baseline: bool = False
+    where: str = ""  # "losscli.toml: check #2 ('val/mse')", for messages
 
 
 @dataclass(frozen=True)
@@ -55,20 +67,37 @@ class Config:
     checks: list[CheckConfig] = field(default_factory=list)
 
 
+def working_directory() -> str:
+    """``os.getcwd()``, or exit 2 when the working directory was deleted."""
+    try:
+        return os.getcwd()
+    except OSError:
+        raise ConfigError(
+            "the working directory no longer exists (was it deleted?)",
+            "cd into an existing folder, or give the config with an absolute path",
+        ) from None
+
+
 def discover(explicit: str | None = None, start: str | None = None) -> str:
     """The config file to use (see the module docstring)."""
-    chosen = explicit or os.environ.get("LOSSCLI_CONFIG")
-    if chosen:
+    here = working_directory()
+    chosen = explicit if explicit is not None else (os.environ.get("LOSSCLI_CONFIG") or None)
+    if chosen is not None:
+        if chosen == "":  # an unset shell variable: `losscli check "$CONFIG"`
+            raise ConfigError("the config path is empty", "give a path: losscli check PATH, or leave it out")
         if not os.path.isfile(chosen):
-            raise ConfigError(f"{chosen}: no such config file")
+            what = "is not a regular file" if os.path.exists(chosen) else "no such config file"
+            raise ConfigError(f"{chosen}: {what}")
         return chosen
-    folder = Path(start or os.getcwd()).resolve()
+    folder = Path(start or here).resolve()
     for candidate in (folder, *folder.parents):
         if (candidate / "losscli.toml").is_file():
             return str(candidate / "losscli.toml")
         pyproject = candidate / "pyproject.toml"
-        if pyproject.is_file() and "losscli" in _read(str(pyproject)).get("tool", {}):
-            return str(pyproject)
+        if pyproject.is_file():
+            tool = _read(str(pyproject)).get("tool")
+            if isinstance(tool, Mapping) and "losscli" in tool:
+                return str(pyproject)
     raise ConfigError(
         "no losscli.toml, or pyproject.toml with [tool.losscli], here or in any parent folder",
         "give the config: losscli check PATH (or --config PATH, or LOSSCLI_CONFIG)",
@@ -76,32 +105,52 @@ def discover(explicit: str | None = None, start: str | None = None) -> str:
 
 
 def _read(path: str) -> dict[str, Any]:
+    """The parsed TOML file; every way it can fail is a :class:`ConfigError`."""
     try:
         with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 2**20} MiB; not a config file")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start + 1} is {raw[exc.start]:#04x})",
+            "TOML files are UTF-8: re-save it as UTF-8",
+        ) from None
+    try:
+        return tomllib.loads(text.removeprefix("\ufeff"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
 
 
 def load(path: str) -> Config:
     """Parse and validate the checks in ``path``."""
     data = _read(path)
-    table = data.get("tool", {}).get("losscli") if path.endswith("pyproject.toml") else data
-    where = "[tool.losscli]" if path.endswith("pyproject.toml") else "the top level"
+    pyproject = path.endswith("pyproject.toml")
+    tool = data.get("tool") if pyproject else None
+    table = (tool.get("losscli") if isinstance(tool, Mapping) else None) if pyproject else data
+    where = "[tool.losscli]" if pyproject else "the top level"
     if not isinstance(table, Mapping):
         raise ConfigError(f"{path}: no [tool.losscli] table")
     defaults = {k: v for k, v in table.items() if k != "check"}
-    for key in defaults:
-        if key not in DEFAULT_KEYS:
-            raise ConfigError(f"{path}: unknown key '{key}' in {where}", _expected(key, DEFAULT_KEYS))
+    for key, value in defaults.items():
+        if key not in DEFAULT_SCHEMA:
+            raise ConfigError(
+                f"{path}: unknown key '{key}' in {where}", _expected(key, (*DEFAULT_SCHEMA, "check"))
+            )
+        check_value(f"{path}: {where}", DEFAULT_SCHEMA[key], value)
     entries = table.get("check", [])
     if not isinstance(entries, list) or not entries or not all(isinstance(e, Mapping) for e in entries):
-        key = "[[tool.losscli.check]]" if path.endswith("pyproject.toml") else "[[check]]"
+        key = "[[tool.losscli.check]]" if pyproject else "[[check]]"
         raise ConfigError(f"{path}: no checks: add {key} tables with file, loss and max/min/baseline")
     folder = os.path.dirname(os.path.abspath(path))
-    checks = [_check(path, folder, i + 1, {**defaults, **entry}) for i, entry in enumerate(entries)]
+    shared = {k: v for k, v in defaults.items() if k not in RUN_KEYS}
+    checks = [_check(path, folder, i + 1, {**shared, **entry}) for i, entry in enumerate(entries)]
     names = [c.name for c in checks]
     for name in names:
         if names.count(name) > 1:
@@ -110,94 +159,119 @@ def load(path: str) -> Config:
 
 
 def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> CheckConfig:
-    from losscli.engine.jobs import parse_value
     from losscli.losses import get_loss
 
-    label = f"{path}: check #{number}" + (
-        f" ('{entry['name']}')" if isinstance(entry.get("name"), str) else ""
-    )
+    named = entry.get("name")
+    label = f"{path}: check #{number}" + (f" ('{named}')" if isinstance(named, str) and named else "")
     for key in ("file", "loss"):
-        if not isinstance(entry.get(key), str) or not entry[key]:
+        if key not in entry:
             raise ConfigError(f"{label}: '{key}' is required and must be a string")
+        check_value(label, CHECK_SCHEMA[key], entry[key])
     try:
         spec = get_loss(entry["loss"])
     except UsageError as exc:
         raise ConfigError(f"{label}: key 'loss': {exc.message}", exc.hint) from None
-    known = {p.name: p for p in spec.params if not p.hidden}
-    params = dict(entry.get("params", {}))
+    known = {p.name: param_key(p) for p in spec.params if not p.hidden}
+    params: dict[str, Any] = {}
     for key, value in entry.items():
-        if key in CHECK_KEYS or key in ("check",):
-            continue
-        if key.replace("-", "_") in known:
+        if key in CHECK_SCHEMA:
+            check_value(label, CHECK_SCHEMA[key], value)
+        elif key.replace("-", "_") in known:
             params[key.replace("-", "_")] = value
-            continue
-        raise ConfigError(f"{label}: unknown key '{key}'", _expected(key, (*CHECK_KEYS, *known)))
-    for key, value in list(params.items()):
+        else:
+            raise ConfigError(f"{label}: unknown key '{key}'", _expected(key, (*CHECK_SCHEMA, *known)))
+    params = {**entry.get("params", {}), **params}
+    for key, value in params.items():
         if key not in known:
             raise ConfigError(
                 f"{label}: '{spec.name}' has no parameter '{key}'",
                 f"its parameters: {', '.join(known) or 'none'}",
             )
-        if isinstance(value, str) and known[key].type is not str:
-            try:
-                params[key] = parse_value(known[key], value)
-            except UsageError as exc:
-                raise ConfigError(f"{label}: key '{key}': {exc.message}") from None
+        check_value(label, known[key], value)
     try:
         spec.bind(params)
     except UsageError as exc:
         raise ConfigError(f"{label}: {exc.message}") from None
-    gates = {k: _number(label, k, entry.get(k)) for k in ("max", "min")}
-    if gates["max"] is None and gates["min"] is None and entry.get("baseline") is None:
+    if all(entry.get(k) is None for k in ("max", "min", "baseline")):
         raise ConfigError(f"{label}: nothing to check", "add max, min or baseline")
-    baseline = entry.get("baseline")
-    if baseline is not None and not isinstance(baseline, str):
-        raise ConfigError(f"{label}: 'baseline' must be a path string")
-    columns = {k: _string(label, k, entry.get(k)) for k in COLUMN_KEYS if k != "target"}
+    columns = {k: entry.get(k) for k in COLUMN_KEYS if k != "target"}
     if entry.get("target") is not None:
-        columns["label"] = _string(label, "target", entry["target"])
+        columns["label"] = entry["target"]
     read = {k: entry[k] for k in READ_KEYS if k in entry}
+    if "positive" in read:
+        read["positive"] = str(read["positive"])  # positive = 1 is the label text "1"
+    baseline = entry.get("baseline")
     return CheckConfig(
-        name=str(entry.get("name") or f"{os.path.basename(entry['file'])}/{spec.name}"),
+        name=str(named or f"{os.path.basename(entry['file'])}/{spec.name}"),
         file=os.path.join(folder, entry["file"]),
         loss=spec.name,
         params=params,
         columns=columns,
         read=read,
-        max=gates["max"],
-        min=gates["min"],
-        baseline=os.path.join(folder, baseline) if baseline else None,
-        rtol=_tolerance(label, "rtol", entry.get("rtol")),
-        atol=_tolerance(label, "atol", entry.get("atol")),
-        allow_missing_baseline=bool(entry.get("allow_missing_baseline", False)),
+        max=_float(entry.get("max")),
+        min=_float(entry.get("min")),
+        baseline=os.path.join(folder, baseline) if baseline is not None else None,
+        rtol=_tolerance(entry.get("rtol")),
+        atol=_tolerance(entry.get("atol")),
+        allow_missing_baseline=entry.get("allow_missing_baseline", False),
+        where=label,
     )
 
 
-def _tolerance(label: str, key: str, value: Any) -> float | None:
+def _float(value: int | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _tolerance(value: str | int | float | None) -> float | None:
     from losscli.checks import parse_tolerance
 
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ConfigError(f"{label}: '{key}' must be a number or a percentage like \"5%\", got {value!r}")
+    return parse_tolerance(value, "") if value is not None else None  # the schema checked it
+
+
+def check_paths(cfg: Config, allow_outside: bool) -> None:
+    """What a config may point at: each check's ``file`` and ``baseline`` must resolve
+    (symlinks followed, glob matches and directory entries too) inside the config
+    file's folder, and be a regular file or a folder, never a device or a file of
+    /proc, /sys or /dev. ``allow_outside`` (``--allow-outside``) lifts both rules."""
+    if allow_outside:
+        return
+    root = os.path.realpath(os.path.dirname(os.path.abspath(cfg.path)))
+    for check in cfg.checks:
+        for key, path in (("file", check.file), ("baseline", check.baseline)):
+            if path is not None:
+                _inside(check.where, key, path, root)
+
+
+def _inside(where: str, key: str, path: str, root: str) -> None:
+    import glob
+
+    candidates = [path]
+    if glob.has_magic(path):
+        candidates += glob.glob(path)
+    elif os.path.isdir(path):
+        for folder, dirs, files in os.walk(path):
+            candidates += [os.path.join(folder, name) for name in (*dirs, *files)]
+    for candidate in candidates:
+        real = os.path.realpath(candidate)
+        if os.path.commonpath([root, real]) != root:
+            raise ConfigError(
+                f"{where}: key '{key}' points outside the config's folder ({real})", OUTSIDE_HINT
+            )
+        problem = _not_regular(real)
+        if problem:
+            raise ConfigError(f"{where}: key '{key}' points at {problem} ({real})", OUTSIDE_HINT)
+
+
+def _not_regular(real: str) -> str | None:
+    if any(real == top or real.startswith(top + os.sep) for top in SYSTEM_TREES):
+        return "a system file"
     try:
-        return parse_tolerance(value, key)
-    except UsageError as exc:
-        raise ConfigError(f"{label}: key '{key}': {exc.message}") from None
-
-
-def _number(label: str, key: str, value: Any) -> float | None:
-    if value is None:
+        mode = os.stat(real).st_mode
+    except OSError:
+        return None  # missing: reading it says so
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{label}: '{key}' must be a number, got {value!r}")
-    return float(value)
-
-
-def _string(label: str, key: str, value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise ConfigError(f"{label}: '{key}' must be a column name string, got {value!r}")
+    return "a device, FIFO or socket, not a regular file"
 
 
 def _expected(key: str, allowed: tuple[str, ...]) -> str:

@@ -229,10 +229,10 @@ INVALID = {
     "no-loss": (HEAD + "max = 1\n", ["'loss'", "required"]),
     "unknown-loss": (HEAD + 'loss = "msee"\nmax = 1\n', ["'msee'", "did you mean 'mse'"]),
     "param-range": (HEAD + 'loss = "huber"\ndelta = -1\nmax = 1\n', ["delta", "> 0"]),
-    "param-type": (HEAD + 'loss = "huber"\ndelta = "abc"\nmax = 1\n', ["delta", "'abc'", "float"]),
+    "param-type": (HEAD + 'loss = "huber"\ndelta = "abc"\nmax = 1\n', ["delta", '"abc"', "float"]),
     "unknown-param": (HEAD + 'loss = "huber"\nalpha = 1\nmax = 1\n', ["'alpha'"]),
     "no-gate": (HEAD + 'loss = "mse"\n', ["nothing to check", "max, min or baseline"]),
-    "rtol-string": (HEAD + 'loss = "mse"\nmax = 1\nrtol = "abc"\n', ["rtol", "'abc'"]),
+    "rtol-string": (HEAD + 'loss = "mse"\nmax = 1\nrtol = "abc"\n', ["rtol", '"abc"']),
     "bad-toml": ("[[check]\nfile = 1\n", ["not valid TOML", "line 1"]),
     "duplicate-name": (
         HEAD + 'loss = "mse"\nmax = 1\n' + HEAD + 'loss = "mae"\nmax = 1\n',

@@ -89,6 +89,14 @@ def build_app(only: str | None = None) -> typer.Typer:
         ] = None,
         atol: Annotated[str | None, typer.Option("--atol", help="Override every check's atol.")] = None,
         allow_missing_baseline: Annotated[bool, typer.Option("--allow-missing-baseline")] = False,
+        allow_outside: Annotated[
+            bool,
+            typer.Option(
+                "--allow-outside",
+                help="Let the config point at files outside its folder, devices and /proc files "
+                "(also LOSSCLI_ALLOW_OUTSIDE=1).",
+            ),
+        ] = False,
         exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report, but always exit 0.")] = False,
         color: Annotated[ColorMode, typer.Option("--color")] = ColorMode.auto,
         engine: Annotated[
@@ -109,8 +117,12 @@ def build_app(only: str | None = None) -> typer.Typer:
             "format": fmt.value, "junit": junit, "summary_file": summary_file, "rtol": rtol, "atol": atol,
             "allow_missing_baseline": allow_missing_baseline, "exit_zero": exit_zero, "color": color,
             "engine": engine.value, "scheduler": scheduler, "timeout": timeout,
+            "allow_outside": allow_outside,
         }  # fmt: skip
-        guarded(lambda verdict: run_check(config or config_option, options, verdict), debug)
+        guarded(
+            lambda verdict: run_check(config if config is not None else config_option, options, verdict),
+            debug,
+        )
 
     if only is not None:
         for name in ("list", "explain", "check"):

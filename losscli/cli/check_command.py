@@ -11,7 +11,7 @@ from typing import Any
 from losscli import __version__
 from losscli.checks import CheckResult, Gate, load_baseline, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
-from losscli.config import CheckConfig, Config, discover, load
+from losscli.config import CheckConfig, Config, check_paths, discover, load
 from losscli.render.model import Grid
 
 
@@ -59,7 +59,9 @@ def _show_quietly(cfg: Config, results: list[CheckResult], options: dict[str, An
 
 
 def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
-    """Run every check, reading each distinct (file, read options) once."""
+    """Run every check, reading each distinct (file, read options) once; first, refuse a
+    config that points outside its folder (unless --allow-outside) before anything is read."""
+    check_paths(cfg, options.get("allow_outside", False) or _env_flag("LOSSCLI_ALLOW_OUTSIDE"))
     groups: dict[tuple[str, str], list[CheckConfig]] = {}
     for check in cfg.checks:
         groups.setdefault((check.file, json.dumps(check.read, sort_keys=True)), []).append(check)

@@ -18,7 +18,7 @@ def gates_for(result: EvalResult, options: CommandOptions) -> list[Gate]:
     labels = list(result.labelled())
     gates = [Gate(k, "max", limit=v) for k, v in parse_limits(list(options.max), "--max", labels).items()]
     gates += [Gate(k, "min", limit=v) for k, v in parse_limits(list(options.min), "--min", labels).items()]
-    if options.baseline:
+    if options.baseline is not None:  # an empty path is an error, not "no baseline"
         base = load_baseline(options.baseline)
         rtol, atol = parse_tolerance(options.rtol, "--rtol"), parse_tolerance(options.atol, "--atol")
         for label in labels:

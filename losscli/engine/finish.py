@@ -25,9 +25,10 @@ def finish(
     unmatched = getattr(source, "unmatched", 0)  # --labels --on: prediction rows without a label
     seen += unmatched
     if used == 0:
-        why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped (--nan drop)"
-        raise DataError(f"{source.path}: no rows to evaluate: {why}", "a mean of nothing is not a number")
+        why, hint = _why_no_rows(source, seen, unmatched)
+        raise DataError(f"{source.path}: no rows to evaluate: {why}", hint)
     for acc in accs:
+        _refuse_overflow(acc, source.path, columns)
         if acc.total_weight == 0:
             what = (
                 f"the weights in column '{columns.name('weight')}'"
@@ -61,6 +62,42 @@ def finish(
         loss_columns=plan.layout.loss_columns,
         layout=plan.layout,
     )
+
+
+def _why_no_rows(source: Any, seen: int, unmatched: int) -> tuple[str, str]:
+    """Why no row was left: no data rows, no label matched the --on key, or --nan drop."""
+    if seen == 0:
+        return "the input has no data rows", "a mean of nothing is not a number"
+    if unmatched == seen:
+        return (
+            f"none of its {seen} rows has a label in {source.labels.path} (no value of key '{source.on}' matched)",
+            "check that --on names the same key in both files and that the values are spelled alike "
+            "(keys compare as text: 7 and 7.0 differ)",
+        )
+    dropped = seen - unmatched
+    if unmatched:
+        return (
+            f"{unmatched} rows have no label in {source.labels.path} (key '{source.on}') "
+            f"and the other {dropped} were dropped (--nan drop)",
+            "a mean of nothing is not a number",
+        )
+    return f"all {seen} rows were dropped (--nan drop)", "a mean of nothing is not a number"
+
+
+def _refuse_overflow(acc: LossAccumulator, path: str, columns: Any) -> None:
+    """Exit 2 when a sum behind ``acc``'s result overflowed float64: never a wrong number."""
+    which = acc.overflow()
+    if which is None:
+        return
+    weighted = "weight" in columns.names
+    if weighted and ("weight" in which or "Σwℓ" in which):
+        hint = (
+            f"divide every value of the weight column '{columns.name('weight')}' by the same factor "
+            "(e.g. 1e300): the weighted mean does not change"
+        )
+    else:
+        hint = "rescale the predictions and labels"
+    raise DataError(f"{path}: {acc.spec.name}: {which} overflows float64 (it is not finite)", hint)
 
 
 def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:
