@@ -397,7 +397,7 @@ def test_a_directory_or_unreadable_baseline_is_exit_2(cli, proj, expect_error):
 
 @pytest.mark.parametrize("command", [["mse"], ["eval", "-l", "mse"]])
 def test_an_empty_baseline_path_is_exit_2(cli, proj, expect_error, command):
-    expect_error(cli(*command, proj / "val.csv", "--baseline", ""), "--baseline: the path is empty")
+    expect_error(cli(*command, proj / "val.csv", "--baseline", ""), "--baseline was given an empty path")
 
 
 @pytest.mark.parametrize("key", ["baseline", "file"])
