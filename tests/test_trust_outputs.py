@@ -566,3 +566,25 @@ def test_help_and_version_onto_a_full_stdout_are_one_error_line(losscli_exe, pro
     assert result.returncode == 2, err
     assert err.startswith("losscli: error: cannot write the output: No space left on device"), err
     assert "Traceback" not in err and len(err.splitlines()) <= 2
+
+
+@POSIX
+@pytest.mark.parametrize("content", [None, "{not json", '{"mse": Infinity}'])
+def test_a_bad_baseline_is_found_before_anything_is_read(losscli_exe, process_env, tmp_path, content):
+    """As for outputs: the input is a FIFO nobody writes to, so reading it first would hang."""
+    fifo = tmp_path / "never.csv"
+    os.mkfifo(fifo)
+    base = tmp_path / "b.json"
+    if content is not None:
+        base.write_text(content)
+    out = tmp_path / "o.csv"
+    result = subprocess.run(
+        [losscli_exe, "mse", str(fifo), "--baseline", str(base), "-o", str(out)],
+        capture_output=True,
+        env=process_env,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.decode().startswith(f"losscli: error: {base}"), result.stderr
+    assert not out.exists() and _temps(tmp_path) == []

@@ -48,6 +48,10 @@ def _plan_outputs(outputs: Any, options: CommandOptions) -> dict[str, Any]:
     outputs.add_inputs([options.file, options.labels, options.baseline])
     if options.baseline == "":
         raise UsageError("--baseline was given an empty path", "name a file (is a shell variable unset?)")
+    if options.baseline is not None:
+        from losscli.checks import load_baseline
+
+        load_baseline(options.baseline)  # a missing or bad baseline is found before reading
     planned: dict[str, Any] = {}
     if options.engine is Engine.dask:
         outputs.refuse_input("-o", options.output)
@@ -284,5 +288,7 @@ def _write(text: str) -> None:
 
 
 def _warn(warnings: tuple[str, ...]) -> None:
+    from losscli.neutralise import line
+
     for warning in warnings:
-        sys.stderr.write(f"losscli: warning: {warning}\n")
+        sys.stderr.write(f"losscli: warning: {line(warning)}\n")

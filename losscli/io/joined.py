@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import ColumnError, DataError
+from losscli.neutralise import listing, quote, quote_cell
 
 
 class JoinedSource:
@@ -30,8 +31,8 @@ class JoinedSource:
             for side in (main, labels):
                 if on not in side.names:
                     raise ColumnError(
-                        f"{side.path}: no key column '{on}' for --on",
-                        f"columns are: {', '.join(side.names[:20])}",
+                        f"{side.path}: no key column {quote(on)} for --on",
+                        f"columns are: {listing(side.names)}",
                     )
 
     def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
@@ -90,7 +91,7 @@ class JoinedSource:
         if index.has_duplicates:
             dup = index[index.duplicated()][0]
             raise DataError(
-                f"{self.labels.path}: key '{self.on}' is not unique (e.g. {dup!r})",
+                f"{self.labels.path}: key {quote(str(self.on))} is not unique (e.g. {quote_cell(dup)})",
                 "each label row needs its own key",
             )
         key_main = self.main.names.index(self.on)

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from losscli.errors import DataError, InputError
+from losscli.neutralise import quote, quote_cell
 
 # What pyarrow's float64 conversion accepts, besides its null spellings.
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)$", re.I)
@@ -78,7 +79,7 @@ def _scan(
         for p in positions:
             if p < len(row) and not row[p].isprintable() and _undecodable(row[p]):
                 return InputError(
-                    f"{source.path}: column '{source.names[p]}' row {number}: bytes that are not valid "
+                    f"{source.path}: column {quote(source.names[p])} row {number}: bytes that are not valid "
                     f"{source.encoding} ({_undecodable(row[p])})",
                     "use --encoding latin-1 (or the file's encoding)",
                 )
@@ -90,7 +91,7 @@ def _scan(
         return None
     number, p, cell = first
     more = f" ({'' if whole else 'at least '}{bad_values} such values)" if bad_values > 1 else ""
-    where = f"{source.path}: column '{source.names[p]}' row {number}"
+    where = f"{source.path}: column {quote(source.names[p])} row {number}"
     missing = "leave a missing value's cell empty (--nan drop then skips its row), or fix the value"
     if not cell.strip():
         return DataError(f"{where}: a cell of only blanks ({_shown(cell)}) is not a number{more}", missing)
@@ -106,7 +107,7 @@ def _scan(
 
 def _shown(cell: str, most: int = 40) -> str:
     """``cell`` quoted, escaped, and cut to ``most`` characters (a message never echoes a long cell)."""
-    return repr(cell) if len(cell) <= most else repr(cell[:most]) + f"… ({len(cell):,} characters)"
+    return quote_cell(cell, most) + (f" ({len(cell):,} characters)" if len(cell) > most else "")
 
 
 def _undecodable(cell: str) -> str:
