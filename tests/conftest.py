@@ -238,3 +238,43 @@ def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, int]]:
     monkeypatch.setattr(source, "open_source", counted_open)
     monkeypatch.setattr(local, "open_source", counted_open)
     return counts
+
+
+# ------------------------------------------------------------------- Dask ----
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Any:
+    """One LocalCluster per test module: two single-threaded worker processes; the client
+    is the default scheduler while it lives (skipped without the dask extra)."""
+    import logging
+
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",  # any free port: never a clash with a running cluster
+            silence_logs=logging.ERROR,
+        ) as lc,
+        distributed.Client(lc) as client,
+    ):
+        yield client
+
+
+# ------------------------------------------------------------- peak memory ----
+
+#: ``python -c PEAK_WRAPPER ARGS``: runs losscli and writes its own peak RSS (VmHWM, kB)
+#: to $PEAK_FILE at exit (ru_maxrss would include the parent's at fork).
+PEAK_WRAPPER = (
+    "import atexit, os, sys\n"
+    "def report():\n"
+    "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+    "    with open(os.environ['PEAK_FILE'], 'w') as fh:\n"
+    "        fh.write(hwm)\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['losscli', *sys.argv[1:]]\n"
+    "from losscli.cli import main\n"
+    "main()\n"
+)

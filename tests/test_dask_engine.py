@@ -30,24 +30,6 @@ FILES = 4
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Any:
-    """Two single-threaded worker processes; the client is the default scheduler while it lives."""
-    import logging
-
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",  # any free port: never a clash with a running cluster
-            silence_logs=logging.ERROR,
-        ) as lc,
-        distributed.Client(lc) as client,
-    ):
-        yield client
-
-
-@pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
     """1M rows in 4 Parquet files (row groups of different sizes) and the same rows as CSV files."""
     rng = np.random.default_rng(42)

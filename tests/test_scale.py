@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
+from conftest import PEAK_WRAPPER
 
 from losscli.sketch import BlockSum
 
@@ -30,19 +31,6 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray,
     group = np.where(rng.uniform(size=ROWS) < 0.3, "a", "b")
     pacsv.write_csv(pa.table({"id": np.arange(ROWS), "pred": pred, "label": label, "g": group}), path)
     return path, pred, label
-
-
-PEAK_WRAPPER = (
-    "import atexit, os, sys\n"
-    "def report():\n"  # VmHWM: this process's own peak RSS (ru_maxrss would include the parent's at fork)
-    "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-    "    with open(os.environ['PEAK_FILE'], 'w') as fh:\n"
-    "        fh.write(hwm)\n"
-    "atexit.register(report)\n"
-    "sys.argv = ['losscli', *sys.argv[1:]]\n"
-    "from losscli.cli import main\n"
-    "main()\n"
-)
 
 
 def run_measured(args: list[str], tmp_path: Path) -> tuple[int, str, str, float]:

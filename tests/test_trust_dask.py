@@ -23,24 +23,6 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Any:
-    """One LocalCluster for the module: two single-threaded worker processes."""
-    import logging
-
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        ) as lc,
-        distributed.Client(lc) as client,
-    ):
-        yield client
-
-
 @pytest.fixture
 def on(cluster: Any) -> list[str]:
     """The options that run a command on the module's cluster."""

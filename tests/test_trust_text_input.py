@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+from conftest import PEAK_WRAPPER
 
 import losscli
 from losscli.io.source import InputOptions, open_source
@@ -269,18 +270,6 @@ def test_a_header_with_a_quoted_line_end_is_still_one_record(cli, write_file):
 
 
 # ------------------------------------------------------- 4. bounded reads ----
-
-PEAK_WRAPPER = (
-    "import atexit, os, sys\n"
-    "def report():\n"  # VmHWM: this process's own peak RSS
-    "    hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
-    "    with open(os.environ['PEAK_FILE'], 'w') as fh:\n"
-    "        fh.write(hwm)\n"
-    "atexit.register(report)\n"
-    "sys.argv = ['losscli', *sys.argv[1:]]\n"
-    "from losscli.cli import main\n"
-    "main()\n"
-)
 
 
 def run_peak(
