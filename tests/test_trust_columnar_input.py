@@ -184,6 +184,21 @@ def test_jsonl_blank_lines_keep_line_numbers(cli, tmp_path, expect_error):
     expect_error(cli("mse", path), "blank.jsonl", "row 4", "'pred'")
 
 
+def test_jsonl_number_beyond_double_in_an_unused_field_is_a_clear_exit_2(cli, tmp_path, expect_error):
+    """pyarrow's JSON parser rejects 1e400 even in a skipped field: said plainly, with the row."""
+    path = tmp_path / "huge.jsonl"
+    path.write_text(jsonl(records([0, 0, 0, [[1e400]]])).replace("Infinity", "1e400"))
+    expect_error(cli("mse", path), "huge.jsonl", "row 4", "too large for a double")
+
+
+@pytest.mark.parametrize("codec", ["gzip", "zstd"])
+def test_compressed_jsonl(cli, tmp_path, codec):
+    path = tmp_path / ("d.jsonl.gz" if codec == "gzip" else "d.jsonl.zst")
+    with pa.CompressedOutputStream(str(path), codec) as out:
+        out.write(jsonl(records([1, "a", {"b": 2}])).encode())
+    assert value(cli("mse", path, "-f", "value")) == pytest.approx(mse(PRED, LABEL), rel=1e-12)
+
+
 # -------------------------------------------------- JSON Lines: stdin memory ----
 
 
@@ -274,6 +289,38 @@ def test_parquet_directory_int_and_double_files_mix(cli, tmp_path):
     pq.write_table(_table(pred=[1, 2, 3], label=[1, 1, 1]), folder / "2.parquet")
     want = mse([*PRED, 1, 2, 3], [*LABEL, 1, 1, 1])
     assert value(cli("mse", folder, "-f", "value")) == pytest.approx(want, rel=1e-12)
+
+
+def test_parquet_directory_garbage_file_is_named(cli, tmp_path, expect_error):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    pq.write_table(_table(), folder / "1.parquet")
+    (folder / "2.parquet").write_bytes(b"PAR1 this is not parquet at all PAR1")
+    expect_error(cli("mse", folder), "2.parquet", "unreadable parquet")
+
+
+@POSIX
+def test_parquet_directory_of_many_files_uses_few_descriptors(losscli_exe, process_env, tmp_path):
+    """300 files read under a limit of 64 open descriptors: each file is closed after it is read."""
+    import resource
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(300):
+        pq.write_table(_table([float(i)], [0.0]), folder / f"part-{i:03d}.parquet")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    proc = subprocess.run(
+        [losscli_exe, "mse", str(folder), "-f", "value"],
+        capture_output=True,
+        env=process_env,
+        timeout=120,
+        preexec_fn=limit,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert float(proc.stdout) == pytest.approx(mse(np.arange(300.0), np.zeros(300)), rel=1e-12)
 
 
 @pytest.mark.parametrize("big", [2**53 + 1, 2**63 - 1, -(2**62) - 3])

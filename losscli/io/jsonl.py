@@ -297,9 +297,26 @@ def locate(path: str, first: int, block: bytes, schema: Any, exc: Exception) -> 
                 return DataError(
                     f"{path}: row {number}: field '{field.name}' holds {held}, not {want}", "fix that line"
                 )
+    for number, line in _lines(block, first):  # pyarrow parses unused fields' numbers too
+        try:
+            json.loads(line, parse_float=_finite)
+        except OverflowError as big:
+            return DataError(
+                f"{path}: row {number}: the number {str(big)[:40]} is too large for a double",
+                "the JSON reader cannot skip it even in an unused field: write it as a string, or null",
+            )
+        except (ValueError, RecursionError):
+            continue
     message = re.sub(r" in row \d+$", "", str(exc).strip().splitlines()[0])
-    last = first + block.count(b"\n")
+    last = first + block.rstrip(b"\n").count(b"\n")
     return InputError(f"{path}: unreadable jsonl data in rows {first}–{last}: {message}")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise OverflowError(text)
+    return value
 
 
 def _a(kind: str) -> str:

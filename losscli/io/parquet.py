@@ -13,10 +13,11 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import unquote
 
-from losscli.errors import ColumnError, InputError
+from losscli.errors import ColumnError, InputError, first_line
 from losscli.io.paths import OpenedFiles, is_glob
 
 SUFFIXES = (".parquet", ".pq")
@@ -100,19 +101,34 @@ class ParquetReader:
             self._single = None
         else:
             self._single = pq.ParquetFile(self.opened.open(where))
-        first = self._single if self._single is not None else self._open(self.files[0][0])
-        schema = first.schema_arrow
         if self._single is not None:
-            self.total_rows = first.metadata.num_rows
+            schema = self._single.schema_arrow
+            self.total_rows = self._single.metadata.num_rows
+        else:
+            with self._open(self.files[0][0]) as (first, _):
+                schema = first.schema_arrow
         self.partitions = _partition_fields(self.files, schema.names)
         for key, dtype in self.partitions.items():
             schema = schema.append(_field(key, dtype))
         self.schema = schema
 
-    def _open(self, file: str) -> Any:
+    @contextmanager
+    def _open(self, file: str) -> Iterator[tuple[Any, Any]]:
+        """(ParquetFile, the raw file) of one file of a dataset, closed afterwards (a
+        directory of thousands of files must not use thousands of descriptors); its
+        errors name that file."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(self.opened.open(file))
+        raw = self.opened.open(file)
+        try:
+            yield pq.ParquetFile(raw), raw
+        except (pa.ArrowException, OSError) as exc:
+            raise self.opened.shrunk() or InputError(
+                f"{file}: unreadable parquet file: {first_line(exc)}"
+            ) from None
+        finally:
+            raw.close()
 
     def batches(self, columns: list[str], numeric: set[str]) -> Iterator[Any]:
         from losscli.io.prefetch import prefetch
@@ -124,36 +140,40 @@ class ParquetReader:
     def _dataset(self, columns: list[str], numeric: set[str]) -> Iterator[Any]:
         import pyarrow as pa
 
-        from losscli.io.columnar import check_numeric
-
         stored = [c for c in columns if c not in self.partitions]
         for file, values in self.files:
-            pf = self._open(file)
-            schema = pf.schema_arrow
-            for name in stored:
-                if name not in schema.names:
-                    raise ColumnError(
-                        f"{file}: no column '{name}' (the first file, {self.files[0][0]}, has it)",
-                        "every file of a Parquet directory needs the used columns",
-                    )
-                if name in numeric:
-                    check_numeric(file, name, schema.field(name).type)
-            for batch in _row_groups(pf, stored, self.chunk_rows):
-                arrays = []
-                for name in columns:
-                    if name in self.partitions:
-                        value = values.get(name)
-                        typed = (
-                            None
-                            if value is None
-                            else int(value)
-                            if self.partitions[name] == pa.int64()
-                            else value
-                        )
-                        arrays.append(pa.repeat(pa.scalar(typed, self.partitions[name]), batch.num_rows))
-                    else:
-                        arrays.append(batch.column(name))
-                yield pa.RecordBatch.from_arrays(arrays, names=columns)
+            with self._open(file) as (pf, _):
+                _check_file(file, pf.schema_arrow, stored, numeric, self.files[0][0])
+                for batch in _row_groups(pf, stored, self.chunk_rows):
+                    arrays = [
+                        self._constant(name, values, batch.num_rows)
+                        if name in self.partitions
+                        else batch.column(name)
+                        for name in columns
+                    ]
+                    yield pa.RecordBatch.from_arrays(arrays, names=columns)
+
+    def _constant(self, name: str, values: dict[str, str], rows: int) -> Any:
+        """A partition key's value for every row of a file's batch."""
+        import pyarrow as pa
+
+        dtype, text = self.partitions[name], values.get(name)
+        typed = None if text is None else int(text) if dtype == pa.int64() else text
+        return pa.repeat(pa.scalar(typed, dtype), rows)
+
+
+def _check_file(file: str, schema: Any, stored: list[str], numeric: set[str], first: str) -> None:
+    """Each file of a dataset has the used columns, numbers where numbers are needed."""
+    from losscli.io.columnar import check_numeric
+
+    for name in stored:
+        if name not in schema.names:
+            raise ColumnError(
+                f"{file}: no column '{name}' (the first file, {first}, has it)",
+                "every file of a Parquet directory needs the used columns",
+            )
+        if name in numeric:
+            check_numeric(file, name, schema.field(name).type)
 
 
 def _field(name: str, dtype: Any) -> Any:

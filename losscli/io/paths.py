@@ -95,6 +95,7 @@ class OpenedFiles:
 
     def shrunk(self) -> InputError | None:
         """The error for the first watched file that is now smaller than when opened."""
+        self._files = [entry for entry in self._files if not entry[2].closed]
         for path, size, file in self._files:
             try:
                 now = os.fstat(file.fileno()).st_size
