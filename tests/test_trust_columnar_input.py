@@ -178,10 +178,10 @@ def test_jsonl_row_numbers_count_across_blocks(cli, tmp_path, expect_error):
     expect_error(cli("mse", path), "far.jsonl", f"row {n - 1}", "'pred'")
 
 
-def test_jsonl_blank_lines_keep_line_numbers(cli, tmp_path, expect_error):
+def test_jsonl_blank_lines_are_not_rows_but_the_line_is_named(cli, tmp_path, expect_error):
     path = tmp_path / "blank.jsonl"
     path.write_text('{"pred": 1, "label": 2}\n\n\n{"pred": true, "label": 2}\n')
-    expect_error(cli("mse", path), "blank.jsonl", "row 4", "'pred'")
+    expect_error(cli("mse", path), "blank.jsonl", "row 2 (line 4)", "'pred'")
 
 
 def test_jsonl_number_beyond_double_in_an_unused_field_is_a_clear_exit_2(cli, tmp_path, expect_error):

@@ -138,6 +138,7 @@ class JsonLines:
         fields = [pa.field(c, _parse_type(self.schema.field(c).type, c in numeric)) for c in columns]
         schema = pa.schema(fields)
         options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="ignore")
+        rows = 0
         for first, block in blocks:
             if not block:
                 continue
@@ -145,7 +146,8 @@ class JsonLines:
             try:
                 table = pj.read_json(pa.BufferReader(block), read_options=read, parse_options=options)
             except pa.ArrowInvalid as exc:
-                raise self.opened.shrunk() or locate(self.path, first, block, schema, exc) from None
+                raise self.opened.shrunk() or locate(self.path, first, rows, block, schema, exc) from None
+            rows += table.num_rows
             yield from table.to_batches()
 
 
@@ -170,10 +172,10 @@ def _parse_type(dtype: Any, numeric: bool) -> Any:
 def _sample(path: str, first: int, block: bytes) -> dict[str, set[str]]:
     """Field name → the kinds of value it holds in the first lines (in order of appearance)."""
     kinds: dict[str, set[str]] = {}
-    for seen, (number, line) in enumerate(_lines(block, first)):
+    for seen, (where, line) in enumerate(_lines(block, first)):
         if seen >= SAMPLE_LINES:
             break
-        for key, value in _object(path, number, line).items():
+        for key, value in _object(path, where, line).items():
             kinds.setdefault(key, set()).add(_kind(value))
     return kinds
 
@@ -211,7 +213,7 @@ def _kind(value: Any) -> str:
     return "object" if isinstance(value, dict) else "array"
 
 
-def _object(path: str, number: int, line: bytes) -> dict[str, Any]:
+def _object(path: str, where: str, line: bytes) -> dict[str, Any]:
     """The line's top-level object (deeply nested values only by kind), or the error."""
     try:
         value = json.loads(line)
@@ -219,9 +221,9 @@ def _object(path: str, number: int, line: bytes) -> dict[str, Any]:
         value = _shallow(line)
     except ValueError as exc:  # includes undecodable bytes
         problem = str(exc).split(": line")[0]
-        raise InputError(f"{path}: row {number} is not valid JSON: {problem}", "fix that line") from None
+        raise InputError(f"{path}: {where} is not valid JSON: {problem}", "fix that line") from None
     if not isinstance(value, dict):
-        raise InputError(f"{path}: row {number} is not a JSON object: found {_kind(value)}", "fix that line")
+        raise InputError(f"{path}: {where} is not a JSON object: found {_kind(value)}", "fix that line")
     return value
 
 
@@ -259,24 +261,29 @@ def _value(span: str) -> Any:
         return None
 
 
-def _lines(block: bytes, first: int) -> Iterator[tuple[int, bytes]]:
-    """(1-based number, line) of the non-blank lines of ``block``."""
-    pos, number = 0, first
+def _lines(block: bytes, first: int, rows_before: int = 0) -> Iterator[tuple[str, bytes]]:
+    """The non-blank lines of ``block`` (whose first line is line ``first``, after
+    ``rows_before`` data rows), each with where it is: ``row R`` (1-based data rows, blank
+    lines not counted), ``row R (line L)`` when blank lines came before."""
+    pos, number, row = 0, first, rows_before
     while pos < len(block):
         end = block.find(b"\n", pos)
         end = len(block) if end < 0 else end
         line = block[pos:end]
         if line.strip():
-            yield number, line
+            row += 1
+            yield (f"row {row}" if row == number else f"row {row} (line {number})"), line
         pos, number = end + 1, number + 1
 
 
-def locate(path: str, first: int, block: bytes, schema: Any, exc: Exception) -> InputError | DataError:
+def locate(
+    path: str, first: int, rows_before: int, block: bytes, schema: Any, exc: Exception
+) -> InputError | DataError:
     """The error pyarrow found in ``block``, said with its 1-based line and field."""
     import pyarrow.types as t
 
-    for number, line in _lines(block, first):
-        record = _object(path, number, line)
+    for where, line in _lines(block, first, rows_before):
+        record = _object(path, where, line)
         for field in schema:
             if field.name not in record or record[field.name] is None:
                 continue
@@ -295,14 +302,14 @@ def locate(path: str, first: int, block: bytes, schema: Any, exc: Exception) -> 
             if not ok:
                 held = "a number too large for a double" if kind in ("int", "float") else f"{_a(kind)}"
                 return DataError(
-                    f"{path}: row {number}: field '{field.name}' holds {held}, not {want}", "fix that line"
+                    f"{path}: {where}: field '{field.name}' holds {held}, not {want}", "fix that line"
                 )
-    for number, line in _lines(block, first):  # pyarrow parses unused fields' numbers too
+    for where, line in _lines(block, first, rows_before):  # pyarrow parses unused fields' numbers too
         try:
             json.loads(line, parse_float=_finite)
         except OverflowError as big:
             return DataError(
-                f"{path}: row {number}: the number {str(big)[:40]} is too large for a double",
+                f"{path}: {where}: the number {str(big)[:40]} is too large for a double",
                 "the JSON reader cannot skip it even in an unused field: write it as a string, or null",
             )
         except (ValueError, RecursionError):
