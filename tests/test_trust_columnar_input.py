@@ -199,6 +199,13 @@ def test_compressed_jsonl(cli, tmp_path, codec):
     assert value(cli("mse", path, "-f", "value")) == pytest.approx(mse(PRED, LABEL), rel=1e-12)
 
 
+@pytest.mark.parametrize("text", ["", "\n\n", "{}\n{}\n"], ids=["empty", "blank-lines", "empty-objects"])
+def test_jsonl_without_rows_or_fields_is_exit_2(cli, tmp_path, expect_error, text):
+    path = tmp_path / "none.jsonl"
+    path.write_text(text)
+    expect_error(cli("mse", path), "none.jsonl", "no rows" if "{" not in text else "no fields")
+
+
 # -------------------------------------------------- JSON Lines: stdin memory ----
 
 

@@ -27,7 +27,7 @@ SAMPLE_LINES = 1000
 LINE_ENV = "LOSSCLI_MAX_LINE_MB"
 DEFAULT_MAX_LINE_MB = 256
 MAX_LINE_MB = 1024  # pyarrow's block size is an int32
-_STRUCTURE = re.compile(r'["{}\[\],]')
+_STRUCTURE = re.compile(r'"|[{\[]+|[}\]]+|,')
 
 
 def max_line_bytes() -> int:
@@ -89,6 +89,12 @@ class JsonLines:
         self._first = next(self._blocks, (1, b""))
         self._fresh = True
         self.kinds = _sample(path, *self._first)
+        if not self.kinds:
+            empty = not any(True for _ in _lines(self._first[1], 1))
+            raise DataError(
+                f"{path}: {'no rows: there is no JSON object' if empty else 'the JSON objects have no fields'}",
+                "a mean of nothing is not a number: give a file with rows",
+            )
         self.schema = _schema(self.kinds)
 
     def _open(self) -> Iterator[tuple[int, bytes]]:
@@ -216,9 +222,10 @@ def _kind(value: Any) -> str:
 def _object(path: str, where: str, line: bytes) -> dict[str, Any]:
     """The line's top-level object (deeply nested values only by kind), or the error."""
     try:
-        value = json.loads(line)
-    except RecursionError:
-        value = _shallow(line)
+        try:
+            value = json.loads(line)
+        except RecursionError:
+            value = _shallow(line)
     except ValueError as exc:  # includes undecodable bytes
         problem = str(exc).split(": line")[0]
         raise InputError(f"{path}: {where} is not valid JSON: {problem}", "fix that line") from None
@@ -229,24 +236,29 @@ def _object(path: str, where: str, line: bytes) -> dict[str, Any]:
 
 def _shallow(line: bytes) -> dict[str, Any] | list[Any]:
     """A line too deep for ``json``: its top-level keys, each value parsed when it can be
-    (a too-deep one is a :class:`_Nested`). Structure is scanned, strings skipped."""
+    (a too-deep one is a :class:`_Nested`). Structure is scanned (runs of brackets at a
+    time), strings skipped."""
     text = line.decode("utf-8", "replace").strip()
     if not text.startswith("{"):
         return []
     out: dict[str, Any] = {}
     pos, depth, start, key = 1, 0, 0, None
     while (m := _STRUCTURE.search(text, pos)) is not None:
-        ch, pos = m.group(), m.end()
-        if ch == '"':
+        run, pos = m.group(), m.end()
+        if run == '"':
             found, pos = json.decoder.scanstring(text, pos)  # type: ignore[attr-defined]
             if depth == 0 and key is None:
                 key, colon = found, text.find(":", pos)
                 start = pos = colon + 1 if colon >= 0 else len(text)
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]" and depth > 0:
-            depth -= 1
-        elif depth == 0 and key is not None:  # ',' or the final '}' at top level ends a value
+        elif run[0] in "{[":
+            depth += len(run)
+        elif run[0] in "}]" and len(run) <= depth:
+            depth -= len(run)
+        elif run[0] in "}]":  # the top-level object closes inside this run
+            if key is not None:
+                out[key] = _value(text[start : m.start() + depth])
+            break
+        elif depth == 0 and key is not None:  # a ',' at top level ends a value
             out[key] = _value(text[start : m.start()])
             key = None
     return out
