@@ -85,6 +85,23 @@ def test_jsonl_deeply_nested_used_field_is_exit_2_naming_the_row(run_cli, tmp_pa
     expect_error(run_cli("mse", path), "deepused.jsonl", "row 3", "'pred'")
 
 
+@pytest.mark.parametrize("kind", ["array", "object"])
+def test_jsonl_deep_field_after_the_sampled_lines(cli, tmp_path, kind):
+    """Names come from the first lines; a deep unused value in line 1,500 is skipped by pyarrow."""
+    pred = np.arange(2000.0) % 7
+    lines = [json.dumps({"pred": p, "label": 1.0}) for p in pred.tolist()]
+    lines[1499] = lines[1499][:-1] + f', "junk": {nested(100_000, kind)}}}'
+    path = tmp_path / "later.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    assert value(cli("mse", path, "-f", "value")) == pytest.approx(mse(pred, np.ones(2000)), rel=1e-12)
+
+
+def test_jsonl_deep_line_that_is_not_json_is_exit_2(cli, tmp_path, expect_error):
+    path = tmp_path / "deepbad.jsonl"
+    path.write_text('{"pred": 1, "label": 2, "junk": ' + nested(50_000, "array") + ', "x": "open}\n')
+    expect_error(cli("mse", path), "deepbad.jsonl", "row 1", "not valid JSON")
+
+
 # ------------------------------------------------- JSON Lines: long lines ----
 
 
