@@ -530,6 +530,34 @@ def test_input_truncated_while_read_is_exit_2_never_sigbus(
     assert 2 in codes, f"no run was caught reading (exit codes {codes}): make the file bigger"
 
 
+@pytest.mark.parametrize("fmt", ["arrow-stream", "jsonl"])
+def test_truncation_at_a_record_boundary_is_not_a_silent_end(tmp_path, fmt):
+    """A stream format cut exactly between records looks complete; the reader compares
+    with the size at opening. (Library level: the cut must come between two chunks.)"""
+    from losscli.errors import InputError
+    from losscli.io.source import InputOptions, open_source
+
+    n = 10
+    table = _table([1.0] * n, [0.0] * n)
+    if fmt == "jsonl":
+        path = tmp_path / "cut.jsonl"
+        path.write_text(jsonl([{"pred": 1.0, "label": 0.0}] * 200_000))
+        options = InputOptions(str(path), block_bytes=1 << 16)
+        cut = path.read_bytes().index(b"\n", 1 << 17) + 1
+    else:
+        path = tmp_path / "cut.arrow"
+        path.write_bytes(_ipc_stream_bytes(table))
+        options = InputOptions(str(path))
+        cut = len(_ipc_stream_bytes(table.slice(0, 4))) - 8  # two batches of 2, no end marker
+    source = open_source(options)
+    chunks = source.chunks([0, 1], {0, 1})
+    next(chunks)
+    os.truncate(path, cut)
+    with pytest.raises(InputError, match="shrank"):
+        for _ in chunks:
+            pass
+
+
 # ---------------------------------------------------------------- paths ----
 
 

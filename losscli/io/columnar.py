@@ -13,7 +13,7 @@ from typing import Any
 
 from losscli.errors import DataError, InputError, first_line
 from losscli.io.arrow_numpy import column_to_numpy
-from losscli.io.paths import OpenedFiles
+from losscli.io.paths import OpenedFiles, shrank
 from losscli.io.source import InputOptions
 
 NUMERIC_KINDS = ("integer", "floating", "boolean", "decimal", "null")
@@ -137,10 +137,25 @@ def _ipc(path: str, where: Any, opened: OpenedFiles) -> ColumnarSource:
         except pa.ArrowInvalid:
             source.seek(0)
             reader = ipc.open_stream(source)
-            batches, schema = iter(reader), reader.schema
+            batches, schema = _to_the_end(path, source, iter(reader)), reader.schema
 
     def select(cols: list[str], numeric: set[str]) -> Iterator[Any]:
         for batch in batches:
             yield batch.select(cols)
 
     return ColumnarSource(path, "arrow", schema, select, opened)
+
+
+def _to_the_end(path: str, source: Any, batches: Iterator[Any]) -> Iterator[Any]:
+    """An IPC stream in a file: a truncation at a message boundary looks like its end, so
+    a stream that ends before the file's size at opening, in a file now shorter, shrank."""
+    import os
+
+    import pyarrow as pa
+
+    size = source.size()
+    yield from batches
+    if isinstance(source, pa.OSFile) and not source.closed:
+        now = os.fstat(source.fileno()).st_size
+        if source.tell() < size and now < size:
+            raise shrank(path, size, now)
