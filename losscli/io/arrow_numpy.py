@@ -12,7 +12,10 @@ PRIMITIVES = {"double": np.float64, "int64": np.int64, "int32": np.int32, "float
 
 
 def column_to_numpy(array: Any, numeric: bool) -> Any:
-    """float64 (NaN for nulls) for numeric roles; ints stay ints; anything else as objects."""
+    """float64 (NaN for nulls) for numeric roles; ints stay ints; anything else as objects.
+
+    Whole numbers beyond 2**53 (int64, uint64, decimals) become the nearest double, as a
+    CSV parser reads them: 2**53 + 1 is 2**53."""
     import pyarrow as pa
 
     if isinstance(array, pa.ChunkedArray):
@@ -21,7 +24,7 @@ def column_to_numpy(array: Any, numeric: bool) -> Any:
         if array.type != pa.float64() or array.null_count:
             import pyarrow.compute as pc
 
-            array = pc.cast(array, pa.float64())
+            array = pc.cast(array, pa.float64(), safe=False)  # int64 beyond 2**53: nearest double
             if array.null_count:
                 array = pc.fill_null(array, float("nan"))
         return _view(array, np.float64)

@@ -23,7 +23,8 @@ EXTENSIONS = {
 COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2"}
 MAGIC = {
     b"PAR1": "parquet",
-    b"ARROW1": "arrow",
+    b"ARROW1": "arrow",  # an IPC file (Feather v2)
+    b"\xff\xff\xff\xff": "arrow",  # an IPC stream: its first message's continuation marker
     b"\x1f\x8b": "gzip",
     b"\x28\xb5\x2f\xfd": "zstd",
     b"BZh": "bz2",

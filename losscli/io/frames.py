@@ -24,4 +24,6 @@ def frame_source(
         raise UsageError(
             f"cannot evaluate a {type(frame).__name__}: give a path, '-', a pandas DataFrame or a pyarrow Table"
         )
-    return ColumnarSource(path, fmt, table.schema, lambda cols: table.select(cols).to_batches(chunk_rows))
+    return ColumnarSource(
+        path, fmt, table.schema, lambda cols, numeric: table.select(cols).to_batches(chunk_rows)
+    )

@@ -8,12 +8,14 @@ the rest (ids, groups). Only the requested columns are decoded.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from losscli.errors import InputError
+from losscli.io import paths
 from losscli.io.detect import detect, sniff_magic
 
 CHUNK_ROWS = 1 << 20
@@ -61,13 +63,11 @@ def open_source(options: InputOptions) -> Source:
         fmt = _sniff_file(options.path)
     if fmt in ("csv", "tsv"):
         return delimited.DelimitedSource.from_path(options, fmt, detected.compression)
-    return columnar.open_columnar(options, fmt, options.path)
+    return columnar.open_columnar(options, fmt, options.path, detected.compression)
 
 
 def _is_stream(path: str) -> bool:
     """A path that can only be read once, front to back (FIFO, character device)."""
-    import stat
-
     try:
         mode = os.stat(path).st_mode
     except OSError:
@@ -81,6 +81,8 @@ def _open_stdin(options: InputOptions, fmt: str | None, stream: Any = None) -> S
     stream = sys.stdin.buffer if stream is None else stream
     head = stream.peek(8)[:8] if hasattr(stream, "peek") else b""
     kind = sniff_magic(head) if fmt is None or fmt in ("parquet", "arrow") else None
+    if kind == "arrow" and not head.startswith(b"ARROW1"):
+        return columnar.open_columnar(options, "arrow", stream)  # an IPC stream: read as it comes
     if kind in ("parquet", "arrow") or fmt in ("parquet", "arrow"):
         import pyarrow as pa
 
@@ -92,22 +94,28 @@ def _open_stdin(options: InputOptions, fmt: str | None, stream: Any = None) -> S
 
 
 def _check_readable(path: str, fmt: str | None) -> None:
-    if any(ch in path for ch in "*?[") and fmt == "parquet":
+    """An existing path is used as it is spelled (``q[1].parquet``); a Parquet path that
+    names nothing and holds glob characters is a pattern. Else the OS's reason, in words."""
+    if fmt == "parquet" and paths.is_glob(path):
         return
-    if not os.path.exists(path):
-        raise InputError(f"{path}: no such file")
-    if os.path.isdir(path):
-        if fmt == "parquet" or any(f.endswith((".parquet", ".pq")) for f in os.listdir(path)):
+    from losscli.io.parquet import has_parquet_files
+
+    st = paths.check_exists(path)
+    if stat.S_ISDIR(st.st_mode):
+        if fmt == "parquet" or has_parquet_files(path):
             return
         raise InputError(f"{path}: is a directory", "give a file, or a directory of Parquet files")
     if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: permission denied")
+        raise InputError(f"{path}: permission denied", "check the permissions of the file and its folders")
 
 
 def _sniff_file(path: str) -> str:
     """Format of a file whose extension says nothing: magic bytes, else delimited text."""
-    if os.path.isdir(path) or any(ch in path for ch in "*?["):
+    if paths.is_glob(path) or os.path.isdir(path):
         return "parquet"
-    with open(path, "rb") as fh:
-        kind = sniff_magic(fh.read(8))
+    try:
+        with open(path, "rb") as fh:
+            kind = sniff_magic(fh.read(8))
+    except OSError as exc:
+        raise paths.os_error(path, exc) from None
     return kind if kind in ("parquet", "arrow") else "csv"
