@@ -117,23 +117,23 @@ def test_jsonl_line_past_the_bound_says_how_to_raise_it(cli, tmp_path, expect_er
     path = tmp_path / "toolong.jsonl"
     path.write_text(jsonl(recs))
     err = expect_error(
-        cli("mse", path, env={"LOSSCLI_MAX_LINE_MB": "2"}),
+        cli("mse", path, env={"LOSSCLI_MAX_LINE_BYTES": "2M"}),
         "toolong.jsonl",
         "line 3",
         "2 MiB",
-        "LOSSCLI_MAX_LINE_MB",
+        "LOSSCLI_MAX_LINE_BYTES",
     )
     assert "yyyy" not in err
-    assert value(cli("mse", path, "-f", "value", env={"LOSSCLI_MAX_LINE_MB": "8"})) == pytest.approx(
+    assert value(cli("mse", path, "-f", "value", env={"LOSSCLI_MAX_LINE_BYTES": "8M"})) == pytest.approx(
         mse(PRED, LABEL), rel=1e-12
     )
 
 
-@pytest.mark.parametrize("bad", ["0", "-1", "lots", "99999"])
+@pytest.mark.parametrize("bad", ["0", "-1", "lots", "2G"])
 def test_line_bound_setting_must_be_a_sane_number(cli, tmp_path, expect_error, bad):
     path = tmp_path / "ok.jsonl"
     path.write_text(jsonl(records()))
-    expect_error(cli("mse", path, env={"LOSSCLI_MAX_LINE_MB": bad}), "LOSSCLI_MAX_LINE_MB")
+    expect_error(cli("mse", path, env={"LOSSCLI_MAX_LINE_BYTES": bad}), "LOSSCLI_MAX_LINE_BYTES")
 
 
 # ------------------------------------------- JSON Lines: only used fields matter ----

@@ -588,3 +588,30 @@ def test_a_bad_baseline_is_found_before_anything_is_read(losscli_exe, process_en
     assert result.returncode == 2, result.stderr
     assert result.stderr.decode().startswith(f"losscli: error: {base}"), result.stderr
     assert not out.exists() and _temps(tmp_path) == []
+
+
+@POSIX
+def test_a_0xff_byte_in_csv_input_and_output_names(losscli_exe, process_env, tmp_path):
+    """Names that are not UTF-8 (bytes 0xFF) are read and written, never exit 3."""
+    folder = os.fsencode(tmp_path)
+    src, out = folder + b"/in\xff.csv", folder + b"/out\xff.csv"
+    with open(src, "wb") as fh:
+        fh.write(DATA.encode())
+    result = subprocess.run(
+        [os.fsencode(losscli_exe), b"mse", src, b"-o", out, b"-f", b"value"],
+        capture_output=True,
+        env=process_env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) == pytest.approx(MSE, rel=1e-15)
+    with open(out, "rb") as fh:
+        assert fh.read().splitlines()[0].startswith(b"row")
+    missing = subprocess.run(
+        [os.fsencode(losscli_exe), b"mse", folder + b"/nope\xff.csv"],
+        capture_output=True,
+        env=process_env,
+        check=False,
+    )
+    assert missing.returncode == 2 and b"Traceback" not in missing.stderr
+    assert missing.stderr.count(b"\n") <= 2

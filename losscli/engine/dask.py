@@ -159,7 +159,9 @@ def _run(
     if data.csv is not None:
         parts: list[Any] = list(data.csv.blocks(names))
         inputs = [f.path for f in data.csv.files]
-        projected: Any = ColumnarSource(data.path, data.format, schema(names, numeric), lambda _: iter(()))
+        projected: Any = ColumnarSource(
+            data.path, data.format, schema(names, numeric), lambda _cols, _numeric: iter(())
+        )
     else:
         if data.format == "parquet":
             inputs = _check_parquet_files(data.path, names)
@@ -209,7 +211,9 @@ def _meta(data: _Input) -> Any:
     """A source with the dataset's column names (and types), to resolve the columns on."""
     if data.csv is not None:
         names = data.csv.names
-        return ColumnarSource(data.path, data.format, schema(names, frozenset()), lambda _: iter(()))
+        return ColumnarSource(
+            data.path, data.format, schema(names, frozenset()), lambda _cols, _numeric: iter(())
+        )
     return frame_source(data.frame._meta, path=data.path, fmt=data.format)
 
 
@@ -309,7 +313,7 @@ def _partition(part: Any, index: int, task: _Task) -> Sized:
             task.path,
             task.format,
             schema(task.names, task.numeric),
-            lambda _: batches(block, data, task.names, task.numeric),
+            lambda _cols, _numeric: batches(block, data, task.names, task.numeric),
         )
     else:
         source = frame_source(part, path=task.path, fmt=task.format)

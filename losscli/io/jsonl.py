@@ -6,7 +6,7 @@
 - pyarrow then parses each block with an explicit schema of just the used fields and
   ignores the others, so an unused field may change type or be nested at any depth.
 - Blocks are cut at line ends by us, so a line may be as long as :func:`max_line_bytes`
-  (``LOSSCLI_MAX_LINE_MB``); stdin streams through in bounded memory.
+  (``LOSSCLI_MAX_LINE_BYTES``); stdin streams through in bounded memory.
 - A parse error is located again by Python on that block's lines: its message names
   the 1-based line (= data row) and the field.
 """
@@ -20,28 +20,21 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from losscli.errors import DataError, InputError, UsageError
+from losscli.errors import DataError, InputError
 from losscli.io.paths import OpenedFiles, shrank
 
 SAMPLE_LINES = 1000
-LINE_ENV = "LOSSCLI_MAX_LINE_MB"
-DEFAULT_MAX_LINE_MB = 256
-MAX_LINE_MB = 1024  # pyarrow's block size is an int32
+
+
 _STRUCTURE = re.compile(r'"|[{\[]+|[}\]]+|,')
 
 
 def max_line_bytes() -> int:
-    """The longest line read (``LOSSCLI_MAX_LINE_MB``, default 256 MiB)."""
-    raw = os.environ.get(LINE_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_LINE_MB << 20
-    try:
-        mb = int(raw)
-    except ValueError:
-        mb = 0
-    if not 1 <= mb <= MAX_LINE_MB:
-        raise UsageError(f"{LINE_ENV}={raw!r}: expected a whole number of MiB from 1 to {MAX_LINE_MB}")
-    return mb << 20
+    """The longest line read: the one limit of every text reader (``LOSSCLI_MAX_LINE_BYTES``,
+    default 256 MiB; :func:`losscli.io.blocks.line_limit`)."""
+    from losscli.io.blocks import line_limit
+
+    return line_limit()
 
 
 class _Nested:
@@ -63,9 +56,11 @@ def line_blocks(read: Callable[[int], bytes], block_bytes: int, path: str) -> It
             pending.append(data)
             pending_len += len(data)
             if pending_len > limit:
+                from losscli.io.blocks import limit_hint, size_text
+
                 raise InputError(
-                    f"{path}: line {line} is longer than {limit >> 20} MiB",
-                    f"to read it, set {LINE_ENV} to more MiB (e.g. {LINE_ENV}={min(MAX_LINE_MB, 4 * (limit >> 20))})",
+                    f"{path}: line {line} is longer than {size_text(limit)} (the longest line losscli reads)",
+                    limit_hint(limit),
                 )
             continue
         block = b"".join([*pending, data[: end + 1]]) if pending else data[: end + 1]
