@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os as _os
 import signal as _signal
 
 from losscli import _catch_start_up_signals, _leave_now
@@ -18,8 +16,9 @@ def main() -> None:
     the version onto a full or closed stdout is one error line, never a traceback."""
     import sys
 
-    _catch_start_up_signals()
-    _early_signals()
+    from losscli import interrupt
+
+    _catch_start_up_signals(interrupt.SIGNALS)  # every terminating signal, not only INT and TERM
     code: int | str | None = 0
     try:
         from losscli.cli.app import build_app, command_for
@@ -28,7 +27,7 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     except KeyboardInterrupt:
-        _leave(b"interrupted", 130)
+        _leave_now(_signal.SIGINT, None)
     except OSError as exc:
         code = _unwritable(exc)
     try:
@@ -37,23 +36,6 @@ def main() -> None:
     except OSError as exc:
         code = _unwritable(exc)
     sys.exit(code)
-
-
-def _early_signals() -> None:
-    from losscli import interrupt
-
-    for sig in interrupt.SIGNALS:
-        try:
-            if _signal.getsignal(sig) is not _signal.SIG_IGN:  # nohup: SIGHUP stays ignored
-                _signal.signal(sig, _leave_now)
-        except (OSError, ValueError):
-            continue
-
-
-def _leave(word: bytes, code: int) -> None:
-    with contextlib.suppress(OSError):
-        _os.write(2, b"\nlosscli: " + word + b"\n")
-    _os._exit(code)
 
 
 def _unwritable(exc: OSError) -> int:

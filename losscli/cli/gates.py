@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -13,13 +14,16 @@ from losscli.cli.options import CommandOptions
 from losscli.results import EvalResult
 
 
-def gates_for(result: EvalResult, options: CommandOptions) -> list[Gate]:
-    """The gates the options ask for, in a stable order: max, min, baseline."""
+def gates_for(
+    result: EvalResult, options: CommandOptions, baseline: Mapping[str, float] | None = None
+) -> list[Gate]:
+    """The gates the options ask for, in a stable order: max, min, baseline.
+    ``baseline``: the values of ``--baseline`` when the caller has already read them."""
     labels = list(result.labelled())
     gates = [Gate(k, "max", limit=v) for k, v in parse_limits(list(options.max), "--max", labels).items()]
     gates += [Gate(k, "min", limit=v) for k, v in parse_limits(list(options.min), "--min", labels).items()]
     if options.baseline is not None:  # an empty path is an error, not "no baseline"
-        base = load_baseline(options.baseline)
+        base = load_baseline(options.baseline) if baseline is None else baseline
         rtol, atol = parse_tolerance(options.rtol, "--rtol"), parse_tolerance(options.atol, "--atol")
         for label in labels:
             value = base.get(label, base.get(label.partition("_")[0]) if "_" in label else None)
@@ -36,12 +40,14 @@ def gates_for(result: EvalResult, options: CommandOptions) -> list[Gate]:
     return gates
 
 
-def apply_gates(result: EvalResult, options: CommandOptions) -> EvalResult:
-    """The result with its ``checks`` filled in."""
+def apply_gates(
+    result: EvalResult, options: CommandOptions, baseline: Mapping[str, float] | None = None
+) -> EvalResult:
+    """The result with its ``checks`` filled in (``baseline``: see :func:`gates_for`)."""
     by_label = result.labelled()
     checks = [
         run_gate(g, by_label[g.loss].value, by_label[g.loss].higher_is_better)
-        for g in gates_for(result, options)
+        for g in gates_for(result, options, baseline)
     ]
     return replace(result, checks=tuple(checks))
 

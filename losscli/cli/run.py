@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli.cli.boundary import Verdict
 from losscli.cli.gates import apply_gates, baseline_json, print_verdicts
 from losscli.cli.options import CommandOptions, Engine, OutputFormat
 from losscli.cli.progress import ReadProgress
 from losscli.errors import UsageError
+
+if TYPE_CHECKING:
+    from losscli.io.outputs import OutputPlan
 
 STREAMED = {OutputFormat.csv: ",", OutputFormat.tsv: "\t", OutputFormat.jsonl: None}
 
@@ -44,15 +47,16 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         raise
 
 
-def _plan_outputs(outputs: Any, options: CommandOptions) -> dict[str, Any]:
+def _plan_outputs(outputs: OutputPlan, options: CommandOptions) -> dict[str, Any]:
+    """Every output planned (and checked) and the baseline read, before any input is read."""
     outputs.add_inputs([options.file, options.labels, options.baseline])
+    planned: dict[str, Any] = {}
     if options.baseline == "":
         raise UsageError("--baseline was given an empty path", "name a file (is a shell variable unset?)")
     if options.baseline is not None:
         from losscli.checks import load_baseline
 
-        load_baseline(options.baseline)  # a missing or bad baseline is found before reading
-    planned: dict[str, Any] = {}
+        planned["baseline_values"] = load_baseline(options.baseline)  # found bad before reading
     if options.engine is Engine.dask:
         outputs.refuse_input("-o", options.output)
         if options.output is not None:
@@ -73,7 +77,7 @@ def _plan_outputs(outputs: Any, options: CommandOptions) -> dict[str, Any]:
 
 
 def _run(
-    losses: list[tuple[str, dict[str, Any]]], options: CommandOptions, verdict: Verdict, outputs: Any
+    losses: list[tuple[str, dict[str, Any]]], options: CommandOptions, verdict: Verdict, outputs: OutputPlan
 ) -> int:
     from losscli.engine.local import RunOptions, prepare, run
     from losscli.io.source import InputOptions
@@ -147,7 +151,7 @@ def _finish(
     outcome: Any,
     options: CommandOptions,
     verdict: Verdict,
-    outputs: Any,
+    outputs: OutputPlan,
     planned: dict[str, Any],
     per_sample: Any,
 ) -> int:
@@ -157,7 +161,7 @@ def _finish(
     from losscli.render.junit import to_junit
     from losscli.render.text import to_markdown
 
-    result = apply_gates(outcome, options)
+    result = apply_gates(outcome, options, planned.get("baseline_values"))
     text = _render(result, options)
     if planned.get("baseline") is not None:
         outputs.set_text(planned["baseline"], baseline_json(result))

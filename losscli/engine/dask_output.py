@@ -5,8 +5,8 @@
 ``-o out.csv|.tsv|.parquet``  one file: the partitions' rows in order, row numbers dataset-wide
 
 Workers write their parts into a fresh staging directory: beside a new target directory
-(``.DIR.XXXX.tmp/``, renamed to DIR at commit) or inside an existing one
-(``DIR/.parts.XXXX.tmp/``, so its parts move in with a rename each, on the same filesystem).
+(``.DIR.<random>.tmp/``, renamed to DIR at commit) or inside an existing one
+(``DIR/.parts.<random>.tmp/``, so its parts move in with a rename each, on the same filesystem).
 ``commit()`` puts the new parts in place and removes every earlier part file of the same
 name pattern, so no stale part of a larger earlier run survives; ``discard()`` (any failure,
 Ctrl-C) removes the staging directory and any folder made for it. ``-o DIR`` refuses (exit 2)

@@ -8,6 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from losscli.errors import DataError
+from losscli.neutralise import quote
+
+NUMERIC_KINDS = ("integer", "floating", "boolean", "decimal", "null")
 PRIMITIVES = {"double": np.float64, "int64": np.int64, "int32": np.int32, "float": np.float32}
 
 
@@ -38,3 +42,23 @@ def _view(array: Any, dtype: Any) -> Any:
     """The values buffer of a null-free primitive Arrow array, as a read-only NumPy view."""
     size = np.dtype(dtype).itemsize
     return np.frombuffer(array.buffers()[1], dtype=dtype, count=len(array), offset=array.offset * size)
+
+
+def check_numeric(path: str, name: str, dtype: Any) -> None:
+    """A DataError unless ``dtype`` holds numbers (or booleans, decimals, nulls)."""
+    import pyarrow.types as t
+
+    if not any(getattr(t, f"is_{kind}")(dtype) for kind in NUMERIC_KINDS):
+        raise DataError(
+            f"{path}: column {quote(name)} holds {_type_name(dtype)}, not numbers", "pick a numeric column"
+        )
+
+
+def _type_name(dtype: Any) -> str:
+    import pyarrow.types as t
+
+    if t.is_struct(dtype):
+        return "objects" if dtype.num_fields == 0 else f"objects ({dtype})"
+    if t.is_list(dtype) and t.is_null(dtype.value_type):
+        return "arrays"
+    return str(dtype)

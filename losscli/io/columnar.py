@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from losscli.errors import DataError, InputError, first_line
-from losscli.io.arrow_numpy import column_to_numpy
+from losscli.errors import InputError, first_line
+from losscli.io.arrow_numpy import check_numeric, column_to_numpy
 from losscli.io.paths import OpenedFiles, shrank
 from losscli.io.source import InputOptions
-
-NUMERIC_KINDS = ("integer", "floating", "boolean", "decimal", "null")
 
 Batches = Callable[[list[str], set[str]], Iterator[Any]]
 """(used column names, the numeric ones among them) → Arrow record batches of them."""
@@ -66,26 +64,6 @@ def _unreadable(path: str, fmt: str, exc: Exception, what: str) -> InputError:
     return InputError(
         f"{path}: {'not a readable' if what == 'file' else 'unreadable'} {fmt} {what}: {first_line(exc)}"
     )
-
-
-def check_numeric(path: str, name: str, dtype: Any) -> None:
-    """A DataError unless ``dtype`` holds numbers (or booleans, decimals, nulls)."""
-    import pyarrow.types as t
-
-    if not any(getattr(t, f"is_{kind}")(dtype) for kind in NUMERIC_KINDS):
-        raise DataError(
-            f"{path}: column '{name}' holds {_type_name(dtype)}, not numbers", "pick a numeric column"
-        )
-
-
-def _type_name(dtype: Any) -> str:
-    import pyarrow.types as t
-
-    if t.is_struct(dtype):
-        return "objects" if dtype.num_fields == 0 else f"objects ({dtype})"
-    if t.is_list(dtype) and t.is_null(dtype.value_type):
-        return "arrays"
-    return str(dtype)
 
 
 def open_columnar(

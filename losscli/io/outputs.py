@@ -127,7 +127,7 @@ class OutputPlan:
             raise InputError(f"{path}: cannot write here: it is a directory", "name a file to write")
         if append:
             output = Output(option, path, "append")
-            _check_appendable(option, path, st)
+            _check_writable(path, os.path.dirname(os.path.abspath(path)), st)  # nothing created yet
         elif (st is not None and not stat.S_ISREG(st.st_mode)) or _is_magic(path):
             output = Output(option, path, "through")
             _check_writable(path, os.path.dirname(os.path.abspath(path)), st)
@@ -260,11 +260,6 @@ def _check_writable(path: str, folder: str, st: os.stat_result | None) -> None:
     target = path if st is not None else folder
     if not os.access(target, os.W_OK):
         raise InputError(f"{path}: cannot write here: permission denied", "choose a path you can write to")
-
-
-def _check_appendable(option: str, path: str, st: os.stat_result | None) -> None:
-    """An append target must be writable now; nothing is created until commit."""
-    _check_writable(path, os.path.dirname(os.path.abspath(path)), st)
 
 
 def _commit_one(output: Output) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from losscli.errors import ColumnError, InputError, first_line
+from losscli.io.arrow_numpy import check_numeric
 from losscli.io.paths import OpenedFiles, is_glob
 
 SUFFIXES = (".parquet", ".pq")
@@ -164,7 +165,6 @@ class ParquetReader:
 
 def _check_file(file: str, schema: Any, stored: list[str], numeric: set[str], first: str) -> None:
     """Each file of a dataset has the used columns, numbers where numbers are needed."""
-    from losscli.io.columnar import check_numeric
 
     for name in stored:
         if name not in schema.names:
