@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
@@ -47,10 +48,22 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """An interrupt raised where Python cannot propagate it (a weakref callback of the
+    import system, a ``__del__``) is printed by default as ``Exception ignored in`` with a
+    traceback. The flag is already set, so the run still ends at the next check: say
+    nothing here. Anything else goes to the usual hook."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt) and _interrupted.is_set():
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def install() -> None:
     """Route every terminating signal through the handler (main thread only). A signal
-    the parent set to be ignored (``nohup`` ignores SIGHUP) stays ignored."""
+    the parent set to be ignored (``nohup`` ignores SIGHUP) stays ignored. An interrupt
+    that lands where it cannot be raised is kept quiet (the flag ends the run)."""
     if threading.current_thread() is threading.main_thread():
+        sys.unraisablehook = _quiet_unraisable
         _interrupted.clear()
         _received[0] = int(signal.SIGINT)
         _deferring[0] = False
