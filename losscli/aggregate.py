@@ -21,6 +21,7 @@ from losscli.sketch import BlockSum, QuantileSketch
 
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
+NO_SKETCH = QuantileSketch()  # the empty sketch of accumulators without quantiles; never added to
 
 
 class LabelMoments:
@@ -85,6 +86,9 @@ class LabelMoments:
             self.s2.add(np.array([2.0 * d * s1, s0 * d * d]))
 
 
+NO_LABELS = LabelMoments()  # the empty moments of losses that need none; never added to
+
+
 @dataclass
 class LossAccumulator:
     """Sufficient statistics of one loss: Σwℓ, Σw, count, max, a quantile sketch.
@@ -97,12 +101,18 @@ class LossAccumulator:
     weight_sum: BlockSum = field(default_factory=BlockSum)
     count: int = 0
     max: float = -math.inf
-    sketch: QuantileSketch = field(default_factory=QuantileSketch)
-    labels: LabelMoments = field(default_factory=LabelMoments)
+    sketch: QuantileSketch = NO_SKETCH  # made in __post_init__ when ``quantiles``
+    labels: LabelMoments = NO_LABELS  # made in __post_init__ when the spec needs label moments
     unweighted: int = 0  # samples added without weights (each weighs 1)
     per_count: bool = False  # Keras: mean = Σwℓ / N instead of Σwℓ / Σw
     quantiles: bool = True  # keep the quantile sketch (per-group accumulators do not)
     clipped: int = 0
+
+    def __post_init__(self) -> None:
+        if self.quantiles and self.sketch is NO_SKETCH:
+            self.sketch = QuantileSketch()
+        if self.spec.needs_label_variance and self.labels is NO_LABELS:
+            self.labels = LabelMoments()
 
     def update(
         self,
@@ -156,8 +166,10 @@ class LossAccumulator:
         self.clipped += other.clipped
         self.count += other.count
         self.max = max(self.max, other.max)
-        self.sketch.merge(other.sketch)
-        self.labels.merge(other.labels)
+        if self.quantiles:
+            self.sketch.merge(other.sketch)
+        if self.spec.needs_label_variance:
+            self.labels.merge(other.labels)
 
     @property
     def total_weight(self) -> float:
@@ -195,6 +207,11 @@ class LossAccumulator:
             max=self.max,
             label_sst=self.labels.m2,
         )
+
+    def value(self) -> float:
+        """The reported value: the spec's finalize over the merged sums (NaN without weight)."""
+        stats = self.stats()
+        return self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
 
     def result(self) -> LossResult:
         stats = self.stats()

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
 from losscli import __version__
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One group's finished value: the key, the value, rows and weight sum behind it."""
+
+    group: Hashable
+    value: float
+    count: int
+    weight_sum: float
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON ``groups[i]`` object (SPEC §4)."""
+        return {"group": self.group, "value": self.value, "count": self.count}
 
 
 @dataclass(frozen=True)
@@ -28,7 +43,7 @@ class LossResult:
     clipped: int | None = None  # inputs clipped to [ε, 1 − ε], for losses that clip
     title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
     label: str = ""  # the key for gates and baselines: the loss name, or its eval column label
-    groups: tuple[dict[str, Any], ...] | None = None  # --by: [{"group", "value", "count"}]
+    groups: tuple[GroupResult, ...] | None = None  # --by, in sorted key order
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -44,7 +59,7 @@ class LossResult:
                 "quantiles": dict(self.quantiles),
             }
             | ({"clipped": self.clipped} if self.clipped is not None else {})
-            | ({"groups": [dict(g) for g in self.groups]} if self.groups is not None else {})
+            | ({"groups": [g.to_dict() for g in self.groups]} if self.groups is not None else {})
             | ({"label": self.label} if self.label and self.label != self.loss else {})
         )
 

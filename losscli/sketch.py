@@ -52,51 +52,74 @@ class ExactSum:
         return math.fsum(self._partials)
 
 
+_EMPTY: F64 = np.zeros(0)
+_EMPTY.flags.writeable = False  # shared by every empty carry: never written
+
+
 class BlockSum:
     """Σ of a stream, bit-identical however the stream is chunked.
 
-    Values are summed in blocks of ``BLOCK`` consecutive values aligned to the
-    start of the stream (NumPy's pairwise sum inside a block), and the block
-    sums are combined exactly; a partial block is carried to the next chunk.
+    Two aligned levels: each run of ``STEP`` consecutive values (aligned to the start
+    of the stream) is summed by NumPy, each run of ``STEP`` of those sums likewise, and
+    these block sums (``STEP²`` = 4,096 values each) are combined exactly. What is
+    carried between chunks is fewer than ``STEP`` values and ``STEP`` first-level sums,
+    so one sum costs under 1 KiB however long the stream — a ``--by`` group holds one
+    per sum, whatever its size.
     """
 
-    BLOCK = 4096
+    STEP = 64
 
-    __slots__ = ("_carry", "_exact")
+    __slots__ = ("_carry", "_exact", "_level1")
 
     def __init__(self) -> None:
         self._exact = ExactSum()
-        self._carry: F64 = np.zeros(0)
+        self._carry: F64 = _EMPTY  # fewer than STEP values not yet summed
+        self._level1: F64 = _EMPTY  # fewer than STEP first-level sums not yet summed
 
     def add(self, values: F64) -> None:
-        start = 0
+        step, start = self.STEP, 0
         if self._carry.size:
-            start = min(self.BLOCK - self._carry.size, values.size)
-            self._carry = np.concatenate([self._carry, values[:start]])
-            if self._carry.size < self.BLOCK:
+            start = min(step - self._carry.size, values.size)
+            carry = np.concatenate([self._carry, values[:start]])
+            if carry.size < step:
+                self._carry = carry
                 return
-            self._exact.add(float(np.sum(self._carry)))
-            self._carry = np.zeros(0)
-        whole = (values.size - start) // self.BLOCK
+            self._carry = _EMPTY
+            self._push(np.sum(carry, keepdims=True))
+        whole = (values.size - start) // step
         if whole:
-            stop = start + whole * self.BLOCK
-            for block_sum in values[start:stop].reshape(whole, self.BLOCK).sum(axis=1).tolist():
-                self._exact.add(block_sum)
+            stop = start + whole * step
+            self._push(values[start:stop].reshape(whole, step).sum(axis=1))
             start = stop
         if start < values.size:
             self._carry = values[start:].copy()
 
+    def _push(self, sums: F64) -> None:
+        """First-level sums, in stream order: every STEP of them make one exact term."""
+        step = self.STEP
+        if self._level1.size:
+            sums = np.concatenate([self._level1, sums])
+        whole = sums.size // step
+        if whole:
+            for block_sum in sums[: whole * step].reshape(whole, step).sum(axis=1).tolist():
+                self._exact.add(block_sum)
+        self._level1 = sums[whole * step :].copy() if sums.size > whole * step else _EMPTY
+
     def merge(self, other: BlockSum) -> None:
         self._exact.merge(other._exact)
-        if other._carry.size:
-            self.add(other._carry)
+        for rest in (other._level1, other._carry):
+            if rest.size:
+                self._exact.add(float(np.sum(rest)))
 
     @property
     def value(self) -> float:
+        if not (self._carry.size or self._level1.size):
+            return self._exact.value
         total = ExactSum()
         total.merge(self._exact)
-        if self._carry.size:
-            total.add(float(np.sum(self._carry)))
+        for rest in (self._level1, self._carry):
+            if rest.size:
+                total.add(float(np.sum(rest)))
         return total.value
 
 

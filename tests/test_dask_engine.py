@@ -81,8 +81,8 @@ def test_any_partitioning_gives_the_local_values(cluster, dataset, partitions):
         assert _rel(mine.value, theirs.value) <= 1e-12
         assert mine.count == theirs.count
         for a, b in zip(mine.groups or (), theirs.groups or (), strict=True):
-            assert a["group"] == b["group"] and a["count"] == b["count"]
-            assert _rel(a["value"], b["value"]) <= 1e-12
+            assert a.group == b.group and a.count == b.count
+            assert _rel(a.value, b.value) <= 1e-12
         for q in ("p50", "p90", "p99"):  # sketches merge: both within the sketch's error
             assert _rel(mine.quantiles[q], theirs.quantiles[q]) <= 0.01
 

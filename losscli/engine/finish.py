@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import replace
 from typing import Any
 
+from losscli import neutralise
 from losscli.aggregate import LossAccumulator
 from losscli.errors import DataError
 from losscli.results import EvalResult, SourceInfo
@@ -27,8 +29,10 @@ def finish(
     if used == 0:
         why, hint = _why_no_rows(source, seen, unmatched)
         raise DataError(f"{source.path}: no rows to evaluate: {why}", hint)
-    for acc in accs:
+    for i, acc in enumerate(accs):
         _refuse_overflow(acc, source.path, columns)
+        for key, state in groups[i].items() if groups is not None and groups[i] is not None else ():
+            _refuse_overflow(state, source.path, columns, key)
         if acc.total_weight == 0:
             what = (
                 f"the weights in column '{columns.name('weight')}'"
@@ -84,7 +88,7 @@ def _why_no_rows(source: Any, seen: int, unmatched: int) -> tuple[str, str]:
     return f"all {seen} rows were dropped (--nan drop)", "a mean of nothing is not a number"
 
 
-def _refuse_overflow(acc: LossAccumulator, path: str, columns: Any) -> None:
+def _refuse_overflow(acc: LossAccumulator, path: str, columns: Any, group: Hashable | None = None) -> None:
     """Exit 2 when a sum behind ``acc``'s result overflowed float64: never a wrong number."""
     which = acc.overflow()
     if which is None:
@@ -97,7 +101,8 @@ def _refuse_overflow(acc: LossAccumulator, path: str, columns: Any) -> None:
         )
     else:
         hint = "rescale the predictions and labels"
-    raise DataError(f"{path}: {acc.spec.name}: {which} overflows float64 (it is not finite)", hint)
+    where = "" if group is None else f" (group {neutralise.quote(str(group))})"
+    raise DataError(f"{path}: {acc.spec.name}{where}: {which} overflows float64 (it is not finite)", hint)
 
 
 def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:

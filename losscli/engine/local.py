@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -236,12 +237,7 @@ class _Runner:
         jobs, columns = plan.jobs, plan.columns
         names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
-        self.accs = [
-            LossAccumulator(
-                job.spec, job.params, per_count=job.compat == "keras", quantiles=options.quantiles
-            )
-            for job in jobs
-        ]
+        self.accs = [self._new_state(job, options.quantiles) for job in jobs]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
         self.used = 0
         self.groups: list[Any] = [None for _ in jobs]  # losscli.groups.GroupAccumulator per job
@@ -275,13 +271,18 @@ class _Runner:
     def _update_groups(
         self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any
     ) -> None:
-        """Per-group statistics, vectorised over the groups (losscli.groups)."""
+        """Per-group states: the same accumulator as the whole file, one per key (losscli.groups)."""
         from losscli.groups import GroupAccumulator
 
         if self.groups[index] is None:
-            self.groups[index] = GroupAccumulator(job.spec, job.params, per_count=job.compat == "keras")
+            self.groups[index] = GroupAccumulator(partial(self._new_state, job))
         keys = raw["by"] if raw["by"].dtype != object else raw["by"].astype(str)
         self.groups[index].update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
+
+    @staticmethod
+    def _new_state(job: LossJob, quantiles: bool = False) -> LossAccumulator:
+        """A job's accumulator: the whole file's (with its quantile sketch) or a group's."""
+        return LossAccumulator(job.spec, job.params, per_count=job.compat == "keras", quantiles=quantiles)
 
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
         raw = _raw(self.plan, by_position)

@@ -135,7 +135,7 @@ def checks_grid(checks: Any) -> Grid:
 def groups_grid(result: EvalResult) -> Grid | None:
     """--by: one row per (loss, group)."""
     rows = [
-        [r.title or r.loss, str(g["group"]), number(g["value"]), str(g["count"])]
+        [r.title or r.loss, str(g.group), number(g.value), str(g.count)]
         for r in result.results
         for g in (r.groups or ())
     ]
