@@ -26,6 +26,20 @@ SAMPLE_DIR = ROOT / "sample_data"
 ENV_KNOBS = ("FORCE_COLOR", "NO_COLOR", "COLUMNS", "LINES", "LOSSCLI_DEBUG", "TERM")
 
 
+# Set by tests/test_readme.py when it runs the README's set-up commands in a fresh copy:
+# the test command there runs the ``smoke`` subset (the whole suite already runs outside).
+README_RUN = "LOSSCLI_README_NESTED"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Inside the README's fresh-copy run, keep only the tests marked ``smoke``."""
+    if not os.environ.get(README_RUN):
+        return
+    keep = [item for item in items if item.get_closest_marker("smoke")]
+    config.hook.pytest_deselected(items=[item for item in items if not item.get_closest_marker("smoke")])
+    items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def sample_csv() -> str:
     """diabetes_regression.csv: id,pred,label,pred_var,weight,sex; 442 rows."""

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import log_loss, mean_squared_error, r2_score
 
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
+
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 
 CHECKS = """

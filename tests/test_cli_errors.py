@@ -13,6 +13,8 @@ from sklearn.metrics import mean_squared_error
 
 import losscli.losses._regression_kernels as kernels
 
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
+
 GOOD = "pred,label\n1,2\n3,5\n4,4\n"
 
 

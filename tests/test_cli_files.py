@@ -9,6 +9,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
+
 BAD = "pred,label\n1,2\n3,\n4,5\n"  # NaN in row 2: exit 2 without --nan drop
 
 

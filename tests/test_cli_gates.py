@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import mean_squared_error, r2_score
 
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
+
 
 def huber(y: np.ndarray, p: np.ndarray, delta: float) -> np.ndarray:
     d = np.abs(p - y)

@@ -12,6 +12,8 @@ import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import mean_squared_error
 
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
+
 
 def value_of(result) -> float:
     assert result.exit_code == 0, result.stderr

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
+
 BOX = set("┃━┏┓┗┛┡┩│─┌┐└┘╇╋")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 N = 442

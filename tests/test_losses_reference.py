@@ -15,6 +15,8 @@ from sklearn import metrics as skm
 
 import losscli.losses as L
 
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
+
 SEEDS = [0, 1, 2, 7]
 REL = 1e-9
 seeds = pytest.mark.parametrize("seed", SEEDS, ids=[f"seed{s}" for s in SEEDS])

@@ -11,8 +11,11 @@ import ast
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
+
+pytestmark = pytest.mark.smoke  # also in the README's fresh-copy run (tests/README.md)
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "losscli"
