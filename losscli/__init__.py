@@ -48,14 +48,14 @@ __all__ = ["LossCliError", "LossSpec", "__version__", "evaluate", "losses"]
 
 if TYPE_CHECKING:
     from losscli import losses
-    from losscli.engine.local import evaluate
+    from losscli.api import evaluate
     from losscli.errors import LossCliError
     from losscli.losses._spec import LossSpec
 
 
 def __getattr__(name: str) -> Any:
     if name == "evaluate":
-        from losscli.engine.local import evaluate
+        from losscli.api import evaluate
 
         return evaluate
     if name == "losses":

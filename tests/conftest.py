@@ -222,7 +222,7 @@ def huge_csv(tmp_path_factory: pytest.TempPathFactory) -> str:
 def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, int]]:
     """Count, per file name, how often losscli opens an input (``opened``), starts reading it
     (``reads``: calls of ``Source.chunks``) and how many chunks it yields (``chunks``)."""
-    import losscli.engine.local as local
+    import losscli.engine.plan as plan
     import losscli.io.source as source
 
     real = source.open_source
@@ -250,7 +250,7 @@ def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, int]]:
         return Counted(real(options))
 
     monkeypatch.setattr(source, "open_source", counted_open)
-    monkeypatch.setattr(local, "open_source", counted_open)
+    monkeypatch.setattr(plan, "open_source", counted_open)
     return counts
 
 

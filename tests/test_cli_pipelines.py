@@ -108,7 +108,7 @@ def tiny_chunks(monkeypatch):
     """Every input the CLI opens is read in small blocks (many chunks per file)."""
     import losscli.io.source as source
 
-    for module in ("losscli.engine.local", "losscli.io.columnar", "losscli.io.delimited"):
+    for module in ("losscli.engine.plan", "losscli.io.columnar", "losscli.io.delimited"):
         importlib.import_module(module)  # they bind the real class: import them before patching
 
     @dataclasses.dataclass(frozen=True)

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 import losscli
-from losscli.engine.local import RunOptions
+from losscli.engine.runner import RunOptions
 from losscli.io.source import InputOptions
 
 dd = pytest.importorskip("dask.dataframe")

@@ -373,7 +373,7 @@ def test_staged_parts_commit_and_discard_for_a_caller(parts, cluster, tmp_path):
     """The lead's run flow: make the StagedParts first, commit it with the other outputs."""
     from losscli.engine.dask import run_dask
     from losscli.engine.dask_output import StagedParts
-    from losscli.engine.local import RunOptions
+    from losscli.engine.runner import RunOptions
     from losscli.io.source import InputOptions
 
     pattern, frame = parts

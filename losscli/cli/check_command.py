@@ -86,7 +86,9 @@ def _engine(options: dict[str, Any]) -> Any:
 
 def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> list[Any]:
     """One read of ``file`` for all of its ``checks`` (same read options)."""
-    from losscli.engine.local import RunOptions, prepare, run_shared
+    from losscli.engine.local import run_shared
+    from losscli.engine.plan import prepare
+    from losscli.engine.runner import RunOptions
     from losscli.io.source import InputOptions, open_source
 
     read = checks[0].read

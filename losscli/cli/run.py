@@ -79,7 +79,9 @@ def _plan_outputs(outputs: OutputPlan, options: CommandOptions) -> dict[str, Any
 def _run(
     losses: list[tuple[str, dict[str, Any]]], options: CommandOptions, verdict: Verdict, outputs: OutputPlan
 ) -> int:
-    from losscli.engine.local import RunOptions, prepare, run
+    from losscli.engine.local import run
+    from losscli.engine.plan import prepare
+    from losscli.engine.runner import RunOptions
     from losscli.io.source import InputOptions
 
     rows = parse_rows(options.rows)

@@ -1,7 +1,7 @@
 """The Dask engine: the local engine's kernels and accumulators, one task per partition.
 
 map: every partition (a pandas DataFrame on a worker) runs through the local
-engine's runners (``engine.local.feed``) into a :class:`PartState`;
+engine's runners (``engine.runner.feed``) into a :class:`PartState`;
 reduce: adjacent states merge in partition order (``engine.merge``) as a tree
 of tasks; the client finishes the merged state exactly as the local engine
 finishes its own. Values equal the local engine's to floating-point rounding
@@ -26,8 +26,9 @@ from losscli.engine.dask_cluster import connect, require_dask, stop_own_workers
 from losscli.engine.dask_csv import CsvDataset, Unparsable, batches, locate, open_csv, schema
 from losscli.engine.dask_output import PART, StagedParts
 from losscli.engine.layout import layouts
-from losscli.engine.local import Plan, RunOptions, _is_dask_frame, _Runner, feed, prepare
 from losscli.engine.merge import PartProblem, PartState, merge
+from losscli.engine.plan import Plan, is_dask_frame, prepare
+from losscli.engine.runner import Runner, RunOptions, feed
 from losscli.engine.validate import Problem
 from losscli.errors import ColumnError, InputError, UsageError, first_line
 from losscli.io.columnar import ColumnarSource
@@ -38,7 +39,7 @@ from losscli.results import EvalResult
 
 PARTITION_BYTES = "64MiB"
 
-Request = tuple[Any, dict[str, Any]]  # (losses, keyword arguments of engine.local.prepare)
+Request = tuple[Any, dict[str, Any]]  # (losses, keyword arguments of engine.plan.prepare)
 
 __all__ = ["check_requests", "evaluate_dask", "run_dask"]
 
@@ -140,7 +141,7 @@ def _run(
     staged: StagedParts | None,
 ) -> tuple[list[EvalResult], list[tuple[int, int]], list[tuple[str, str]]]:
     """The results, (rows read, rows written) per partition, and the per-sample columns."""
-    data = _Input(source, "<dask dataframe>", "dataframe") if _is_dask_frame(source) else open_frame(source)
+    data = _Input(source, "<dask dataframe>", "dataframe") if is_dask_frame(source) else open_frame(source)
     meta = _meta(data)
     first = [prepare(meta, losses, **kw) for losses, kw in requests]
     used = sorted({p for plan in first for ps in plan.columns.positions.values() for p in ps})
@@ -186,7 +187,7 @@ def _run(
         raise state.problem.error()
     results = []
     for i, (plan, opts) in enumerate(zip(plans, options, strict=True)):
-        runner = _Runner(plan, opts)
+        runner = Runner(plan, opts)
         runner.absorb(state.runners[i])
         results.append(runner.result(state.seen))
     return results, sizes, list(plans[0].layout.samples)
@@ -325,7 +326,7 @@ def _partition(part: Any, index: int, task: _Task) -> Sized:
         path = task.output.replace("*", PART.format(index))
         sink = _Counted(PerSampleFile(path, list(plans[0].layout.samples)))
     runners = [
-        _Runner(plan, replace(opts, sink=sink if i == 0 else None))
+        Runner(plan, replace(opts, sink=sink if i == 0 else None))
         for i, (plan, opts) in enumerate(zip(plans, task.options, strict=True))
     ]
     try:
@@ -376,7 +377,7 @@ def evaluate_dask(
 ) -> EvalResult:
     """``losscli.evaluate(..., engine="dask")``: a Dask DataFrame runs on the scheduler
     already in use; a path connects to ``scheduler`` (or starts a LocalCluster)."""
-    if _is_dask_frame(source) and scheduler is None:
+    if is_dask_frame(source) and scheduler is None:
         return run_dask(source, [(losses, kw)], [run_options], output)[0]
     with connect(scheduler):
         return run_dask(_as_options(source), [(losses, kw)], [run_options], output)[0]

@@ -9,29 +9,35 @@ from typing import Any
 
 from losscli import neutralise
 from losscli.aggregate import LossAccumulator
+from losscli.columns import Resolved
+from losscli.engine.plan import Plan
 from losscli.errors import DataError
+from losscli.groups import GroupAccumulator
+from losscli.io.joined import JoinedSource
 from losscli.results import EvalResult, SourceInfo
 from losscli.rows import RowBlock
 
 
 def finish(
-    plan: Any,
+    plan: Plan,
     accs: list[LossAccumulator],
     counts: tuple[int, int],
     head: RowBlock | None,
     worst: RowBlock | None,
-    groups: list[Any] | None = None,
+    groups: list[GroupAccumulator | None] | None = None,
 ) -> EvalResult:
     source, columns = plan.source, plan.columns
     seen, used = counts
-    unmatched = getattr(source, "unmatched", 0)  # --labels --on: prediction rows without a label
+    joined = source if isinstance(source, JoinedSource) else None
+    unmatched = joined.unmatched if joined is not None else 0  # --labels --on: rows without a label
     seen += unmatched
     if used == 0:
-        why, hint = _why_no_rows(source, seen, unmatched)
+        why, hint = _why_no_rows(joined, seen, unmatched)
         raise DataError(f"{source.path}: no rows to evaluate: {why}", hint)
-    for i, acc in enumerate(accs):
+    per_job = groups if groups is not None else [None] * len(accs)
+    for acc, grouped in zip(accs, per_job, strict=True):
         _refuse_overflow(acc, source.path, columns)
-        for key, state in groups[i].items() if groups is not None and groups[i] is not None else ():
+        for key, state in grouped.items() if grouped is not None else ():
             _refuse_overflow(state, source.path, columns, key)
         if acc.total_weight == 0:
             what = (
@@ -44,9 +50,9 @@ def finish(
         replace(
             acc.result(),
             label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name,
-            groups=None if groups is None else (groups[i].results() if groups[i] is not None else ()),
+            groups=None if groups is None else (grouped.results() if grouped is not None else ()),
         )
-        for i, (acc, job) in enumerate(zip(accs, plan.jobs, strict=True))
+        for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)
     )
     for r in results:
         if not all(math.isfinite(x) for x in (r.value, r.mean, r.sum)):
@@ -62,16 +68,17 @@ def finish(
         results=results,
         head=head,
         worst=worst,
-        warnings=tuple(w for r in results for w in r.warnings) + _unmatched_warning(unmatched, source),
+        warnings=tuple(w for r in results for w in r.warnings) + _unmatched_warning(unmatched, joined),
         loss_columns=plan.layout.loss_columns,
         layout=plan.layout,
     )
 
 
-def _why_no_rows(source: Any, seen: int, unmatched: int) -> tuple[str, str]:
+def _why_no_rows(source: JoinedSource | None, seen: int, unmatched: int) -> tuple[str, str]:
     """Why no row was left: no data rows, no label matched the --on key, or --nan drop."""
-    if seen == 0:
-        return "the input has no data rows", "a mean of nothing is not a number"
+    if seen == 0 or source is None:
+        why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped (--nan drop)"
+        return why, "a mean of nothing is not a number"
     if unmatched == seen:
         return (
             f"none of its {seen} rows has a label in {source.labels.path} (no value of key '{source.on}' matched)",
@@ -88,7 +95,9 @@ def _why_no_rows(source: Any, seen: int, unmatched: int) -> tuple[str, str]:
     return f"all {seen} rows were dropped (--nan drop)", "a mean of nothing is not a number"
 
 
-def _refuse_overflow(acc: LossAccumulator, path: str, columns: Any, group: Hashable | None = None) -> None:
+def _refuse_overflow(
+    acc: LossAccumulator, path: str, columns: Resolved, group: Hashable | None = None
+) -> None:
     """Exit 2 when a sum behind ``acc``'s result overflowed float64: never a wrong number."""
     which = acc.overflow()
     if which is None:
@@ -119,8 +128,8 @@ def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:
     return described
 
 
-def _unmatched_warning(unmatched: int, source: Any) -> tuple[str, ...]:
-    if not unmatched:
+def _unmatched_warning(unmatched: int, source: JoinedSource | None) -> tuple[str, ...]:
+    if not unmatched or source is None:
         return ()
     return (
         f"{unmatched} rows of {source.main.path} have no label in {source.labels.path} (key '{source.on}'); left out",

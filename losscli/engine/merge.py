@@ -10,21 +10,24 @@ in partition order gives the rows the local engine would number.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from losscli.aggregate import LossAccumulator
 from losscli.errors import DataError
+from losscli.groups import GroupAccumulator
+from losscli.losses._labels import BinaryLabels
+from losscli.rows import HeadRows, WorstRows
 
 
 @dataclass
 class RunnerState:
-    """One plan's share of a partition (see ``losscli.engine.local._Runner``)."""
+    """One plan's share of a partition (see :class:`losscli.engine.runner.Runner`)."""
 
     used: int
-    accs: list[Any]  # LossAccumulator per job
-    groups: list[Any]  # GroupAccumulator or None per job
-    head: Any  # HeadRows
-    worst: Any  # WorstRows
-    labels: list[Any]  # BinaryLabels or None per job
+    accs: list[LossAccumulator]  # per job
+    groups: list[GroupAccumulator | None]  # per job, with --by
+    head: HeadRows
+    worst: WorstRows
+    labels: list[BinaryLabels | None]  # per job, for binary losses: the labels seen
 
 
 @dataclass
@@ -72,19 +75,21 @@ def _merge_runner(a: RunnerState, b: RunnerState, offset: int, where: str) -> No
     a.used += b.used
     for acc, other in zip(a.accs, b.accs, strict=True):
         acc.merge(other)
-    for i, other in enumerate(b.groups):
-        if other is None:
+    for i, later in enumerate(b.groups):
+        if later is None:
             continue
-        if a.groups[i] is None:
-            a.groups[i] = other
+        mine = a.groups[i]
+        if mine is None:
+            a.groups[i] = later
         else:
-            a.groups[i].merge(other)
+            mine.merge(later)
     a.head.merge(b.head, offset)
     a.worst.merge(b.worst, offset)
-    for i, other in enumerate(b.labels):
-        if a.labels[i] is None:
-            a.labels[i] = other
-        elif other is not None:
-            problem = a.labels[i].merge(other)
+    for i, theirs in enumerate(b.labels):
+        labels = a.labels[i]
+        if labels is None:
+            a.labels[i] = theirs
+        elif theirs is not None:
+            problem = labels.merge(theirs)
             if problem:
                 raise DataError(f"{where}: the label column {problem}")

@@ -1,0 +1,127 @@
+"""What to compute over which input: a :class:`Plan` binds the losses, opens the source
+and resolves its columns (nothing is read yet). Both engines start from one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from losscli.columns import Request, Resolved, resolve
+from losscli.engine.jobs import LossArg, LossJob, make_jobs
+from losscli.engine.layout import Layout, layouts
+from losscli.errors import UsageError
+from losscli.io.source import InputOptions, Source, open_source
+
+# What an input may be: a path ('-' for stdin), read options, an opened Source, or a
+# pandas DataFrame / pyarrow Table (a Dask DataFrame goes to the Dask engine).
+SourceArg = str | InputOptions | Source | Any
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An opened source, the jobs to run over it, the resolved columns, the output layouts."""
+
+    source: Source
+    jobs: list[LossJob]
+    columns: Resolved
+    layout: Layout
+    positive: str | None = None
+
+
+def prepare(
+    source: SourceArg,
+    losses: LossArg | Sequence[LossArg],
+    *,
+    pred: str | None = None,
+    label: str | None = None,
+    weight: str | None = None,
+    var: str | None = None,
+    id: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    positive: str | None = None,
+    compat: str | None = None,
+    labels: str | InputOptions | None = None,
+    on: str | None = None,
+    by: str | None = None,
+) -> Plan:
+    """Bind the losses, open the source and resolve its columns (nothing is read yet).
+
+    ``labels``: labels from another file, aligned by row or joined ``on`` a key column.
+    ``by``: per-group results keyed by that column's values.
+    """
+    jobs = make_jobs(losses, params, compat)
+    first = jobs[0].spec
+    if len({(j.spec.label_multi, j.spec.pred_multi) for j in jobs}) > 1:
+        raise UsageError(
+            "these losses need different columns (one vs several per row): evaluate them separately"
+        )
+    opened = open_any(source)
+    extra = sorted({role for job in jobs for role in job.spec.extra_inputs})
+    if var is not None and "var" not in extra:
+        raise UsageError("--var is only used by losses that take a variance (gaussian-nll)")
+    requests = {
+        "y_pred": Request(pred, first.pred_multi, first.pred_flavour(jobs[0].params)),
+        "weight": Request(weight, required=False),
+        "id": Request(id, required=False),
+        "by": Request(by, required=False),
+    }
+    requests.update({role: Request(var if role == "var" else None) for role in extra})
+    label_request = Request(label, first.label_multi)
+    if labels is None:
+        if on is not None:
+            raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
+        columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
+    else:
+        opened, columns = _with_label_file(opened, labels, on, label_request, requests)
+    _check_shapes(jobs, columns, opened.path)
+    return Plan(opened, jobs, columns, layouts(columns, jobs), positive)
+
+
+def _with_label_file(
+    opened: Source,
+    labels: str | InputOptions,
+    on: str | None,
+    label_request: Request,
+    requests: dict[str, Request],
+) -> tuple[Source, Resolved]:
+    """Predictions from ``opened``, labels from ``labels``: one joined source."""
+    from losscli.io.joined import JoinedSource
+
+    label_source = open_any(labels)
+    joined = JoinedSource(opened, label_source, on)
+    main = resolve(opened.names, requests, opened.path)
+    found = resolve(label_source.names, {"y_true": label_request}, label_source.path)
+    positions = {"y_true": [p + joined.offset for p in found.positions["y_true"]], **main.positions}
+    names = {"y_true": found.names["y_true"], **main.names}
+    return joined, Resolved(positions, names)
+
+
+def _check_shapes(jobs: list[LossJob], columns: Resolved, where: str) -> None:
+    k = len(columns.positions["y_pred"])
+    spec = jobs[0].spec
+    if spec.pred_multi and k < 2:
+        raise UsageError(f"{where}: {spec.name} needs one prediction column per class (found {k})")
+    if spec.label_multi and len(columns.positions["y_true"]) != k:
+        raise UsageError(
+            f"{where}: {spec.name} needs as many label columns as prediction columns "
+            f"({len(columns.positions['y_true'])} vs {k})",
+            "check --label and --pred",
+        )
+
+
+def is_dask_frame(source: object) -> bool:
+    """A Dask DataFrame, recognised without importing Dask."""
+    return type(source).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(source, "to_delayed")
+
+
+def open_any(source: SourceArg) -> Source:
+    if hasattr(source, "chunks") and hasattr(source, "names"):
+        return cast(Source, source)  # already opened: several plans can share one read
+    if isinstance(source, InputOptions):
+        return open_source(source)
+    if isinstance(source, str):
+        return open_source(InputOptions(source))
+    from losscli.io.frames import frame_source
+
+    return frame_source(source)

@@ -1,0 +1,192 @@
+"""The runner: one plan's share of each chunk (checks, kernels, accumulators, kept rows),
+and :func:`feed`, the loop that streams a source's chunks through runners. The local
+engine runs it over a whole source, the Dask engine over each partition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Literal
+
+import numpy as np
+
+from losscli import interrupt
+from losscli.aggregate import LossAccumulator
+from losscli.columns import class_names
+from losscli.engine.finish import finish
+from losscli.engine.jobs import LossJob
+from losscli.engine.merge import RunnerState
+from losscli.engine.plan import Plan
+from losscli.engine.validate import Problem, apply_nan_policy, check_common, problem
+from losscli.groups import GroupAccumulator
+from losscli.losses._inputs import JobInputs
+from losscli.results import EvalResult
+from losscli.rows import HeadRows, RowBlock, RowRange, WorstRows
+
+Sink = Callable[[RowBlock], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: NaN policy, rows kept for display, an optional per-sample sink."""
+
+    nan: Literal["error", "drop"] = "error"
+    rows: int | None = 10
+    worst: int = 0
+    sink: Sink | None = None
+    on_chunk: Callable[[], None] | None = None  # e.g. a progress bar; called after every chunk
+    quantiles: bool = True  # False when nothing shows p50/p90/p99 (they are then NaN)
+
+
+def _raw(plan: Plan, by_position: Mapping[int, Any]) -> dict[str, Any]:
+    """One plan's roles from a chunk's columns: K columns stacked into (n, K); ``#p`` keys
+    keep each used column for per-sample output."""
+    raw: dict[str, Any] = {}
+    for role, positions in plan.columns.positions.items():
+        parts = [by_position[p] for p in positions]
+        raw[role] = np.column_stack(parts) if _multi(plan, role) else parts[0]
+        if role not in ("id", "by") and not _typed_label(plan, role) and raw[role].dtype.kind not in "f":
+            raw[role] = raw[role].astype(np.float64)
+    for positions in plan.columns.positions.values():
+        raw.update({f"#{p}": by_position[p] for p in positions})
+    return raw
+
+
+def _typed_label(plan: Plan, role: str) -> bool:
+    return role == "y_true" and any(job.spec.task in ("binary", "multiclass") for job in plan.jobs)
+
+
+def _multi(plan: Plan, role: str) -> bool:
+    spec = plan.jobs[0].spec
+    return (role == "y_pred" and spec.pred_multi) or (role == "y_true" and spec.label_multi)
+
+
+class Runner:
+    """One plan's share of each chunk: checks, kernels, accumulators, kept rows."""
+
+    def __init__(self, plan: Plan, options: RunOptions) -> None:
+        self.plan, self.options = plan, options
+        jobs, columns = plan.jobs, plan.columns
+        names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
+        self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
+        self.accs = [self._new_state(job, options.quantiles) for job in jobs]
+        self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
+        self.used = 0
+        self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
+
+    def feed(self, by_position: Mapping[int, Any], row_ids: Any) -> None:
+        plan, where = self.plan, self.plan.source.path
+        raw = _raw(plan, by_position)
+        raw, row_ids = apply_nan_policy(raw, row_ids, self.options.nan, where, plan.columns)
+        check_common(raw, row_ids, where, plan.columns)
+        block = RowBlock(row_ids, {k: v for k, v in raw.items() if k.startswith("#")})
+        keeps = self.options.sink is not None or self.options.worst > 0 or not self.head.full
+        for index, (job, adapter, acc) in enumerate(zip(plan.jobs, self.adapters, self.accs, strict=True)):
+            inputs, ignored, issue = adapter.prepare(raw)
+            if issue is not None:
+                values = raw if issue.role == "y_true" else raw | inputs  # show labels as written
+                raise problem(issue, values, row_ids, where, plan.columns, _counter(adapter), job.spec.name)
+            computed = adapter.compute(inputs, ignored, display=keeps)
+            acc.update(
+                computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped
+            )
+            if "by" in raw:
+                self._update_groups(index, job, raw, inputs, computed)
+            block.columns[job.column] = computed.losses
+            block.columns.update(computed.display)
+        self.used += row_ids.size
+        self.head.update(block)
+        self.worst.update(block)
+        if self.options.sink is not None and row_ids.size:
+            self.options.sink(block)
+
+    def _update_groups(
+        self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any
+    ) -> None:
+        """Per-group states: the same accumulator as the whole file, one per key (losscli.groups)."""
+        groups = self.groups[index]
+        if groups is None:
+            groups = self.groups[index] = GroupAccumulator(partial(self._new_state, job))
+        keys = raw["by"] if raw["by"].dtype != object else raw["by"].astype(str)
+        groups.update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
+
+    @staticmethod
+    def _new_state(job: LossJob, quantiles: bool = False) -> LossAccumulator:
+        """A job's accumulator: the whole file's (with its quantile sketch) or a group's."""
+        return LossAccumulator(job.spec, job.params, per_count=job.compat == "keras", quantiles=quantiles)
+
+    def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
+        raw = _raw(self.plan, by_position)
+        if self.options.nan == "drop":
+            raw, _ = apply_nan_policy(raw, np.arange(len(raw["y_pred"])), "drop", "", self.plan.columns)
+        try:
+            return found.counter(raw)
+        except Problem:
+            return 0
+
+    def state(self) -> RunnerState:
+        """What this runner has gathered, without the plan or the source (to send between processes)."""
+        labels = [adapter.binary for adapter in self.adapters]
+        return RunnerState(self.used, self.accs, self.groups, self.head, self.worst, labels)
+
+    def absorb(self, state: RunnerState) -> None:
+        """Take over merged partition state (the Dask engine's reduce result)."""
+        self.used, self.accs, self.groups = state.used, state.accs, state.groups
+        self.head, self.worst = state.head, state.worst
+        for adapter, labels in zip(self.adapters, state.labels, strict=True):
+            adapter.binary = labels
+
+    def result(self, seen: int) -> EvalResult:
+        where = f"{self.plan.source.path}: column '{self.plan.columns.name('y_true')}'"
+        for adapter in self.adapters:
+            adapter.finish(where)
+        groups = self.groups if "by" in self.plan.columns.positions else None
+        return finish(self.plan, self.accs, (seen, self.used), self.head.rows(), self.worst.rows(), groups)
+
+
+def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] | None = None) -> int:
+    """Stream the plans' shared source through their runners; the rows seen. The first
+    :class:`Problem` propagates, its ``total`` counted over the rest of the input."""
+    source = plans[0].source
+    positions = sorted({p for plan in plans for ps in plan.columns.positions.values() for p in ps})
+    typed = {
+        p
+        for plan in plans
+        for role, ps in plan.columns.positions.items()
+        for p in ps
+        if _typed_label(plan, role) or role in ("id", "by")
+    }
+    seen = 0
+    chunks = iter(source.chunks(positions, set(positions) - typed))
+    for chunk in chunks:
+        by_position = dict(zip(positions, chunk, strict=True))
+        n = len(chunk[0])
+        row_ids = RowRange(seen + 1, n)
+        seen += n
+        for runner in runners:
+            try:
+                runner.feed(by_position, row_ids)
+            except Problem as found:
+                found.total = _count_rest(found, runner, chunks, positions)
+                raise
+        interrupt.check()
+        if on_chunk is not None:
+            on_chunk()
+    return seen
+
+
+def _counter(adapter: JobInputs) -> Callable[[dict[str, Any]], int]:
+    def count(raw: dict[str, Any]) -> int:
+        issue = adapter.prepare(raw)[2]
+        return int(issue.mask.sum()) if issue is not None else 0
+
+    return count
+
+
+def _count_rest(found: Problem, runner: Runner, chunks: Iterator[list[Any]], positions: list[int]) -> int:
+    """Scan the rest of the input only to count the rows with the same problem."""
+    total = found.first_count
+    for chunk in chunks:
+        total += runner.count(found, dict(zip(positions, chunk, strict=True)))
+    return total
