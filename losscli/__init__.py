@@ -13,7 +13,7 @@ import _signal  # type: ignore[import-not-found]  # built in (no file to find): 
 import sys as _sys
 
 
-def _leave_now(signum: int, frame: object) -> None:
+def leave_now(signum: int, frame: object) -> None:
     """Start-up's signal handler (the console script only): nothing is open or written
     yet, so end at once with one line and 128 + the signal, never a traceback. A
     command's error boundary replaces it (losscli.interrupt.install)."""
@@ -26,23 +26,23 @@ def _leave_now(signum: int, frame: object) -> None:
         os._exit(128 + signum)
 
 
-def _catch_start_up_signals(signals: tuple[int, ...] = (_signal.SIGINT, _signal.SIGTERM)) -> None:
-    """Route ``signals`` to :func:`_leave_now`; one the parent ignores (nohup's SIGHUP, a
+def catch_start_up_signals(signals: tuple[int, ...] = (_signal.SIGINT, _signal.SIGTERM)) -> None:
+    """Route ``signals`` to :func:`leave_now`; one the parent ignores (nohup's SIGHUP, a
     background job's SIGINT) stays ignored."""
     for sig in signals:
         try:
             if _signal.getsignal(sig) is not _signal.SIG_IGN:
-                _signal.signal(sig, _leave_now)
+                _signal.signal(sig, leave_now)
         except (OSError, ValueError):
             continue
 
 
 if _sys.argv and _sys.argv[0].rpartition("/")[2] == "losscli":  # the console script, from its first line
-    _catch_start_up_signals()
+    catch_start_up_signals()
 
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
-__version__ = "0.1.0"
+from losscli.version import __version__  # noqa: E402
 
 __all__ = ["LossCliError", "LossSpec", "__version__", "evaluate", "losses"]
 
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from losscli import losses
     from losscli.api import evaluate
     from losscli.errors import LossCliError
-    from losscli.losses._spec import LossSpec
+    from losscli.spec import LossSpec
 
 
 def __getattr__(name: str) -> Any:
@@ -67,7 +67,7 @@ def __getattr__(name: str) -> Any:
 
         return LossCliError
     if name == "LossSpec":
-        from losscli.losses._spec import LossSpec
+        from losscli.spec import LossSpec
 
         return LossSpec
     raise AttributeError(f"module 'losscli' has no attribute {name!r}")

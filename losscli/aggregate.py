@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from losscli.losses._spec import LossSpec, Stats
 from losscli.results import LossResult
 from losscli.sketch import BlockSum, QuantileSketch
+from losscli.spec import LossSpec, Stats
 
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from losscli.errors import UsageError
-from losscli.losses._spec import COMPAT_PRESETS, Param
+from losscli.spec import COMPAT_PRESETS, Param
 
 Kind = Literal[
     "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "choice", "char", "codec",

@@ -6,7 +6,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from losscli import __version__
+from losscli.version import __version__
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import losscli.losses as L
 from losscli.aggregate import LossAccumulator
 from losscli.errors import DataError, UsageError
 from losscli.losses._api import python_name
-from losscli.losses._inputs import JobInputs
+from losscli.losses.inputs import JobInputs
 
 REL = 1e-12
 K = 4

@@ -18,7 +18,7 @@ import losscli.losses as L
 from losscli.aggregate import LossAccumulator
 from losscli.errors import DataError, UsageError
 from losscli.losses._api import python_name
-from losscli.losses._spec import finalize_mean
+from losscli.spec import finalize_mean
 
 REL = 1e-12
 approx = partial(pytest.approx, rel=REL, abs=0.0)

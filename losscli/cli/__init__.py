@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal as _signal
 
-from losscli import _catch_start_up_signals, _leave_now
+from losscli import catch_start_up_signals, leave_now
 
 
 def main() -> None:
@@ -18,7 +18,7 @@ def main() -> None:
 
     from losscli import interrupt
 
-    _catch_start_up_signals(interrupt.SIGNALS)  # every terminating signal, not only INT and TERM
+    catch_start_up_signals(interrupt.SIGNALS)  # every terminating signal, not only INT and TERM
     code: int | str | None = 0
     try:
         from losscli.cli.app import build_app, command_for
@@ -27,7 +27,7 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     except KeyboardInterrupt:
-        _leave_now(_signal.SIGINT, None)
+        leave_now(_signal.SIGINT, None)
     except OSError as exc:
         code = _unwritable(exc)
     try:

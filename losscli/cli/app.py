@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from losscli import __version__
 from losscli.cli.boundary import guarded
 from losscli.cli.loss_commands import add_eval_command, add_loss_commands
 from losscli.cli.options import TIMEOUT_OPTION, CheckFormat, ColorMode, Engine
-from losscli.losses._registry import all_losses
-from losscli.losses._spec import TASKS
+from losscli.losses.registry import all_losses
+from losscli.spec import TASKS
+from losscli.version import __version__
 
 
 def _version(value: bool) -> None:
@@ -141,10 +141,10 @@ def _drop(app: typer.Typer, name: str) -> None:
 
 def command_for(args: list[str]) -> str:
     """The sub-command a command line invokes ("" when none is named)."""
-    from losscli.losses._registry import REGISTRY, _load_catalog
+    from losscli.losses.registry import REGISTRY, load_catalog
 
     first = next((a for a in args if not a.startswith("-")), "")
     if first in BUILTIN:
         return first
-    _load_catalog()
+    load_catalog()
     return first if first in REGISTRY else ""

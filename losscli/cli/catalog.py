@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from losscli.cli.options import ColorMode
 from losscli.errors import UsageError
-from losscli.losses._registry import all_losses, get_loss
-from losscli.losses._spec import COMPAT_PRESETS, TASKS, LossSpec
+from losscli.losses.registry import all_losses, get_loss
 from losscli.render.model import Grid
+from losscli.spec import COMPAT_PRESETS, TASKS, LossSpec
 
 
 def show_list(task: str | None, color: ColorMode) -> int:

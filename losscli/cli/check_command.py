@@ -8,11 +8,11 @@ import os
 import sys
 from typing import Any
 
-from losscli import __version__
 from losscli.checks import CheckResult, Gate, load_baseline, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
 from losscli.config import CheckConfig, Config, check_paths, discover, load
 from losscli.render.model import Grid
+from losscli.version import __version__
 
 
 def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> int:

@@ -14,7 +14,7 @@ import typer
 from losscli.cli.boundary import guarded
 from losscli.cli.gate_options import gate_parameters, loss_list_parameter
 from losscli.cli.options import common_parameters, make_options, param_parameter
-from losscli.losses._spec import LossSpec
+from losscli.spec import LossSpec
 
 
 def add_loss_commands(app: typer.Typer, specs: list[LossSpec], light: bool = False) -> None:

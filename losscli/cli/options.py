@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from losscli.losses._spec import LossSpec, Param
+from losscli.spec import LossSpec, Param
 
 INPUT = "Input"
 OUTPUT = "Output"

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from losscli.errors import UsageError
-from losscli.losses._registry import get_loss
-from losscli.losses._spec import COMPAT_PRESETS, LossSpec, Param
+from losscli.losses.registry import get_loss
+from losscli.spec import COMPAT_PRESETS, LossSpec, Param
 
 LossArg = str | LossSpec | tuple[str, Mapping[str, Any]]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from losscli.aggregate import LossAccumulator
 from losscli.errors import DataError
 from losscli.groups import GroupAccumulator
-from losscli.losses._labels import BinaryLabels
+from losscli.losses.labels import BinaryLabels
 from losscli.rows import HeadRows, WorstRows
 
 

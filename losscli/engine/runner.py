@@ -20,7 +20,7 @@ from losscli.engine.merge import RunnerState
 from losscli.engine.plan import Plan
 from losscli.engine.validate import Problem, apply_nan_policy, check_common, problem
 from losscli.groups import GroupAccumulator
-from losscli.losses._inputs import JobInputs
+from losscli.losses.inputs import JobInputs
 from losscli.results import EvalResult
 from losscli.rows import HeadRows, RowBlock, RowRange, WorstRows
 

@@ -14,11 +14,21 @@ import numpy as np
 
 from losscli.columns import Resolved
 from losscli.errors import DataError
-from losscli.losses._labels import is_missing
-from losscli.losses._validation import RowIssue, first_bad
+from losscli.losses.labels import is_missing
+from losscli.losses.validation import (
+    RowIssue,
+    first_bad,
+    infinite_issue,
+    missing_issue,
+    negative_issue,
+    rows_with,
+)
 from losscli.neutralise import cut, listing, quote, quote_cell
 
 Counter = Callable[[dict[str, Any]], int]
+DROP_HINT = "use --nan drop to skip such rows"
+INF_HINT = "infinite values are never valid: fix the data"
+WEIGHT_HINT = "sample weights must be non-negative"
 
 
 @dataclass
@@ -72,10 +82,7 @@ def apply_nan_policy(
             return {role: values[keep] for role, values in raw.items()}, row_ids[keep]
         return raw, row_ids
     for role in roles:
-        if missing[role].any():
-            issue = RowIssue(
-                role, missing[role], "be present (not empty or NaN)", "use --nan drop to skip such rows"
-            )
+        if missing[role].any() and (issue := missing_issue(raw[role], role, DROP_HINT)) is not None:
             raise problem(issue, raw, row_ids, where, columns, _count_missing(role))
     return raw, row_ids
 
@@ -83,15 +90,10 @@ def apply_nan_policy(
 def check_common(raw: dict[str, Any], row_ids: Any, where: str, columns: Resolved) -> None:
     """Infinities in any numeric column; negative weights."""
     for role in [] if all_finite(raw, numeric_roles(raw)) else numeric_roles(raw):
-        inf = _rows_with(np.isinf(raw[role]))
-        if inf.any():
-            issue = RowIssue(role, inf, "be finite", "infinite values are never valid: fix the data")
+        if (issue := infinite_issue(raw[role], role, INF_HINT)) is not None:
             raise problem(issue, raw, row_ids, where, columns, _count_inf(role))
-    if "weight" in raw:
-        neg = raw["weight"] < 0
-        if neg.any():
-            issue = RowIssue("weight", neg, "be >= 0", "sample weights must be non-negative")
-            raise problem(issue, raw, row_ids, where, columns, lambda a: int((a["weight"] < 0).sum()))
+    if "weight" in raw and (issue := negative_issue(raw["weight"], "weight", WEIGHT_HINT)) is not None:
+        raise problem(issue, raw, row_ids, where, columns, lambda a: int((a["weight"] < 0).sum()))
 
 
 def _count_missing(role: str) -> Counter:
@@ -99,7 +101,7 @@ def _count_missing(role: str) -> Counter:
 
 
 def _count_inf(role: str) -> Counter:
-    return lambda a: int(_rows_with(np.isinf(a[role])).sum())
+    return lambda a: int(rows_with(np.isinf(a[role])).sum())
 
 
 def problem(
@@ -137,10 +139,6 @@ def _show(value: Any) -> str:
     if isinstance(value, np.generic):
         value = value.item()
     return quote_cell(value)
-
-
-def _rows_with(mask: Any) -> Any:
-    return mask.any(axis=1) if mask.ndim > 1 else mask
 
 
 def _rows(n: int) -> str:

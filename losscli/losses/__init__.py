@@ -8,8 +8,8 @@ like torch. Importing this package does not import NumPy; calling a loss does.
 from __future__ import annotations
 
 from losscli.losses._api import LossFunction, make_public
-from losscli.losses._registry import all_losses, get_loss
-from losscli.losses._spec import LossSpec, Param
+from losscli.losses.registry import all_losses, get_loss
+from losscli.spec import LossSpec, Param
 
 mse: LossFunction = make_public("mse")
 rmse: LossFunction = make_public("rmse")

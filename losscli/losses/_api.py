@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 from losscli.errors import DataError, UsageError
-from losscli.losses._registry import get_loss
-from losscli.losses._spec import LossSpec
+from losscli.losses.registry import get_loss
+from losscli.spec import LossSpec
+
+if TYPE_CHECKING:
+    from losscli.losses.validation import RowIssue
 
 Reduction = Literal["mean", "sum", "none"]
 
@@ -39,9 +42,8 @@ def compute(
     import numpy as np
 
     from losscli.aggregate import LossAccumulator
-    from losscli.losses._inputs import JobInputs
-    from losscli.losses._labels import is_missing
-    from losscli.losses._validation import first_bad
+    from losscli.losses.inputs import JobInputs
+    from losscli.losses.validation import infinite_issue, missing_issue, negative_issue
 
     if reduction not in ("mean", "sum", "none"):
         raise UsageError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
@@ -49,19 +51,13 @@ def compute(
     raw = {role: _as_array(spec, role, arrays[role]) for role in spec.inputs}
     weights = None if sample_weight is None else _as_vector("sample_weight", sample_weight)
     _same_length(spec, raw, weights)
-    for role, values in raw.items():
-        bad = is_missing(values) | (_rows_inf(values) if values.dtype.kind == "f" else False)
-        if bad.any():
-            index = int(np.argmax(bad))
-            raise DataError(
-                f"{spec.name}: {role} must be a finite number: {int(bad.sum())} value(s) are not "
-                f"(first at index {index}: {values[index]!r})"
-            )
-    if weights is not None and (bad_w := ~(np.isfinite(weights) & (weights >= 0))).any():
-        index = int(np.argmax(bad_w))
-        raise DataError(
-            f"{spec.name}: sample_weight must be finite and >= 0 (first at index {index}: {weights[index]!r})"
-        )
+    checked = raw | ({} if weights is None else {"sample_weight": weights})
+    for role, values in checked.items():
+        issue = missing_issue(values, role) or infinite_issue(values, role)
+        if issue is None and role == "sample_weight":
+            issue = negative_issue(values, role)
+        if issue is not None:
+            _refuse(spec, issue, values)
     names = None
     if spec.task == "multiclass":
         k = raw["y_pred"].shape[1]
@@ -71,12 +67,7 @@ def compute(
     adapter = JobInputs(spec, bound, names, None if positive is None else str(positive))
     inputs, ignored, issue = adapter.prepare(raw)
     if issue is not None:
-        v = first_bad(issue, raw[issue.role] if issue.role == "y_true" else (raw | inputs)[issue.role])
-        raise DataError(
-            f"{spec.name}: {v.role} must {v.requirement}: {v.count} value(s) are not "
-            f"(first at index {v.index}: {v.value!r})",
-            issue.hint or None,
-        )
+        _refuse(spec, issue, raw[issue.role] if issue.role == "y_true" else (raw | inputs)[issue.role])
     computed = adapter.compute(inputs, ignored)
     adapter.finish()
     losses = computed.losses
@@ -92,6 +83,18 @@ def compute(
     return acc.result().value
 
 
+def _refuse(spec: LossSpec, issue: RowIssue, values: Any) -> NoReturn:
+    """The first failed check as an error with array indices (the CLI says file rows)."""
+    from losscli.losses.validation import first_bad
+
+    v = first_bad(issue, values)
+    raise DataError(
+        f"{spec.name}: {v.role} must {v.requirement}: {v.count} value(s) are not "
+        f"(first at index {v.index}: {v.value!r})",
+        issue.hint or None,
+    )
+
+
 def _same_length(spec: LossSpec, raw: dict[str, Any], weights: Any) -> None:
     lengths = {role: int(v.shape[0]) for role, v in raw.items()}
     if weights is not None:
@@ -103,13 +106,6 @@ def _same_length(spec: LossSpec, raw: dict[str, Any], weights: Any) -> None:
     shapes = {role: v.shape[1] for role, v in raw.items() if v.ndim == 2}
     if spec.label_multi and len(set(shapes.values())) > 1:
         raise DataError(f"{spec.name}: label and prediction have different numbers of columns: {shapes}")
-
-
-def _rows_inf(values: Any) -> Any:
-    import numpy as np
-
-    inf = np.isinf(values)
-    return inf.any(axis=1) if inf.ndim > 1 else inf
 
 
 def _as_array(spec: LossSpec, role: str, values: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from losscli.losses._validation import RowIssue
+from losscli.losses.validation import RowIssue
 
 ROW_SUM_TOL = 1e-6
 LOGITS_HINT = "use --from-logits if these are logits (unbounded scores)"

@@ -8,7 +8,7 @@ from numpy.typing import NDArray
 
 from losscli.losses._binary_kernels import EPS, bce
 from losscli.losses._multiclass_kernels import log_softmax
-from losscli.losses._spec import KernelOutput
+from losscli.spec import KernelOutput
 
 F64 = NDArray[np.float64]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from losscli.losses._spec import KernelOutput
+from losscli.spec import KernelOutput
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from losscli.losses._spec import Param
+from losscli.spec import Param
 
 FLOAT64_EPS = 2.220446049250313e-16
 

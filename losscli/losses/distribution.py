@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from losscli.losses._params import EPS, FROM_LOGITS, KERAS_EPS, POS_WEIGHT
-from losscli.losses._registry import REGISTRY
-from losscli.losses._spec import LossSpec, Param
+from losscli.losses.registry import REGISTRY
+from losscli.spec import LossSpec, Param
 
 TARGETS_NOTE = "K target columns by --label 'p_*' (glob or comma list; default label_*, target_*), K predictions by --pred."
 

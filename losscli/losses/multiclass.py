@@ -21,8 +21,8 @@ from losscli.losses._params import (
     smoothing,
     unit_interval,
 )
-from losscli.losses._registry import REGISTRY
-from losscli.losses._spec import LossSpec, Param
+from losscli.losses.registry import REGISTRY
+from losscli.spec import LossSpec, Param
 
 
 def _by_logits(p: Mapping[str, Any]) -> str:

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from losscli.losses._params import FLOAT64_EPS, non_negative, positive
-from losscli.losses._registry import REGISTRY
-from losscli.losses._spec import (
+from losscli.losses.registry import REGISTRY
+from losscli.spec import (
     Bound,
     LossSpec,
     Param,

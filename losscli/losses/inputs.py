@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from losscli.losses._labels import BinaryLabels, ClassLabels, LabelProblem
-from losscli.losses._spec import Bound, KernelOutput, LossSpec
-from losscli.losses._validation import RowIssue
+from losscli.losses.labels import BinaryLabels, ClassLabels, LabelProblem
+from losscli.losses.validation import RowIssue
+from losscli.spec import Bound, KernelOutput, LossSpec
 
 F64 = NDArray[np.float64]
 

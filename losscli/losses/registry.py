@@ -5,11 +5,13 @@ Registering a name twice is an error, never a silent overwrite.
 
 from __future__ import annotations
 
+import copyreg
 import difflib
 from collections.abc import Iterator
+from typing import Any
 
 from losscli.errors import UsageError
-from losscli.losses._spec import LossSpec, Task
+from losscli.spec import LossSpec, Task
 
 
 class Registry:
@@ -52,19 +54,32 @@ class Registry:
 REGISTRY = Registry()
 
 
+def _pickled(spec: LossSpec) -> tuple[Any, ...]:
+    """A registered spec pickles as its name (its callables include lambdas), so
+    accumulators can travel between Dask workers; other specs pickle by value."""
+    if spec.name in REGISTRY and REGISTRY.get(spec.name) is spec:
+        return (get_loss, (spec.name,))
+    by_value = spec.__reduce_ex__(4)
+    assert isinstance(by_value, tuple)
+    return by_value
+
+
+copyreg.pickle(LossSpec, _pickled)  # pickle and cloudpickle consult copyreg first
+
+
 def get_loss(name: str) -> LossSpec:
     """The spec registered under ``name`` (or an alias); UsageError if none."""
-    _load_catalog()
+    load_catalog()
     return REGISTRY.get(name)
 
 
 def all_losses(task: Task | None = None) -> list[LossSpec]:
     """Every registered loss, optionally of one task, in catalog order."""
-    _load_catalog()
+    load_catalog()
     return REGISTRY.by_task(task)
 
 
-def _load_catalog() -> None:
+def load_catalog() -> None:
     import importlib
 
     for module in CATALOG:  # each registers its losses on import, in this order

@@ -168,15 +168,6 @@ class LossSpec:
         """Input roles in the order the kernel takes them."""
         return ("y_true", "y_pred", *self.extra_inputs)
 
-    def __reduce__(self) -> Any:
-        """A registered spec pickles as its name (its callables include lambdas), so
-        accumulators can travel between Dask workers; other specs pickle by value."""
-        from losscli.losses._registry import REGISTRY, get_loss
-
-        if self.name in REGISTRY and get_loss(self.name) is self:
-            return (get_loss, (self.name,))
-        return object.__reduce__(self)
-
     def load_kernel(self) -> Callable[..., Any]:
         return _load(self.kernel)
 
