@@ -24,8 +24,12 @@ CASES = [  # (what is wrong, y_true, y_pred, weights, the requirement both must 
 @pytest.mark.parametrize(("what", "y", "p", "w", "requirement"), CASES, ids=[c[0] for c in CASES])
 def test_api_and_cli_state_the_same_requirement(cli, write_file, what, y, p, w, requirement):
     loss = "poisson" if "domain" in what else "mse"
-    with pytest.raises(DataError, match="must " + requirement.replace("(", r"\(").replace(")", r"\)")) as caught:
-        getattr(losscli.losses, loss)(np.array(y), np.array(p), sample_weight=None if w is None else np.array(w))
+    with pytest.raises(
+        DataError, match="must " + requirement.replace("(", r"\(").replace(")", r"\)")
+    ) as caught:
+        getattr(losscli.losses, loss)(
+            np.array(y), np.array(p), sample_weight=None if w is None else np.array(w)
+        )
     assert "index 1" in caught.value.message
     rows = "\n".join(
         ",".join(["" if math.isnan(a) else repr(a), repr(b)] + ([repr(c)] if w else []))
