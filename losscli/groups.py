@@ -11,6 +11,7 @@ one state per key, grown as keys appear.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,14 +40,17 @@ class GroupAccumulator:
         """Fold one chunk in: each group's rows, in their order, go to its state."""
         if losses.size == 0:
             return
-        uniques, inverse = np.unique(keys, return_inverse=True)
-        if uniques.size == 1:  # one group in this chunk: its rows are the chunk
+        codes, uniques = _factorise(keys)
+        if len(uniques) == 1:  # one group in this chunk: its rows are the chunk
             self._state(uniques[0]).update(losses, weights, y_true, factor)
             return
-        order = np.argsort(inverse.ravel(), kind="stable")  # stable: each group keeps its row order
-        ends = np.cumsum(np.bincount(inverse.ravel(), minlength=uniques.size)).tolist()
+        counts = np.bincount(codes, minlength=len(uniques))
+        small = codes.astype(np.int16) if len(uniques) < 1 << 15 else codes  # radix sort
+        order = np.argsort(small, kind="stable")  # stable: each group keeps its row order
         start = 0
-        for key, end in zip(uniques.tolist(), ends, strict=True):
+        for key, end in zip(uniques, np.cumsum(counts).tolist(), strict=True):
+            if end == start:
+                continue
             rows = order[start:end]
             start = end
             self._state(key).update(
@@ -66,8 +70,8 @@ class GroupAccumulator:
                 mine.merge(state)
 
     def items(self) -> Iterator[tuple[Hashable, LossAccumulator]]:
-        """(key, state) in sorted key order (keys of different types sort by type name)."""
-        yield from sorted(self.states.items(), key=lambda kv: (type(kv[0]).__name__, kv[0]))
+        """(key, state) in sorted key order: numbers by value, then other keys by type and value."""
+        yield from sorted(self.states.items(), key=lambda kv: _order(kv[0]))
 
     def results(self) -> tuple[GroupResult, ...]:
         """Each group finished by the spec's own finalize, in sorted key order."""
@@ -81,6 +85,34 @@ class GroupAccumulator:
         if state is None:
             state = self.states[plain] = self.make()
         return state
+
+
+def _factorise(keys: NDArray[np.generic]) -> tuple[NDArray[np.intp], list[Hashable]]:
+    """(code per row, distinct keys) by hashing (pyarrow's dictionary encoding), not
+    sorting. Text columns group by their text: values of mixed types that print alike
+    (7 and '7') are one group, as the key is shown."""
+    import pyarrow as pa
+
+    try:
+        encoded = pa.array(keys).dictionary_encode()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in an object column
+        encoded = pa.array(keys.astype(str)).dictionary_encode()
+    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+    uniques = [_plain(u) for u in encoded.dictionary.to_pylist()]
+    if keys.dtype == object:  # one group per text (a column of 7 and '7' holds one group)
+        canonical: dict[str, int] = {}
+        remap = [canonical.setdefault(str(u), len(canonical)) for u in uniques]
+        if len(canonical) < len(uniques):
+            codes = np.asarray(remap, dtype=np.intp)[codes]
+        uniques = list(canonical)
+    return codes, uniques
+
+
+def _order(key: Hashable) -> tuple[int, str, Any]:
+    """Sort key of a group key: 2 before 3.5 before 10; text after numbers."""
+    if isinstance(key, (int, float)) and not isinstance(key, bool):
+        return (0, "", key)
+    return (1, type(key).__name__, key)
 
 
 def _plain(value: object) -> Hashable:

@@ -69,14 +69,16 @@ class BlockSum:
 
     STEP = 64
 
-    __slots__ = ("_carry", "_exact", "_level1")
+    __slots__ = ("_carry", "_exact", "_level1", "_value")
 
     def __init__(self) -> None:
         self._exact = ExactSum()
         self._carry: F64 = _EMPTY  # fewer than STEP values not yet summed
         self._level1: F64 = _EMPTY  # fewer than STEP first-level sums not yet summed
+        self._value: float | None = 0.0  # the sum, until the next add or merge
 
     def add(self, values: F64) -> None:
+        self._value = None
         step, start = self.STEP, 0
         if self._carry.size:
             start = min(step - self._carry.size, values.size)
@@ -106,21 +108,26 @@ class BlockSum:
         self._level1 = sums[whole * step :].copy() if sums.size > whole * step else _EMPTY
 
     def merge(self, other: BlockSum) -> None:
+        self._value = None
         self._exact.merge(other._exact)
         for rest in (other._level1, other._carry):
             if rest.size:
-                self._exact.add(float(np.sum(rest)))
+                self._exact.add(float(rest.sum()))
 
     @property
     def value(self) -> float:
+        if self._value is not None:
+            return self._value
         if not (self._carry.size or self._level1.size):
-            return self._exact.value
+            self._value = self._exact.value
+            return self._value
         total = ExactSum()
         total.merge(self._exact)
         for rest in (self._level1, self._carry):
             if rest.size:
-                total.add(float(np.sum(rest)))
-        return total.value
+                total.add(float(rest.sum()))
+        self._value = total.value
+        return self._value
 
 
 class _LogStore:

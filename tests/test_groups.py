@@ -160,3 +160,25 @@ def test_dask_groups_equal_each_group_alone(cluster, name, tmp_path):
         str(folder / "part-*.parquet"), name, by="g", weight="w", engine="dask", **columns
     )
     _check_groups(result, frame, tmp_path, columns, weight="w")
+
+
+def test_keys_of_mixed_types_group_by_their_text_and_whole_floats_read_as_integers():
+    """An object column holding 7 and '7' (JSON Lines can) is one group '7' (a key is
+    shown as text); a float column's 2.0 is the group 2."""
+    from losscli.aggregate import LossAccumulator
+    from losscli.groups import GroupAccumulator
+
+    spec = losscli.losses.get_loss("mse")
+    losses = np.array([1.0, 4.0, 16.0, 64.0])
+    groups = GroupAccumulator(lambda: LossAccumulator(spec, spec.bind({}), quantiles=False))
+    groups.update(np.array([7, "7", "a", 7], dtype=object), losses, None, np.zeros(4), None)
+    assert [(g.group, g.count, g.value) for g in groups.results()] == [("7", 3, 23.0), ("a", 1, 16.0)]
+    groups = GroupAccumulator(lambda: LossAccumulator(spec, spec.bind({}), quantiles=False))
+    groups.update(np.array([2.0, 2.0, 3.5, 3.5]), losses, None, np.zeros(4), None)
+    assert [(g.group, g.count) for g in groups.results()] == [(2, 2), (3.5, 2)]
+
+
+def test_a_dataframe_column_of_mixed_types_is_a_clear_error():
+    frame = pd.DataFrame({"pred": [1.0, 2.0], "label": [0.0, 0.0], "g": pd.Series([7, "7"], dtype=object)})
+    with pytest.raises(losscli.LossCliError, match="column 'g'"):
+        losscli.evaluate(frame, "mse", by="g")

@@ -108,8 +108,7 @@ class Runner:
         groups = self.groups[index]
         if groups is None:
             groups = self.groups[index] = GroupAccumulator(partial(self._new_state, job))
-        keys = raw["by"] if raw["by"].dtype != object else raw["by"].astype(str)
-        groups.update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
+        groups.update(raw["by"], computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
 
     @staticmethod
     def _new_state(job: LossJob, quantiles: bool = False) -> LossAccumulator:

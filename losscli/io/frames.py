@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from losscli.errors import UsageError
+from losscli.errors import DataError, UsageError, first_line
 from losscli.io.columnar import ColumnarSource
 from losscli.io.source import CHUNK_ROWS
+from losscli.neutralise import quote
 
 
 def frame_source(
@@ -19,7 +20,7 @@ def frame_source(
     if isinstance(frame, pa.Table):
         table = frame
     elif type(frame).__module__.startswith("pandas"):
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = _from_pandas(frame)
     else:
         raise UsageError(
             f"cannot evaluate a {type(frame).__name__}: give a path, '-', a pandas DataFrame or a pyarrow Table"
@@ -27,3 +28,22 @@ def frame_source(
     return ColumnarSource(
         path, fmt, table.schema, lambda cols, numeric: table.select(cols).to_batches(chunk_rows)
     )
+
+
+def _from_pandas(frame: Any) -> Any:
+    """The DataFrame as a pyarrow Table; a column pyarrow cannot type (an object column
+    mixing numbers and text) is an error naming it."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as whole:
+        for name in frame.columns:  # which column: only now, on the error path
+            try:
+                pa.array(frame[name], from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+                raise DataError(
+                    f"<dataframe>: column {quote(str(name))} cannot be read: {first_line(exc)}",
+                    f"give it one type, e.g. frame[{str(name)!r}].astype(str)",
+                ) from None
+        raise DataError(f"<dataframe>: cannot be read: {first_line(whole)}") from None
