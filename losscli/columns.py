@@ -43,7 +43,14 @@ DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_FAMILIES["y_pred:any"] = DEFAULT_FAMILIES["y_pred:probability"] + DEFAULT_FAMILIES["y_pred:logit"]
 MAX_POSITIONS = 8  # positions of a repeated name listed in a message
-OPTION = {"y_true": "--label", "y_pred": "--pred", "var": "--var", "weight": "--weight", "id": "--id"}
+OPTION = {
+    "y_true": "--label",
+    "y_pred": "--pred",
+    "var": "--var",
+    "weight": "--weight",
+    "id": "--id",
+    "by": "--by",
+}
 
 
 @dataclass(frozen=True)

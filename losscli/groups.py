@@ -10,7 +10,7 @@ one state per key, grown as keys appear.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -31,16 +31,17 @@ class GroupAccumulator:
 
     def update(
         self,
-        keys: NDArray[np.generic],
+        keys: Sequence[NDArray[np.generic]],
         losses: F64,
         weights: F64 | None,
         y_true: F64,
         factor: F64 | None,
     ) -> None:
-        """Fold one chunk in: each group's rows, in their order, go to its state."""
+        """Fold one chunk in: each group's rows, in their order, go to its state. ``keys``:
+        one array per group column; with several, a group is a tuple of their values."""
         if losses.size == 0:
             return
-        codes, uniques = _factorise(keys)
+        codes, uniques = _factorise(keys[0]) if len(keys) == 1 else _combine([_factorise(k) for k in keys])
         if len(uniques) == 1:  # one group in this chunk: its rows are the chunk
             self._state(uniques[0]).update(losses, weights, y_true, factor)
             return
@@ -73,10 +74,12 @@ class GroupAccumulator:
         """(key, state) in sorted key order: numbers by value, then other keys by type and value."""
         yield from sorted(self.states.items(), key=lambda kv: _order(kv[0]))
 
-    def results(self) -> tuple[GroupResult, ...]:
-        """Each group finished by the spec's own finalize, in sorted key order."""
+    def results(self, names: Sequence[str] = ()) -> tuple[GroupResult, ...]:
+        """Each group finished by the spec's own finalize, in sorted key order; ``names``:
+        the group columns."""
         return tuple(
-            GroupResult(key, state.value(), state.count, state.total_weight) for key, state in self.items()
+            GroupResult(key, state.value(), state.count, state.total_weight, tuple(names))
+            for key, state in self.items()
         )
 
     def _state(self, key: object) -> LossAccumulator:
@@ -108,8 +111,31 @@ def _factorise(keys: NDArray[np.generic]) -> tuple[NDArray[np.intp], list[Hashab
     return codes, uniques
 
 
-def _order(key: Hashable) -> tuple[int, str, Any]:
-    """Sort key of a group key: 2 before 3.5 before 10; text after numbers."""
+def _combine(
+    columns: list[tuple[NDArray[np.intp], list[Hashable]]],
+) -> tuple[NDArray[np.intp], list[Hashable]]:
+    """Codes and keys of the combinations of several factorised columns (tuples of values)."""
+    import pyarrow as pa
+
+    composite = np.zeros(columns[0][0].size, dtype=np.int64)
+    for codes, uniques in columns:  # mixed radix: fits, as each chunk has at most 2**20 rows
+        composite = composite * len(uniques) + codes
+    encoded = pa.array(composite).dictionary_encode()
+    found: list[Hashable] = []
+    for number in encoded.dictionary.to_pylist():
+        parts = []
+        for _, uniques in reversed(columns):
+            number, digit = divmod(number, len(uniques))
+            parts.append(uniques[digit])
+        found.append(tuple(reversed(parts)))
+    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp), found
+
+
+def _order(key: Hashable) -> tuple[Any, ...]:
+    """Sort key of a group key: 2 before 3.5 before 10; text after numbers; tuples
+    (several group columns) column by column."""
+    if isinstance(key, tuple):
+        return tuple(_order(part) for part in key)
     if isinstance(key, (int, float)) and not isinstance(key, bool):
         return (0, "", key)
     return (1, type(key).__name__, key)

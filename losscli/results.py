@@ -13,14 +13,23 @@ from losscli.version import __version__
 class GroupResult:
     """One group's finished value: the key, the value, rows and weight sum behind it."""
 
-    group: Hashable
+    group: Hashable  # the key; a tuple of values with several group columns
     value: float
     count: int
     weight_sum: float
+    names: tuple[str, ...] = ()  # the group columns
+
+    @property
+    def parts(self) -> dict[str, Hashable]:
+        """Column → value of the key (one entry with one group column)."""
+        values = self.group if isinstance(self.group, tuple) else (self.group,)
+        return dict(zip(self.names or ("group",), values, strict=False))
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON ``groups[i]`` object (SPEC §4)."""
-        return {"group": self.group, "value": self.value, "count": self.count}
+        """The JSON ``groups[i]`` object (SPEC §4): ``group`` is the plain value with one
+        group column, an object of column → value with several."""
+        group = self.parts if len(self.names) > 1 else self.group
+        return {"group": group, "value": self.value, "count": self.count}
 
 
 @dataclass(frozen=True)

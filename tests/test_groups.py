@@ -9,6 +9,7 @@ scikit-learn and PyTorch; what is tested here is that grouping adds no error of 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -171,10 +172,10 @@ def test_keys_of_mixed_types_group_by_their_text_and_whole_floats_read_as_intege
     spec = losscli.losses.get_loss("mse")
     losses = np.array([1.0, 4.0, 16.0, 64.0])
     groups = GroupAccumulator(lambda: LossAccumulator(spec, spec.bind({}), quantiles=False))
-    groups.update(np.array([7, "7", "a", 7], dtype=object), losses, None, np.zeros(4), None)
+    groups.update([np.array([7, "7", "a", 7], dtype=object)], losses, None, np.zeros(4), None)
     assert [(g.group, g.count, g.value) for g in groups.results()] == [("7", 3, 23.0), ("a", 1, 16.0)]
     groups = GroupAccumulator(lambda: LossAccumulator(spec, spec.bind({}), quantiles=False))
-    groups.update(np.array([2.0, 2.0, 3.5, 3.5]), losses, None, np.zeros(4), None)
+    groups.update([np.array([2.0, 2.0, 3.5, 3.5])], losses, None, np.zeros(4), None)
     assert [(g.group, g.count) for g in groups.results()] == [(2, 2), (3.5, 2)]
 
 
@@ -182,3 +183,39 @@ def test_a_dataframe_column_of_mixed_types_is_a_clear_error():
     frame = pd.DataFrame({"pred": [1.0, 2.0], "label": [0.0, 0.0], "g": pd.Series([7, "7"], dtype=object)})
     with pytest.raises(losscli.LossCliError, match="column 'g'"):
         losscli.evaluate(frame, "mse", by="g")
+
+
+def test_several_group_columns_group_by_their_combination(tmp_path, cli):
+    """SPEC §3: several --by columns (or --by a,b) group by their combination; JSON's
+    ``group`` is then an object of column → value."""
+    rng = np.random.default_rng(5)
+    n = 900
+    frame = pd.DataFrame({"pred": rng.normal(size=n), "label": rng.normal(size=n)})
+    frame["fold"] = rng.integers(0, 3, n)
+    frame["sex"] = rng.choice(["F", "M"], n)
+    path = tmp_path / "two.csv"
+    frame.to_csv(path, index=False)
+    for by in (["fold", "sex"], "fold,sex"):
+        result = losscli.evaluate(InputOptions(str(path), chunk_rows=100), "mae", by=by)
+        (r,) = result.results
+        assert result.columns["by"] == ["fold", "sex"]
+        assert [g.group for g in r.groups] == [(f, s) for f in range(3) for s in ("F", "M")]
+        for g in r.groups:
+            rows = frame[(frame["fold"] == g.group[0]) & (frame["sex"] == g.group[1])]
+            assert g.count == len(rows)
+            want = float(np.mean(np.abs(rows["pred"].to_numpy() - rows["label"].to_numpy())))
+            assert _rel(g.value, want) <= 1e-12
+    done = cli("mae", str(path), "--by", "fold,sex", "-f", "json")
+    assert done.exit_code == 0, done.stderr
+    groups = json.loads(done.stdout)["results"][0]["groups"]
+    assert groups[0]["group"] == {"fold": 0, "sex": "F"} and len(groups) == 6
+
+
+def test_a_missing_value_in_any_group_column_is_refused_or_dropped(tmp_path, cli):
+    path = tmp_path / "gap.csv"
+    path.write_text("pred,label,fold,sex\n1,0,1,F\n2,0,1,\n3,0,2,M\n")
+    done = cli("mse", str(path), "--by", "fold,sex")
+    assert done.exit_code == 2 and "row 2" in done.stderr, done.stderr
+    done = cli("mse", str(path), "--by", "fold,sex", "--nan", "drop", "-f", "json")
+    groups = json.loads(done.stdout)["results"][0]["groups"]
+    assert [g["group"] for g in groups] == [{"fold": 1, "sex": "F"}, {"fold": 2, "sex": "M"}]

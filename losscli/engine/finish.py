@@ -35,6 +35,7 @@ def finish(
         why, hint = _why_no_rows(joined, seen, unmatched)
         raise DataError(f"{source.path}: no rows to evaluate: {why}", hint)
     per_job = groups if groups is not None else [None] * len(accs)
+    by = columns.names.get("by", [])
     for acc, grouped in zip(accs, per_job, strict=True):
         _refuse_overflow(acc, source.path, columns)
         for key, state in grouped.items() if grouped is not None else ():
@@ -50,7 +51,7 @@ def finish(
         replace(
             acc.result(),
             label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name,
-            groups=None if groups is None else (grouped.results() if grouped is not None else ()),
+            groups=None if groups is None else (grouped.results(by) if grouped is not None else ()),
         )
         for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)
     )
@@ -122,9 +123,11 @@ def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:
         "label": label[0] if len(label) == 1 else list(label),
         "weight": names["weight"][0] if "weight" in names else None,
     }
-    for role in ("var", "id", "by"):
+    for role in ("var", "id"):
         if role in names:
             described[role] = names[role][0]
+    if "by" in names:
+        described["by"] = names["by"][0] if len(names["by"]) == 1 else list(names["by"])
     return described
 
 

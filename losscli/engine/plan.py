@@ -43,12 +43,13 @@ def prepare(
     compat: str | None = None,
     labels: str | InputOptions | None = None,
     on: str | None = None,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
 ) -> Plan:
     """Bind the losses, open the source and resolve its columns (nothing is read yet).
 
     ``labels``: labels from another file, aligned by row or joined ``on`` a key column.
-    ``by``: per-group results keyed by that column's values.
+    ``by``: per-group results keyed by that column's values; several columns (a list,
+    a comma list or a glob) group by their combination.
     """
     jobs = make_jobs(losses, params, compat)
     first = jobs[0].spec
@@ -64,7 +65,7 @@ def prepare(
         "y_pred": Request(pred, first.pred_multi, first.pred_flavour(jobs[0].params)),
         "weight": Request(weight, required=False),
         "id": Request(id, required=False),
-        "by": Request(by, required=False),
+        "by": Request(by if by is None or isinstance(by, str) else ",".join(by), multi=True, required=False),
     }
     requests.update({role: Request(var if role == "var" else None) for role in extra})
     label_request = Request(label, first.label_multi)

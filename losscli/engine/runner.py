@@ -45,7 +45,12 @@ def _raw(plan: Plan, by_position: Mapping[int, Any]) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for role, positions in plan.columns.positions.items():
         parts = [by_position[p] for p in positions]
-        raw[role] = np.column_stack(parts) if _multi(plan, role) else parts[0]
+        if role == "by" and len(parts) > 1:  # several group columns: one key per row, typed as read
+            raw[role] = np.empty((len(parts[0]), len(parts)), dtype=object)
+            for i, part in enumerate(parts):
+                raw[role][:, i] = part
+        else:
+            raw[role] = np.column_stack(parts) if _multi(plan, role) else parts[0]
         if role not in ("id", "by") and not _typed_label(plan, role) and raw[role].dtype.kind not in "f":
             raw[role] = raw[role].astype(np.float64)
     for positions in plan.columns.positions.values():
@@ -108,7 +113,8 @@ class Runner:
         groups = self.groups[index]
         if groups is None:
             groups = self.groups[index] = GroupAccumulator(partial(self._new_state, job))
-        groups.update(raw["by"], computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
+        keys = [raw[f"#{p}"] for p in self.plan.columns.positions["by"]]  # each as read, NaN rows gone
+        groups.update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
 
     @staticmethod
     def _new_state(job: LossJob, quantiles: bool = False) -> LossAccumulator:

@@ -37,6 +37,8 @@ def is_missing(values: Any) -> NDArray[np.bool_]:
         return out
     if values.dtype.kind in "iub":
         return np.zeros(values.shape[0], dtype=bool)
+    if values.ndim > 1:  # several columns (--by a,b): a row misses a value if any cell does
+        return np.asarray(is_missing(values.ravel()).reshape(values.shape).any(axis=1))
     return np.fromiter(
         (v is None or v == "" or (isinstance(v, float) and v != v) for v in values), bool, values.shape[0]
     )

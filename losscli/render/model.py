@@ -133,17 +133,15 @@ def checks_grid(checks: Any) -> Grid:
 
 
 def groups_grid(result: EvalResult) -> Grid | None:
-    """--by: one row per (loss, group)."""
-    rows = [
-        [r.title or r.loss, str(g.group), number(g.value), str(g.count)]
-        for r in result.results
-        for g in (r.groups or ())
-    ]
-    if not rows:
+    """--by: one row per (loss, group); a column per group column when there are several."""
+    groups = [(r, g) for r in result.results for g in (r.groups or ())]
+    if not groups:
         return None
-    return Grid(
-        f"by {result.columns.get('by', 'group')}",
-        ["loss", "group", "value", "count"],
-        rows,
-        [False, False, True, True],
-    )
+    by = result.columns.get("by", "group")
+    names = list(by) if isinstance(by, list) else ["group"]
+    rows = [
+        [r.title or r.loss, *(str(v) for v in g.parts.values()), number(g.value), str(g.count)]
+        for r, g in groups
+    ]
+    title = f"by {', '.join(by) if isinstance(by, list) else by}"
+    return Grid(title, ["loss", *names, "value", "count"], rows, [False] * (1 + len(names)) + [True, True])
