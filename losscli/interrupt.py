@@ -4,7 +4,7 @@ Every signal whose default action ends the process (SIGINT from Ctrl-C, SIGTERM 
 ``timeout`` or a cancelled CI job, SIGHUP from a closed terminal, SIGQUIT, SIGUSR1/2,
 SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU) is routed through one handler: it records the
 signal, sets a flag and raises KeyboardInterrupt, so the run unwinds and removes its
-temp files. The engine also checks the flag after every chunk, so an interrupt
+temp files. The engine also looks at the flag after every chunk, so an interrupt
 swallowed inside a C extension (pyarrow has been seen to do this) still ends the run.
 
 While outputs are being committed (:func:`deferred`), the handler only records the
@@ -79,7 +79,7 @@ def deferred() -> Iterator[None]:
     Raises KeyboardInterrupt on entry if a signal already arrived. When the block
     completes (every output committed) the run is over, so signals stay deferred until
     the next :func:`install`; when it fails, they are raised again."""
-    check()
+    raise_pending()
     _deferring[0] = True
     try:
         yield
@@ -105,7 +105,7 @@ def describe() -> str:
         return "terminated"
 
 
-def check() -> None:
+def raise_pending() -> None:
     """Raise KeyboardInterrupt if a signal arrived since :func:`install`."""
     if _interrupted.is_set():
         raise KeyboardInterrupt

@@ -100,8 +100,8 @@ class EvalResult:
     source: SourceInfo
     columns: dict[str, Any]
     results: tuple[LossResult, ...]
-    head: Any = None  # losscli.rows.RowBlock of the first --rows rows
-    worst: Any = None  # losscli.rows.RowBlock of the --worst K highest-loss rows
+    head: Any = None  # losscli.accumulate.rows.RowBlock of the first --rows rows
+    worst: Any = None  # losscli.accumulate.rows.RowBlock of the --worst K highest-loss rows
     warnings: tuple[str, ...] = field(default=())
     loss_columns: tuple[str, ...] = ("loss",)
     layout: Any = None  # losscli.engine.layout.Layout

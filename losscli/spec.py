@@ -43,14 +43,14 @@ class KernelOutput:
 class Param:
     """A loss parameter: ``--name-with-dashes`` on the command line, keyword in Python.
 
-    ``check`` returns an error text (``"must be > 0"``) for a bad value, else None.
+    ``constraint`` returns an error text (``"must be > 0"``) for a bad value, else None.
     """
 
     name: str
     type: type
     default: ParamValue | None
     help: str
-    check: Callable[[Any], str | None] | None = None
+    constraint: Callable[[Any], str | None] | None = None
     hidden: bool = False  # set only by --compat presets, not a command-line option
     choices: tuple[str, ...] = ()
 
@@ -67,7 +67,7 @@ class Param:
             return f"must be one of {', '.join(self.choices)}"
         if self.type is float and isinstance(value, (int, float)) and not math.isfinite(value):
             return "must be a finite number"
-        return self.check(value) if self.check is not None and value is not None else None
+        return self.constraint(value) if self.constraint is not None and value is not None else None
 
 
 def _load(ref: str) -> Callable[..., Any]:
@@ -154,7 +154,7 @@ class LossSpec:
     notes: tuple[str, ...] = ()
     example: str = ""
     properties: frozenset[str] = field(default_factory=frozenset)
-    check: str = ""  # "module:function"(inputs, params) -> RowIssue | None, e.g. probabilities in [0, 1]
+    input_rule: str = ""  # "module:function"(inputs, params) -> RowIssue | None: probabilities in [0, 1]
     pred_flavour: Callable[[Mapping[str, Any]], str] = lambda _p: ""  # default column family
     compat: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     clips: bool = False  # reports how many inputs were clipped
@@ -171,8 +171,8 @@ class LossSpec:
     def load_kernel(self) -> Callable[..., Any]:
         return _load(self.kernel)
 
-    def load_check(self) -> Callable[..., Any] | None:
-        return _load(self.check) if self.check else None
+    def load_input_rule(self) -> Callable[..., Any] | None:
+        return _load(self.input_rule) if self.input_rule else None
 
     @property
     def label_multi(self) -> bool:

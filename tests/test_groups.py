@@ -166,8 +166,8 @@ def test_dask_groups_equal_each_group_alone(cluster, name, tmp_path):
 def test_keys_of_mixed_types_group_by_their_text_and_whole_floats_read_as_integers():
     """An object column holding 7 and '7' (JSON Lines can) is one group '7' (a key is
     shown as text); a float column's 2.0 is the group 2."""
-    from losscli.aggregate import LossAccumulator
-    from losscli.groups import GroupAccumulator
+    from losscli.accumulate.groups import GroupAccumulator
+    from losscli.accumulate.loss import LossAccumulator
 
     spec = losscli.losses.get_loss("mse")
     losses = np.array([1.0, 4.0, 16.0, 64.0])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import losscli.losses as L
-from losscli.aggregate import LossAccumulator
+from losscli.accumulate.loss import LossAccumulator
 from losscli.errors import DataError, UsageError
 from losscli.losses._api import python_name
 from losscli.losses.inputs import JobInputs
@@ -205,7 +205,7 @@ def test_probability_outside_unit_interval(name, params, bad):
 
 
 def sums_checked(spec, params):
-    rows = spec.check.endswith(("probability_rows", "distributions"))
+    rows = spec.input_rule.endswith(("probability_rows", "distributions"))
     return rows and flavour(spec.name, params) == "probability" and not params.get("log_input")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import losscli.losses as L
-from losscli.aggregate import LossAccumulator
+from losscli.accumulate.loss import LossAccumulator
 from losscli.errors import DataError, UsageError
 from losscli.losses._api import python_name
 from losscli.spec import finalize_mean

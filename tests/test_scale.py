@@ -16,7 +16,7 @@ import pyarrow.csv as pacsv
 import pytest
 from conftest import PEAK_WRAPPER
 
-from losscli.sketch import BlockSum
+from losscli.accumulate.sketch import BlockSum
 
 ROWS = 3_000_000
 MEMORY_LIMIT_MB = 300

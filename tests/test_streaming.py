@@ -12,9 +12,9 @@ import pytest
 from sklearn.metrics import mean_squared_error, r2_score
 
 import losscli
+from losscli.accumulate.rows import RowBlock, WorstRows
+from losscli.accumulate.sketch import ExactSum, QuantileSketch
 from losscli.io.source import InputOptions
-from losscli.rows import RowBlock, WorstRows
-from losscli.sketch import ExactSum, QuantileSketch
 
 
 def test_exact_sum_matches_fsum_where_naive_sum_fails():
@@ -157,7 +157,7 @@ def test_head_keeps_first_rows_in_input_order(noisy_csv):
 
 
 def test_block_sum_is_bit_identical_for_any_chunking():
-    from losscli.sketch import BlockSum
+    from losscli.accumulate.sketch import BlockSum
 
     rng = np.random.default_rng(8)
     x = rng.normal(size=100_003) * 10.0 ** rng.integers(-6, 6, size=100_003)
@@ -183,7 +183,7 @@ def test_file_and_stdin_chunking_give_identical_bits(noisy_csv):
 
 
 def test_row_range_behaves_like_the_array_it_stands_for():
-    from losscli.rows import RowRange
+    from losscli.accumulate.rows import RowRange
 
     rows, array = RowRange(11, 7), np.arange(11, 18)
     assert len(rows) == rows.size == 7

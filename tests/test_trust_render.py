@@ -341,11 +341,11 @@ def renderer_outputs() -> dict[str, str]:
     """Every renderer of the package, fed a grid / checks / rows whose every string is hostile."""
     from rich.console import Console
 
+    from losscli.accumulate.rows import RowBlock
     from losscli.checks import CheckResult
     from losscli.render import junit, plain, table, text
     from losscli.render.model import Grid
     from losscli.render.samples import DelimitedWriter
-    from losscli.rows import RowBlock
 
     bad = "".join(HOSTILE_CHECKS)
     grid = Grid(bad, [bad, "n"], [[bad, "1"], [bad + "2", "2"]], [False, True], footer=bad)

@@ -77,7 +77,7 @@ def guarded(body: Callable[[Verdict], int], debug: bool = False) -> NoReturn:
         raise typer.Exit(int(ExitStatus.ERROR))
     try:
         code = body(verdict)
-        interrupt.check()  # a signal swallowed where it could not be raised still ends the run
+        interrupt.raise_pending()  # a signal swallowed where it could not be raised still ends the run
     except LossCliError as exc:
         if debug_enabled(debug):
             traceback.print_exc()

@@ -165,8 +165,8 @@ class StagedParts:
         import numpy as np
         import pyarrow.parquet as pq
 
+        from losscli.accumulate.rows import RowBlock
         from losscli.io.per_sample import PerSampleFile
-        from losscli.rows import RowBlock
 
         keys = [key for key, _ in columns]
         target = PerSampleFile(self.output, list(columns))

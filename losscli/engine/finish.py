@@ -8,14 +8,14 @@ from dataclasses import replace
 from typing import Any
 
 from losscli import neutralise
-from losscli.aggregate import LossAccumulator
+from losscli.accumulate.groups import GroupAccumulator
+from losscli.accumulate.loss import LossAccumulator
+from losscli.accumulate.rows import RowBlock
 from losscli.columns import Resolved
 from losscli.engine.plan import Plan
 from losscli.errors import DataError
-from losscli.groups import GroupAccumulator
 from losscli.io.joined import JoinedSource
 from losscli.results import EvalResult, SourceInfo
-from losscli.rows import RowBlock
 
 
 def finish(

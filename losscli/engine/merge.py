@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from losscli.aggregate import LossAccumulator
+from losscli.accumulate.groups import GroupAccumulator
+from losscli.accumulate.loss import LossAccumulator
+from losscli.accumulate.rows import HeadRows, WorstRows
 from losscli.errors import DataError
-from losscli.groups import GroupAccumulator
 from losscli.losses.labels import BinaryLabels
-from losscli.rows import HeadRows, WorstRows
 
 
 @dataclass

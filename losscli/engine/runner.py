@@ -12,17 +12,17 @@ from typing import Any, Literal
 import numpy as np
 
 from losscli import interrupt
-from losscli.aggregate import LossAccumulator
+from losscli.accumulate.groups import GroupAccumulator
+from losscli.accumulate.loss import LossAccumulator
+from losscli.accumulate.rows import HeadRows, RowBlock, RowRange, WorstRows
 from losscli.columns import class_names
 from losscli.engine.finish import finish
 from losscli.engine.jobs import LossJob
 from losscli.engine.merge import RunnerState
 from losscli.engine.plan import Plan
 from losscli.engine.validate import Problem, apply_nan_policy, check_common, problem
-from losscli.groups import GroupAccumulator
 from losscli.losses.inputs import JobInputs
 from losscli.results import EvalResult
-from losscli.rows import HeadRows, RowBlock, RowRange, WorstRows
 
 Sink = Callable[[RowBlock], None]
 
@@ -109,7 +109,7 @@ class Runner:
     def _update_groups(
         self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any
     ) -> None:
-        """Per-group states: the same accumulator as the whole file, one per key (losscli.groups)."""
+        """Per-group states: the same accumulator as the whole file, one per key (losscli.accumulate.groups)."""
         groups = self.groups[index]
         if groups is None:
             groups = self.groups[index] = GroupAccumulator(partial(self._new_state, job))
@@ -175,7 +175,7 @@ def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] 
             except Problem as found:
                 found.total = _count_rest(found, runner, chunks, positions)
                 raise
-        interrupt.check()
+        interrupt.raise_pending()
         if on_chunk is not None:
             on_chunk()
     return seen

@@ -14,11 +14,11 @@ import numpy as np
 
 from losscli.columns import Resolved
 from losscli.errors import DataError
-from losscli.losses.labels import is_missing
 from losscli.losses.validation import (
     RowIssue,
     first_bad,
     infinite_issue,
+    is_missing,
     missing_issue,
     negative_issue,
     rows_with,

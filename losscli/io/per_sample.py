@@ -7,11 +7,11 @@ import contextlib
 import os
 from typing import Any, BinaryIO
 
+from losscli.accumulate.rows import RowBlock
 from losscli.errors import UsageError
 from losscli.io.atomic import AtomicFile, write_error
 from losscli.io.outputs import Output
 from losscli.render.samples import DelimitedWriter, _arrow
-from losscli.rows import RowBlock
 
 KINDS = {".csv": ",", ".tsv": "\t", ".parquet": "parquet", ".pq": "parquet"}
 

@@ -41,7 +41,7 @@ def compute(
     (finalized, e.g. √ for rmse), sum → Σwℓ, none → per-sample losses."""
     import numpy as np
 
-    from losscli.aggregate import LossAccumulator
+    from losscli.accumulate.loss import LossAccumulator
     from losscli.losses.inputs import JobInputs
     from losscli.losses.validation import infinite_issue, missing_issue, negative_issue
 

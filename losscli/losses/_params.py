@@ -1,4 +1,4 @@
-"""Parameter definitions shared by several losses (one place for their help and checks)."""
+"""Parameter definitions shared by several losses (one place for their help and constraints)."""
 
 from __future__ import annotations
 

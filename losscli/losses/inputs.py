@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from losscli.losses.labels import BinaryLabels, ClassLabels, LabelProblem
+from losscli.losses.labels import BinaryLabels, ClassLabels
 from losscli.losses.validation import RowIssue
 from losscli.spec import Bound, KernelOutput, LossSpec
 
@@ -42,7 +42,7 @@ class JobInputs:
         if spec.task == "multiclass":
             self.classes = ClassLabels(class_names or [], params.get("ignore_label"))
         self.kernel = spec.load_kernel()
-        self.check = spec.load_check()
+        self.input_rule = spec.load_input_rule()
         self.kernel_params = {k: v for k, v in params.items() if k not in ("normalize", "ignore_label")}
         if params.get("normalize") and params.get("from_logits"):
             from losscli.errors import UsageError
@@ -61,15 +61,14 @@ class JobInputs:
 
     def _labels(self, raw: Mapping[str, Any]) -> tuple[Any, Any, RowIssue | None]:
         y = raw["y_true"]
-        problem: LabelProblem | None = None
+        issue: RowIssue | None = None
         ignored = None
         if self.binary is not None:
-            y, problem = self.binary.map(y)
+            y, issue = self.binary.map(y)
         elif self.classes is not None:
-            y, ignored, problem = self.classes.map(y)
+            y, ignored, issue = self.classes.map(y)
         elif y.dtype.kind != "f":
             y = y.astype(np.float64)
-        issue = RowIssue("y_true", problem.mask, problem.requirement, problem.hint) if problem else None
         return y, ignored, issue
 
     def prepare(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], Any, RowIssue | None]:
@@ -81,8 +80,8 @@ class JobInputs:
             inputs["y_pred"] = _normalize_rows(inputs["y_pred"])
         if issue is None:
             issue = domain_issue(self.spec.domain(self.params), inputs)
-        if issue is None and self.check is not None:
-            issue = self.check(inputs, self.params, ignored)
+        if issue is None and self.input_rule is not None:
+            issue = self.input_rule(inputs, self.params, ignored)
         return inputs, ignored, issue
 
     def compute(self, inputs: Mapping[str, Any], ignored: Any, display: bool = True) -> Computed:

@@ -8,40 +8,17 @@ Each ``map`` returns the mapped labels and a bad-row mask with its reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from losscli.losses.validation import RowIssue
 from losscli.neutralise import cut, quote_cell
 
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "+1", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
 MINUS_WORDS = {"-1", "-1.0"}
-
-
-@dataclass(frozen=True)
-class LabelProblem:
-    """Rows whose label cannot be mapped: ``mask``, what is wrong, how to fix it."""
-
-    mask: NDArray[np.bool_]
-    requirement: str
-    hint: str
-
-
-def is_missing(values: Any) -> NDArray[np.bool_]:
-    """NaN for float arrays; None, NaN or empty text for object arrays."""
-    if values.dtype.kind == "f":
-        out: NDArray[np.bool_] = np.isnan(values).reshape(values.shape[0], -1).any(axis=1)
-        return out
-    if values.dtype.kind in "iub":
-        return np.zeros(values.shape[0], dtype=bool)
-    if values.ndim > 1:  # several columns (--by a,b): a row misses a value if any cell does
-        return np.asarray(is_missing(values.ravel()).reshape(values.shape).any(axis=1))
-    return np.fromiter(
-        (v is None or v == "" or (isinstance(v, float) and v != v) for v in values), bool, values.shape[0]
-    )
 
 
 class BinaryLabels:
@@ -73,7 +50,7 @@ class BinaryLabels:
             return f"takes more than two values ({seen}); a binary loss needs exactly two"
         return None
 
-    def map(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
+    def map(self, labels: Any) -> tuple[NDArray[np.float64], RowIssue | None]:
         if self.positive is not None:
             return self._by_positive(labels)
         if labels.dtype.kind in "iufb":
@@ -85,7 +62,8 @@ class BinaryLabels:
         bad = ~(ones | zeros | minus)
         if bad.any():
             example = labels[int(np.argmax(bad))]
-            return np.zeros(labels.shape[0]), LabelProblem(
+            return np.zeros(labels.shape[0]), RowIssue(
+                "y_true",
                 bad,
                 "be a binary label (0/1, true/false, -1/+1)",
                 f"for labels like {quote_cell(str(example))}, name the positive class with --positive LABEL",
@@ -93,10 +71,11 @@ class BinaryLabels:
         numeric = np.where(ones, 1.0, np.where(minus, -1.0, 0.0))
         return self._numeric(numeric)
 
-    def _numeric(self, values: NDArray[np.float64]) -> tuple[NDArray[np.float64], LabelProblem | None]:
+    def _numeric(self, values: NDArray[np.float64]) -> tuple[NDArray[np.float64], RowIssue | None]:
         bad = ~np.isin(values, (0.0, 1.0, -1.0))
         if bad.any():
-            return values, LabelProblem(
+            return values, RowIssue(
+                "y_true",
                 bad,
                 "be 0/1 or -1/+1",
                 "for other label values, name the positive class with --positive LABEL",
@@ -105,21 +84,22 @@ class BinaryLabels:
         for enc, present in (("01", has_zero), ("pm1", has_minus)):
             if present and self.encoding not in (None, enc):
                 mask = values == (0.0 if enc == "01" else -1.0)
-                return values, LabelProblem(
-                    mask, "not mix 0/1 and -1/+1 labels", "use one encoding throughout"
+                return values, RowIssue(
+                    "y_true", mask, "not mix 0/1 and -1/+1 labels", "use one encoding throughout"
                 )
             if present:
                 self.encoding = enc
         return np.where(values == 1.0, 1.0, 0.0), None
 
-    def _by_positive(self, labels: Any) -> tuple[NDArray[np.float64], LabelProblem | None]:
+    def _by_positive(self, labels: Any) -> tuple[NDArray[np.float64], RowIssue | None]:
         text = _per_distinct(labels, _label_text)
         self.seen_strings.update(np.unique(text).tolist())
         self.positive_seen = self.positive_seen or bool((text == self.positive).any())
         if len(self.seen_strings) > 2:
             extra = sorted(self.seen_strings - {self.positive})
             mask = ~np.isin(text, [str(self.positive), extra[0]])
-            return np.zeros(labels.shape[0]), LabelProblem(
+            return np.zeros(labels.shape[0]), RowIssue(
+                "y_true",
                 mask,
                 f"take one of two values (--positive {quote_cell(self.positive)}; "
                 f"seen {', '.join(map(quote_cell, extra[:4]))})",
@@ -164,7 +144,7 @@ class ClassLabels:
         self.lower = {n.lower(): i for i, n in enumerate(names)}
         self.by_name = all(_is_int(n) for n in names)
 
-    def map(self, labels: Any) -> tuple[NDArray[np.int64], NDArray[np.bool_], LabelProblem | None]:
+    def map(self, labels: Any) -> tuple[NDArray[np.int64], NDArray[np.bool_], RowIssue | None]:
         """Indices, the rows to ignore (``ignore_label``), and any problem."""
         k = len(self.names)
         if labels.dtype.kind in "iuf" or all(isinstance(v, (int, float, np.number)) for v in labels[:64]):
@@ -192,11 +172,12 @@ class ClassLabels:
         bad = (index < 0) & ~ignored
         return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
 
-    def _problem(self, bad: NDArray[np.bool_]) -> LabelProblem | None:
+    def _problem(self, bad: NDArray[np.bool_]) -> RowIssue | None:
         if not bad.any():
             return None
         shown = ", ".join(cut(name) for name in self.names[:8]) + (", …" if len(self.names) > 8 else "")
-        return LabelProblem(
+        return RowIssue(
+            "y_true",
             bad,
             f"name one of the {len(self.names)} classes ({shown}) or be an index 0..{len(self.names) - 1}",
             "check --pred (one column per class) and the label column",

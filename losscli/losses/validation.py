@@ -50,6 +50,20 @@ FINITE = "be finite"
 NON_NEGATIVE = "be >= 0"
 
 
+def is_missing(values: Any) -> NDArray[np.bool_]:
+    """NaN for float arrays; None, NaN or empty text for object arrays."""
+    if values.dtype.kind == "f":
+        out: NDArray[np.bool_] = np.isnan(values).reshape(values.shape[0], -1).any(axis=1)
+        return out
+    if values.dtype.kind in "iub":
+        return np.zeros(values.shape[0], dtype=bool)
+    if values.ndim > 1:  # several columns (--by a,b): a row misses a value if any cell does
+        return np.asarray(is_missing(values.ravel()).reshape(values.shape).any(axis=1))
+    return np.fromiter(
+        (v is None or v == "" or (isinstance(v, float) and v != v) for v in values), bool, values.shape[0]
+    )
+
+
 def rows_with(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """Per row: any of a (n, K) mask, or the mask itself."""
     return np.asarray(mask.any(axis=1)) if mask.ndim > 1 else mask
@@ -57,8 +71,6 @@ def rows_with(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
 
 def missing_issue(values: NDArray[Any], role: str, hint: str = "") -> RowIssue | None:
     """Rows of ``role`` with an empty cell or NaN."""
-    from losscli.losses.labels import is_missing
-
     mask = is_missing(values)
     return RowIssue(role, mask, MISSING, hint) if mask.any() else None
 

@@ -17,8 +17,8 @@ import json
 import math
 from typing import Any, BinaryIO
 
+from losscli.accumulate.rows import RowBlock
 from losscli.neutralise import tsv, tsv_array
-from losscli.rows import RowBlock
 
 
 class DelimitedWriter:

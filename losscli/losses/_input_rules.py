@@ -1,4 +1,4 @@
-"""Input checks that depend on what a loss takes: probabilities in [0, 1], rows that
+"""Input rules that depend on what a loss takes: probabilities in [0, 1], rows that
 sum to 1, 0/1 label matrices, log-probabilities. Each returns the first
 :class:`RowIssue` (with the fix) or None."""
 

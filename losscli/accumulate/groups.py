@@ -1,4 +1,4 @@
-"""``--by``: one :class:`~losscli.aggregate.LossAccumulator` per group key.
+"""``--by``: one :class:`~losscli.accumulate.loss.LossAccumulator` per group key.
 
 A group is the same mergeable state as a whole file (exact block sums, label moments,
 counts, max), fed the group's rows in stream order and finished by the loss spec's own
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from losscli.aggregate import LossAccumulator
+from losscli.accumulate.loss import LossAccumulator
 from losscli.results import GroupResult
 
 F64 = NDArray[np.float64]

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from losscli.accumulate.sketch import BlockSum, QuantileSketch
 from losscli.results import LossResult
-from losscli.sketch import BlockSum, QuantileSketch
 from losscli.spec import LossSpec, Stats
 
 F64 = NDArray[np.float64]
