@@ -85,6 +85,19 @@ class CheckResult:
         return line(f"{'PASS' if self.passed else 'FAIL'} {self.name} {self.detail}")
 
 
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``losscli check`` reports: the config it ran (as shown: relative to the working
+    directory) and every check's outcome, in config order."""
+
+    config: str
+    checks: list[CheckResult]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+
 def _json_float(x: float) -> float | None:
     return x if math.isfinite(x) else None
 

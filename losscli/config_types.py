@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from losscli.errors import UsageError
+from losscli.io.formats import INPUT_FORMATS
 from losscli.spec import COMPAT_PRESETS, Param
 
 Kind = Literal[
@@ -24,7 +25,6 @@ Kind = Literal[
     "label", "table", "seconds",
 ]  # fmt: skip
 Value = str | int | float | bool | Mapping[str, object] | None
-INPUT_FORMATS = ("csv", "tsv", "parquet", "jsonl", "arrow")  # losscli.io.detect.FORMATS
 NAN_POLICIES = ("error", "drop")
 SHOWN_CHARS = 40
 
@@ -77,7 +77,7 @@ _KEYS = (
     Key("params", "table"),
     *(Key(k, "column") for k in COLUMN_KEYS),
     Key("delimiter", "char"),
-    Key("input_format", "choice", INPUT_FORMATS),
+    Key("input_format", "choice", tuple(INPUT_FORMATS)),
     Key("no_header", "bool"),
     Key("encoding", "codec"),
     Key("nan", "choice", NAN_POLICIES),

@@ -342,10 +342,10 @@ def renderer_outputs() -> dict[str, str]:
     from rich.console import Console
 
     from losscli.accumulate.rows import RowBlock
-    from losscli.checks import CheckResult
-    from losscli.render import junit, plain, table, text
+    from losscli.checks import CheckReport, CheckResult
+    from losscli.render import checks, junit, plain, table, text
     from losscli.render.model import Grid
-    from losscli.render.samples import DelimitedWriter
+    from losscli.render.samples import csv_writer, tsv_writer
 
     bad = "".join(HOSTILE_CHECKS)
     grid = Grid(bad, [bad, "n"], [[bad, "1"], [bad + "2", "2"]], [False, True], footer=bad)
@@ -362,22 +362,30 @@ def renderer_outputs() -> dict[str, str]:
     check = CheckResult(bad, bad, "max", 0.1, 1.0, None, False, bad, file=bad)
     out["junit"] = junit.to_junit([check], suite=bad)
     out["verdict"] = check.verdict_line()
+    report = CheckReport(bad, [check])
+    out["check_markdown"] = checks.report_markdown(report)
+    out["check_junit"] = checks.report_junit(report)
+    out["check_json"] = checks.report_json(report)
     block = RowBlock(np.arange(2), {"id": np.array([bad, bad], dtype=object)})
-    for name, delimiter in (("tsv", "\t"), ("csv", ",")):
+    for name, make in (("tsv", tsv_writer), ("csv", csv_writer)):
         sink = io.BytesIO()
-        writer = DelimitedWriter(sink, [("id", bad)], delimiter)
+        writer = make(sink, [("id", bad)])
         writer(block)
+        writer.close()
         out[name] = sink.getvalue().decode("utf-8")
     return out
 
 
 def test_every_renderer_neutralises_every_string() -> None:
     out = renderer_outputs()
-    for medium in ("plain", "rich", "markdown", "junit", "verdict"):
+    media = ("plain", "rich", "markdown", "junit", "verdict", "check_markdown", "check_junit", "check_json")
+    for medium in media:
         assert ESC not in out[medium] and not controls(out[medium]), (medium, controls(out[medium]))
     assert out["verdict"].count("\n") == 0
     ET.fromstring(out["junit"].encode())
-    assert "<" not in out["markdown"]
+    ET.fromstring(out["check_junit"].encode())
+    assert json.loads(out["check_json"])["checks"][0]["name"] == "".join(HOSTILE_CHECKS)  # verbatim, escaped
+    assert "<" not in out["markdown"] and "<" not in out["check_markdown"]
     assert {len(markdown_cells(line)) for line in out["markdown"].splitlines() if line.startswith("|")} == {2}
     rows = out["tsv"].split("\n")
     assert len(rows) == 4 and rows[-1] == "" and all("\t" not in r and "\r" not in r for r in rows[:-1])
@@ -388,6 +396,7 @@ def test_the_walk_covers_every_renderer() -> None:
     """A new public renderer function must join :func:`renderer_outputs` (or this test fails)."""
     import inspect
 
+    import losscli.render.checks
     import losscli.render.junit
     import losscli.render.plain
     import losscli.render.samples
@@ -397,11 +406,15 @@ def test_the_walk_covers_every_renderer() -> None:
     walked = {
         "plain.write_grid", "plain.write_line", "table.write_grid", "table.write_line",
         "text.grid_markdown", "junit.to_junit", "samples.DelimitedWriter",
+        "samples.csv_writer", "samples.tsv_writer",
+        "checks.report_grid", "checks.report_markdown", "checks.report_junit", "checks.report_json",
         # the JSON renderers escape by themselves (json.dumps), checked through the CLI above
         "text.to_json", "text.to_markdown", "text.to_values", "samples.JsonLinesWriter",
+        # Parquet holds text as typed data, not a text medium: nothing to neutralise
+        "samples.ParquetRowWriter",
     }  # fmt: skip
     modules = [losscli.render.junit, losscli.render.plain, losscli.render.samples]
-    modules += [losscli.render.table, losscli.render.text]
+    modules += [losscli.render.table, losscli.render.text, losscli.render.checks]
     found = {
         f"{module.__name__.rsplit('.', 1)[1]}.{name}"
         for module in modules

@@ -8,7 +8,7 @@ import typer
 
 from losscli.cli.boundary import guarded
 from losscli.cli.loss_commands import add_eval_command, add_loss_commands
-from losscli.cli.options import TIMEOUT_OPTION, CheckFormat, ColorMode, Engine
+from losscli.cli.options import DEFAULT_CHECK, TIMEOUT_OPTION, CheckFormat, ColorMode, Engine
 from losscli.losses.registry import all_losses
 from losscli.spec import TASKS
 from losscli.version import __version__
@@ -77,9 +77,7 @@ def build_app(only: str | None = None) -> typer.Typer:
         config_option: Annotated[
             str | None, typer.Option("--config", help="The config file (also LOSSCLI_CONFIG).")
         ] = None,
-        fmt: Annotated[
-            CheckFormat, typer.Option("--format", "-f", help="Output format.")
-        ] = CheckFormat.table,
+        fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = DEFAULT_CHECK,
         junit: Annotated[str | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
         summary_file: Annotated[
             str | None, typer.Option("--summary-file", help="Append the Markdown table to FILE.")

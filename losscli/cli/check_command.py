@@ -8,11 +8,9 @@ import os
 import sys
 from typing import Any
 
-from losscli.checks import CheckResult, Gate, load_baseline, parse_tolerance, run_gate
+from losscli.checks import CheckReport, CheckResult, Gate, load_baseline, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
 from losscli.config import CheckConfig, Config, check_paths, discover, load
-from losscli.render.model import Grid
-from losscli.version import __version__
 
 
 def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> int:
@@ -27,19 +25,21 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
         junit = outputs.add("--junit", options["junit"])
         summary = outputs.add("--summary-file", options["summary_file"], append=True)
         results = evaluate_config(cfg, options)
+        report = CheckReport(os.path.relpath(cfg.path), results)
         if junit is not None:
-            from losscli.render.junit import to_junit
+            from losscli.render.checks import report_junit
 
-            outputs.set_text(junit, to_junit(results))
+            outputs.set_text(junit, report_junit(report))
         if summary is not None:
-            outputs.set_text(summary, to_markdown(results) + "\n")
+            from losscli.render.checks import report_markdown
+
+            outputs.set_text(summary, report_markdown(report) + "\n")
         for check in results:
             sys.stderr.write(check.verdict_line() + "\n")
-        passed = all(c.passed for c in results)
         exit_zero = options["exit_zero"] or _env_flag("LOSSCLI_EXIT_ZERO")
-        if not passed and not exit_zero:
+        if not report.passed and not exit_zero:
             verdict.code = 1
-        _show_quietly(cfg, results, options)
+        _show_quietly(report, options)
         outputs.commit()
     except BaseException:
         outputs.discard()
@@ -47,12 +47,12 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
     return verdict.code
 
 
-def _show_quietly(cfg: Config, results: list[CheckResult], options: dict[str, Any]) -> None:
+def _show_quietly(report: CheckReport, options: dict[str, Any]) -> None:
     """The table or document on stdout; a reader that left early does not stop the reports."""
     from losscli.cli.boundary import silence_stdout
 
     try:
-        _show(cfg, results, options)
+        _show(report, options)
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()
@@ -165,53 +165,14 @@ def _env_flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in ("1", "true", "yes", "on")
 
 
-def to_json(cfg: Config, results: list[CheckResult]) -> str:
-    payload = {
-        "losscli_version": __version__,
-        "config": os.path.relpath(cfg.path),
-        "checks": [r.to_check_dict() for r in results],
-        "passed": all(r.passed for r in results),
-    }
-    return json.dumps(payload, indent=2, allow_nan=False) + "\n"
+def _show(report: CheckReport, options: dict[str, Any]) -> None:
+    from losscli.render.formats import output_format
 
-
-def grid(results: list[CheckResult]) -> Grid:
-    headers = ["check", "file", "loss", "value", "gate", "limit", "baseline", "result"]
-    rows = [
-        [
-            r.name,
-            r.file or "",
-            r.loss,
-            f"{r.value:.6g}",
-            r.kind,
-            "" if r.limit is None else f"{r.limit:g}",
-            "" if r.baseline is None else f"{r.baseline:.6g}",
-            "PASS" if r.passed else "FAIL",
-        ]
-        for r in results
-    ]
-    failed = sum(not r.passed for r in results)
-    title = f"losscli check: {len(results) - failed} passed, {failed} failed"
-    return Grid(title, headers, rows, [False, False, False, True, False, True, True, False])
-
-
-def to_markdown(results: list[CheckResult]) -> str:
-    from losscli.render.text import grid_markdown
-
-    return grid_markdown(grid(results))
-
-
-def _show(cfg: Config, results: list[CheckResult], options: dict[str, Any]) -> None:
-    fmt = options["format"]
-    if fmt == "json":
-        sys.stdout.write(to_json(cfg, results))
-    elif fmt == "markdown":
-        sys.stdout.write(to_markdown(results))
-    elif fmt == "junit":
-        from losscli.render.junit import to_junit
-
-        sys.stdout.write(to_junit(results))
-    else:
+    spec = output_format(options["format"])
+    if spec.terminal:
         from losscli.cli.display import show_grids
+        from losscli.render.checks import report_grid
 
-        show_grids([grid(results)], [], options["color"])
+        show_grids([report_grid(report)], [], options["color"])
+    else:
+        sys.stdout.write(spec.render_checks()(report))

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from losscli.io.formats import INPUT_FORMATS
+from losscli.render.formats import DEFAULT_FORMAT, check_formats, result_formats
 from losscli.spec import LossSpec, Param
 
 INPUT = "Input"
@@ -17,14 +19,13 @@ PARAMS = "Loss parameters"
 ENGINE = "Engine"
 
 
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    tsv = "tsv"
-    jsonl = "jsonl"
-    markdown = "markdown"
-    value = "value"
+# The format choices are the format tables' names (losscli.render.formats, losscli.io.formats);
+# mypy cannot see members made from data, so code names a member by value: OutputFormat("json").
+OutputFormat = StrEnum("OutputFormat", {n: n for n in result_formats()})  # type: ignore[misc]
+CheckFormat = StrEnum("CheckFormat", {n: n for n in check_formats()})  # type: ignore[misc]
+InputFormat = StrEnum("InputFormat", {n: n for n in INPUT_FORMATS})  # type: ignore[misc]
+DEFAULT_OUTPUT = OutputFormat(DEFAULT_FORMAT)
+DEFAULT_CHECK = CheckFormat(DEFAULT_FORMAT)
 
 
 class NanPolicy(StrEnum):
@@ -44,24 +45,9 @@ class CompatPreset(StrEnum):
     keras = "keras"
 
 
-class CheckFormat(StrEnum):
-    table = "table"
-    json = "json"
-    markdown = "markdown"
-    junit = "junit"
-
-
 class Engine(StrEnum):
     local = "local"
     dask = "dask"
-
-
-class InputFormat(StrEnum):
-    csv = "csv"
-    tsv = "tsv"
-    parquet = "parquet"
-    jsonl = "jsonl"
-    arrow = "arrow"
 
 
 @dataclass(frozen=True)
@@ -79,7 +65,7 @@ class CommandOptions:
     delimiter: str | None = None
     input_format: InputFormat | None = None
     encoding: str = "utf-8"
-    format: OutputFormat = OutputFormat.table
+    format: OutputFormat = DEFAULT_OUTPUT
     rows: str = "10"
     worst: int = 0
     output: str | None = None
@@ -276,7 +262,7 @@ def common_parameters(spec: LossSpec | None, var: bool = False) -> list[inspect.
         _opt(
             "format",
             Annotated[OutputFormat, o("--format", "-f", help="Output format.", rich_help_panel=OUTPUT)],
-            OutputFormat.table,
+            DEFAULT_OUTPUT,
         ),
         _opt(
             "rows",

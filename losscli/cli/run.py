@@ -9,14 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from losscli.cli.boundary import Verdict
 from losscli.cli.gates import apply_gates, baseline_json, print_verdicts
-from losscli.cli.options import CommandOptions, Engine, OutputFormat
+from losscli.cli.options import CommandOptions, Engine
 from losscli.cli.progress import ReadProgress
 from losscli.errors import UsageError
+from losscli.render.formats import output_format
 
 if TYPE_CHECKING:
     from losscli.io.outputs import OutputPlan
-
-STREAMED = {OutputFormat.csv: ",", OutputFormat.tsv: "\t", OutputFormat.jsonl: None}
 
 
 def parse_rows(text: str) -> int | None:
@@ -65,10 +64,10 @@ def _plan_outputs(outputs: OutputPlan, options: CommandOptions) -> dict[str, Any
             planned["parts"] = StagedParts(options.output)  # staging made (and checked) now
             outputs.staged.append(planned["parts"])
     elif options.output is not None:
-        from losscli.io.per_sample import kind_of
+        from losscli.render.formats import file_format
 
         if options.output:
-            kind_of(options.output)  # an unknown extension is refused before a temp file exists
+            file_format(options.output)  # an unknown extension is refused before a temp file exists
         planned["output"] = outputs.add("-o", options.output)
     planned["baseline"] = outputs.add("--write-baseline", options.write_baseline)
     planned["junit"] = outputs.add("--junit", options.junit)
@@ -103,13 +102,12 @@ def _run(
         "compat": options.compat.value if options.compat else None,
         "by": options.by,
     }
-    table = options.format is OutputFormat.table
+    shown = output_format(options.format.value)
     run_options = RunOptions(
         nan=options.nan.value,
-        rows=rows if table else 0,
-        worst=options.worst if table else 0,
-        quantiles=options.format not in (OutputFormat.value, *STREAMED)
-        or bool(options.summary_file or options.write_baseline),
+        rows=rows if shown.head_rows else 0,
+        worst=options.worst if shown.head_rows else 0,
+        quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline),
     )
     if options.engine is Engine.dask:
         outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
@@ -138,7 +136,7 @@ def _run_dask(
     from losscli.engine.dask import check_requests, run_dask
     from losscli.engine.dask_cluster import connect
 
-    if options.format in STREAMED:
+    if output_format(options.format.value).streams:
         raise UsageError(
             f"-f {options.format.value} streams every row to stdout, which --engine dask does not do",
             "write per-partition files with -o DIR, or use --engine local",
@@ -214,15 +212,12 @@ def _sinks(
     plan: Any, options: CommandOptions, output: Any, files: bool
 ) -> tuple[list[Callable[[Any], None]], Any]:
     """The per-sample sinks: stdout for a streamed format, and the ``-o`` file."""
-    from losscli.render.samples import DelimitedWriter, JsonLinesWriter
-
     columns = list(plan.layout.samples)
     sinks: list[Callable[[Any], None]] = []
     per_sample = None
-    if options.format in STREAMED:
-        out = sys.stdout.buffer
-        delimiter = STREAMED[options.format]
-        writer = DelimitedWriter(out, columns, delimiter) if delimiter else JsonLinesWriter(out, columns)
+    spec = output_format(options.format.value)
+    if spec.streams:
+        writer = spec.row_writer()(sys.stdout.buffer, columns)
         gated = bool(options.max or options.min or options.baseline)
         sinks.append(_PipeAware(writer, gated=gated or files))
     if output is not None:
@@ -272,20 +267,14 @@ def _fan_out(sinks: list[Callable[[Any], None]]) -> Callable[[Any], None] | None
 def _render(result: Any, options: CommandOptions) -> Callable[[], None] | None:
     """Render to text now (so render errors come before any file is committed);
     return the function that writes it."""
-    from losscli.render import text as machine
-
-    fmt = options.format
-    if fmt in STREAMED:
+    spec = output_format(options.format.value)
+    if spec.streams:
         return None
-    if fmt is OutputFormat.table:
+    if spec.terminal:
         from losscli.cli.display import show_result
 
         return lambda: show_result(result, options.color)
-    rendered = {
-        OutputFormat.json: machine.to_json,
-        OutputFormat.markdown: machine.to_markdown,
-        OutputFormat.value: machine.to_values,
-    }[fmt](result)
+    rendered = spec.render_result()(result)
     return lambda: _write(rendered)
 
 

@@ -226,6 +226,11 @@ def text_encoding(given: str, head: bytes, where: str) -> str:
     return name
 
 
+def python_encoding(name: str) -> str:
+    """The codec to decode ``name`` text with in Python (UTF-8 drops a byte-order mark)."""
+    return "utf-8-sig" if name in ("utf-8", "utf8") else name
+
+
 def nul_guess(head: bytes) -> str | None:
     """The UTF-16/32 codec whose pattern of NUL bytes ``head`` shows (ASCII text), or None."""
     if len(head) >= 4 and head[0] and head[1:4] == b"\0\0\0":

@@ -14,16 +14,34 @@ import io
 import os
 import sys
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from losscli.errors import DataError, InputError, first_line
 from losscli.io import blocks, problems
 from losscli.io.arrow_numpy import column_to_numpy
+from losscli.io.blocks import python_encoding
 from losscli.io.detect import sniff_delimiter
+from losscli.io.formats import delimited_by, input_format
 from losscli.io.prefetch import prefetch
-from losscli.io.source import InputOptions
+from losscli.io.types import InputOptions, Where
+
+__all__ = ["DelimitedSource", "open_delimited", "open_unnamed", "python_encoding"]
 
 HEAD_BYTES = 64  # read before the header: a byte-order mark, or a pattern of NUL bytes
+
+
+def open_delimited(options: InputOptions, fmt: str, where: Where, compression: str | None) -> DelimitedSource:
+    """Delimited text of the format ``fmt`` (its delimiter, unless ``--delimiter``) at
+    ``where``: a file (compressed by ``compression``), or a stream read once."""
+    if isinstance(where, str):
+        return DelimitedSource.from_path(options, fmt, compression)
+    return DelimitedSource.from_stdin(options, fmt, compression, where)
+
+
+def open_unnamed(options: InputOptions, stream: IO[bytes], compression: str | None) -> DelimitedSource:
+    """A stream nothing named: delimited text, its delimiter sniffed from the header
+    among ``, \\t ; |`` and its format named by it (tab: TSV)."""
+    return DelimitedSource.from_stdin(options, None, compression, stream)
 
 
 class DelimitedSource:
@@ -96,14 +114,14 @@ class DelimitedSource:
 
         where = "<stdin>" if options.path == "-" else options.path
         raw: Any = sys.stdin.buffer if stream is None else stream
-        if codec in ("gzip", "zstd", "bz2"):
+        if codec is not None:
             raw = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), codec)
         head = blocks.read_some(raw, HEAD_BYTES)
         encoding = blocks.text_encoding(options.encoding, head, where)
         text = _text(blocks.Chained(head, raw), encoding, where)
         prefix, header = _Header.read(options, fmt, text, head, encoding, where)
         rest = blocks.Chained(prefix, text)
-        fmt = fmt or ("tsv" if header.delimiter == "\t" else "csv")
+        fmt = fmt or delimited_by(header.delimiter).name
         return cls(options, fmt, header, lambda: (rest, None), encoding)
 
     def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
@@ -297,9 +315,7 @@ def _parse_header(
             f"{where}: lines end in a bare CR (classic Mac line ends), which losscli does not read",
             "convert them first, e.g. tr '\\r' '\\n' < in.csv > out.csv",
         )
-    delimiter = (
-        options.delimiter or {"tsv": "\t"}.get(fmt or "") or (sniff_delimiter(first) if fmt is None else ",")
-    )
+    delimiter = options.delimiter or (input_format(fmt).delimiter if fmt else None) or sniff_delimiter(first)
     csv.field_size_limit(max(csv.field_size_limit(), len(first) + 1))
     try:
         fields = next(csv.reader(io.StringIO(first, newline=""), delimiter=delimiter), [])
@@ -308,8 +324,3 @@ def _parse_header(
     if options.header:
         return _Header(fields, delimiter, end)
     return _Header([str(i + 1) for i in range(len(fields))], delimiter, 0)
-
-
-def python_encoding(name: str) -> str:
-    """The codec to decode ``name`` text with in Python (UTF-8 drops a byte-order mark)."""
-    return "utf-8-sig" if name in ("utf-8", "utf8") else name

@@ -1,34 +1,15 @@
-"""Which format a source is in: by extension, by ``--input-format``, or sniffed from bytes."""
+"""Which format a source is in: by extension, by ``--input-format``, or sniffed from bytes.
+
+The data (names, extensions, magic numbers, codecs) is :mod:`losscli.io.formats`'s table.
+"""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
 
-from losscli.errors import UsageError
+from losscli.io import formats
 
-FORMATS = ("csv", "tsv", "parquet", "jsonl", "arrow")
-EXTENSIONS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".arrow": "arrow",
-    ".feather": "arrow",
-    ".ipc": "arrow",
-}
-COMPRESSION = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd", ".bz2": "bz2"}
-MAGIC = {
-    b"PAR1": "parquet",
-    b"ARROW1": "arrow",  # an IPC file (Feather v2)
-    b"\xff\xff\xff\xff": "arrow",  # an IPC stream: its first message's continuation marker
-    b"\x1f\x8b": "gzip",
-    b"\x28\xb5\x2f\xfd": "zstd",
-    b"BZh": "bz2",
-}
 DELIMITERS = (",", "\t", ";", "|")
 
 
@@ -42,23 +23,29 @@ class Detected:
 
 def detect(path: str, override: str | None = None) -> Detected:
     """Format from ``override`` or the file name (``preds.csv.gz`` → csv, gzip)."""
-    if override is not None and override not in FORMATS:
-        raise UsageError(f"unknown input format '{override}'", f"use one of {', '.join(FORMATS)}")
+    if override is not None:
+        formats.input_format(override)  # an unknown name is a usage error
     if path == "-":
         return Detected(override, None)
     base, ext = os.path.splitext(path.lower())
-    compression = COMPRESSION.get(ext)
+    compression = formats.COMPRESSION.get(ext)
     if compression:
         ext = os.path.splitext(base)[1]
-    fmt = override or EXTENSIONS.get(ext)
-    return Detected(fmt, compression)
+    named = formats.by_extension(ext)
+    return Detected(override or (named.name if named else None), compression)
 
 
 def sniff_magic(prefix: bytes) -> str | None:
-    """'parquet', 'arrow', or a compression codec named by the leading bytes; else None."""
-    for magic, kind in MAGIC.items():
+    """The input format or the compression codec named by the leading bytes; else None."""
+    found = formats.by_magic(prefix)
+    return found[0].name if found is not None else sniff_codec(prefix)
+
+
+def sniff_codec(prefix: bytes) -> str | None:
+    """The compression codec named by the leading bytes; else None."""
+    for magic, codec in formats.CODEC_MAGIC.items():
         if prefix.startswith(magic):
-            return kind
+            return codec
     return None
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from losscli.errors import DataError, UsageError, first_line
 from losscli.io.columnar import ColumnarSource
-from losscli.io.source import CHUNK_ROWS
+from losscli.io.types import CHUNK_ROWS
 from losscli.neutralise import quote
 
 

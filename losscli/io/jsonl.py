@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from losscli.errors import DataError, InputError
+from losscli.io.columnar import ColumnarSource, open_columnar
 from losscli.io.paths import OpenedFiles, shrank
+from losscli.io.types import InputOptions, Where
 
 SAMPLE_LINES = 1000
 
@@ -69,6 +71,16 @@ def line_blocks(read: Callable[[int], bytes], block_bytes: int, path: str) -> It
         line += block.count(b"\n")
     if pending_len:
         yield line, b"".join(pending)
+
+
+def open_jsonl(options: InputOptions, fmt: str, where: Where, compression: str | None) -> ColumnarSource:
+    """JSON Lines at ``where`` (a path, compressed by ``compression``; or a stream)."""
+
+    def build(path: str, opened: OpenedFiles) -> ColumnarSource:
+        reader = JsonLines(path, where, options.block_bytes, opened, compression)
+        return ColumnarSource(path, fmt, reader.schema, reader.batches, opened)
+
+    return open_columnar(options, fmt, build)
 
 
 class JsonLines:

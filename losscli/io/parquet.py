@@ -19,9 +19,12 @@ from urllib.parse import unquote
 
 from losscli.errors import ColumnError, InputError, first_line
 from losscli.io.arrow_numpy import check_numeric
+from losscli.io.columnar import ColumnarSource, open_columnar
+from losscli.io.formats import DATASET, INPUT_FORMATS
 from losscli.io.paths import OpenedFiles, is_glob
+from losscli.io.types import InputOptions, Where
 
-SUFFIXES = (".parquet", ".pq")
+SUFFIXES = INPUT_FORMATS[DATASET].extensions  # Parquet is the format a directory or glob is read as
 
 
 def _hidden(name: str) -> bool:
@@ -83,6 +86,19 @@ def _is_int(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def open_parquet(options: InputOptions, fmt: str, where: Where, compression: str | None) -> ColumnarSource:
+    """A Parquet file, directory or glob at ``where`` (or a pyarrow buffer of a whole file:
+    stdin); ``compression`` is not used (Parquet compresses inside the file)."""
+
+    def build(path: str, opened: OpenedFiles) -> ColumnarSource:
+        reader = ParquetReader(path, where, options.chunk_rows, opened)
+        source = ColumnarSource(path, fmt, reader.schema, reader.batches, opened)
+        source.total_rows = reader.total_rows
+        return source
+
+    return open_columnar(options, fmt, build)
 
 
 class ParquetReader:

@@ -28,7 +28,7 @@ def locate(source: Any, positions: list[int], numeric: set[int]) -> Exception | 
     """A DataError/InputError naming the first bad row, or None if none is found."""
     import pyarrow as pa
 
-    from losscli.io.delimited import python_encoding
+    from losscli.io.blocks import python_encoding
 
     csv.field_size_limit(max(csv.field_size_limit(), source.limit))  # rows as long as the reader takes
     try:

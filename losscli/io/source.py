@@ -1,8 +1,8 @@
-"""A source of columns: open any supported input and yield chunks of the used columns.
+"""A source of columns: open any supported input with the reader its format's entry in
+:mod:`losscli.io.formats` names, and yield chunks of the used columns.
 
-Every reader yields, per chunk, one NumPy array per requested column position:
-float64 for numeric roles (NaN where the value is missing), object arrays for
-the rest (ids, groups). Only the requested columns are decoded.
+The shared types live in :mod:`losscli.io.types` (re-exported here: ``InputOptions``,
+``Source``, ``CHUNK_ROWS``, ``BLOCK_BYTES``).
 """
 
 from __future__ import annotations
@@ -10,60 +10,28 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import IO
 
 from losscli.errors import InputError
-from losscli.io import paths
-from losscli.io.detect import detect, sniff_magic
+from losscli.io import formats, paths
+from losscli.io.detect import detect, sniff_codec, sniff_magic
+from losscli.io.types import BLOCK_BYTES, CHUNK_ROWS, InputOptions, Source
 
-CHUNK_ROWS = 1 << 20
-BLOCK_BYTES = 1 << 23
-
-
-@dataclass(frozen=True)
-class InputOptions:
-    """How to read one input (SPEC §3)."""
-
-    path: str
-    format: str | None = None
-    delimiter: str | None = None
-    header: bool = True
-    encoding: str = "utf-8"
-    chunk_rows: int = CHUNK_ROWS
-    block_bytes: int = BLOCK_BYTES
-    max_line_bytes: int | None = (
-        None  # the longest line of delimited text; None: $LOSSCLI_MAX_LINE_BYTES or 256 MiB
-    )
-
-
-class Source(Protocol):
-    """An opened input: its column names, and chunks of the columns asked for."""
-
-    path: str
-    format: str
-    names: list[str]
-
-    def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]: ...
+__all__ = ["BLOCK_BYTES", "CHUNK_ROWS", "InputOptions", "Source", "open_source"]
 
 
 def open_source(options: InputOptions) -> Source:
     """Open ``options.path`` (``-``: stdin) with the reader its format needs."""
-    from losscli.io import columnar, delimited
-
     detected = detect(options.path, options.format)
     fmt = detected.format
     if options.path == "-":
-        return _open_stdin(options, fmt)
+        return _open_stream(options, fmt, sys.stdin.buffer)
     _check_readable(options.path, fmt)
     if _is_stream(options.path):  # a named pipe, <(process substitution), /dev/stdin: like '-'
-        return _open_stdin(options, fmt, open(options.path, "rb"))
+        return _open_stream(options, fmt, open(options.path, "rb"))
     if fmt is None:
         fmt = _sniff_file(options.path)
-    if fmt in ("csv", "tsv"):
-        return delimited.DelimitedSource.from_path(options, fmt, detected.compression)
-    return columnar.open_columnar(options, fmt, options.path, detected.compression)
+    return formats.input_format(fmt).open()(options, fmt, options.path, detected.compression)
 
 
 def _is_stream(path: str) -> bool:
@@ -75,47 +43,51 @@ def _is_stream(path: str) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
-def _open_stdin(options: InputOptions, fmt: str | None, stream: Any = None) -> Source:
-    from losscli.io import columnar, delimited
-
-    stream = sys.stdin.buffer if stream is None else stream
+def _open_stream(options: InputOptions, fmt: str | None, stream: IO[bytes]) -> Source:
+    """A stream read once: its format named, else sniffed from its leading bytes (magic
+    numbers, then a compression codec, then delimited text). A format that needs random
+    access (Parquet, an IPC file) is buffered whole first (SPEC §8)."""
     head = stream.peek(8)[:8] if hasattr(stream, "peek") else b""
-    kind = sniff_magic(head) if fmt is None or fmt in ("parquet", "arrow") else None
-    if kind == "arrow" and not head.startswith(b"ARROW1"):
-        return columnar.open_columnar(options, "arrow", stream)  # an IPC stream: read as it comes
-    if kind in ("parquet", "arrow") or fmt in ("parquet", "arrow"):
+    spec = formats.input_format(fmt) if fmt is not None else None
+    streams = spec.streams if spec is not None else True
+    if spec is None or spec.magic:
+        found = formats.by_magic(head)
+        if found is not None and spec in (None, found[0]):
+            spec, magic = found
+            streams = spec.streams if magic.streams is None else magic.streams
+    if spec is None:
+        return formats.unnamed_reader()(options, stream, sniff_codec(head))
+    if not streams:
         import pyarrow as pa
 
-        data = stream.read()  # binary formats need random access: buffered (SPEC §8)
-        return columnar.open_columnar(options, fmt or str(kind), pa.BufferReader(data))
-    if fmt == "jsonl":
-        return columnar.open_columnar(options, fmt, stream)
-    return delimited.DelimitedSource.from_stdin(options, fmt, kind, stream)
+        stream = pa.BufferReader(stream.read())
+    return spec.open()(options, spec.name, stream, None)
 
 
 def _check_readable(path: str, fmt: str | None) -> None:
-    """An existing path is used as it is spelled (``q[1].parquet``); a Parquet path that
+    """An existing path is used as it is spelled (``q[1].parquet``); a dataset path that
     names nothing and holds glob characters is a pattern. Else the OS's reason, in words."""
-    if fmt == "parquet" and paths.is_glob(path):
+    if fmt == formats.DATASET and paths.is_glob(path):
         return
     from losscli.io.parquet import has_parquet_files
 
     st = paths.check_exists(path)
     if stat.S_ISDIR(st.st_mode):
-        if fmt == "parquet" or has_parquet_files(path):
+        if fmt == formats.DATASET or has_parquet_files(path):
             return
-        raise InputError(f"{path}: is a directory", "give a file, or a directory of Parquet files")
+        dataset = formats.INPUT_FORMATS[formats.DATASET].title
+        raise InputError(f"{path}: is a directory", f"give a file, or a directory of {dataset} files")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: permission denied", "check the permissions of the file and its folders")
 
 
 def _sniff_file(path: str) -> str:
-    """Format of a file whose extension says nothing: magic bytes, else delimited text."""
+    """Format of a file whose extension says nothing: magic bytes, else the fallback."""
     if paths.is_glob(path) or os.path.isdir(path):
-        return "parquet"
+        return formats.DATASET
     try:
         with open(path, "rb") as fh:
             kind = sniff_magic(fh.read(8))
     except OSError as exc:
         raise paths.os_error(path, exc) from None
-    return kind if kind in ("parquet", "arrow") else "csv"
+    return kind if kind in formats.INPUT_FORMATS else formats.FALLBACK

@@ -1,4 +1,4 @@
-"""Per-sample rows as CSV, TSV or JSON Lines, written chunk by chunk (constant memory).
+"""Per-sample rows as CSV, TSV, JSON Lines or Parquet, written chunk by chunk (constant memory).
 
 Columns: ``row`` (or the ``--id`` column), the used inputs by header name, then
 ``loss`` (one loss) or ``loss_<name>`` (several). Floats at full precision.
@@ -54,6 +54,19 @@ class DelimitedWriter:
         pacsv.write_csv(table, sink, options)
         self.out.write(sink.getvalue())
 
+    def close(self) -> None:
+        """Nothing to finish: every row is written when its block arrives."""
+
+
+def csv_writer(out: BinaryIO, columns: list[tuple[str, str]]) -> DelimitedWriter:
+    """Per-sample rows as CSV (RFC 4180 quoting)."""
+    return DelimitedWriter(out, columns, ",")
+
+
+def tsv_writer(out: BinaryIO, columns: list[tuple[str, str]]) -> DelimitedWriter:
+    """Per-sample rows as TSV (no quoting: backslash escapes)."""
+    return DelimitedWriter(out, columns, "\t")
+
 
 def _tsv_rows(arrays: list[Any]) -> bytes:
     """TSV lines: each column cast to text as pyarrow's CSV writer does (the same bytes as
@@ -104,6 +117,31 @@ class JsonLinesWriter:
             obj = {h: _json_value(v[i]) for h, v in cols}
             lines.append(json.dumps(obj, ensure_ascii=False, allow_nan=False))
         self.out.write(("\n".join(lines) + "\n").encode())
+
+    def close(self) -> None:
+        """Nothing to finish: every row is written when its block arrives."""
+
+
+class ParquetRowWriter:
+    """Per-sample rows as one Parquet file, a row group per block; ``close`` writes the footer."""
+
+    def __init__(self, out: BinaryIO, columns: list[tuple[str, str]]) -> None:
+        self.out, self.columns = out, columns
+        self._writer: Any = None
+
+    def __call__(self, block: RowBlock) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table([_arrow(block, k) for k, _ in self.columns], names=[h for _, h in self.columns])
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.out, table.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            writer.close()
 
 
 def _json_value(v: Any) -> Any:
