@@ -12,6 +12,7 @@ from losscli import __version__
 from losscli.checks import CheckResult, Gate, load_baseline, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
 from losscli.config import CheckConfig, Config, check_paths, discover, load
+from losscli.options import env_name
 from losscli.render.model import Grid
 
 
@@ -36,7 +37,7 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
         for check in results:
             sys.stderr.write(check.verdict_line() + "\n")
         passed = all(c.passed for c in results)
-        exit_zero = options["exit_zero"] or _env_flag("LOSSCLI_EXIT_ZERO")
+        exit_zero = options["exit_zero"] or _env_flag(env_name("exit_zero"))
         if not passed and not exit_zero:
             verdict.code = 1
         _show_quietly(cfg, results, options)
@@ -61,7 +62,7 @@ def _show_quietly(cfg: Config, results: list[CheckResult], options: dict[str, An
 def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
     """Run every check, reading each distinct (file, read options) once; first, refuse a
     config that points outside its folder (unless --allow-outside) before anything is read."""
-    check_paths(cfg, options.get("allow_outside", False) or _env_flag("LOSSCLI_ALLOW_OUTSIDE"))
+    check_paths(cfg, options.get("allow_outside", False) or _env_flag(env_name("allow_outside")))
     groups: dict[tuple[str, str], list[CheckConfig]] = {}
     for check in cfg.checks:
         groups.setdefault((check.file, json.dumps(check.read, sort_keys=True)), []).append(check)
@@ -119,7 +120,7 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
     atol = _tolerance("atol", options["atol"], check.atol)
     allow = (
         options["allow_missing_baseline"]
-        or _env_flag("LOSSCLI_ALLOW_MISSING_BASELINE")
+        or _env_flag(env_name("allow_missing_baseline"))
         or check.allow_missing_baseline
     )
     gates = []
@@ -150,12 +151,12 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
 
 
 def _tolerance(key: str, flag: str | None, configured: float | None) -> float | None:
-    """flag > LOSSCLI_<KEY> environment > config (already validated when loaded)."""
+    """flag > its environment variable (LOSSCLI_RTOL) > config (already validated when loaded)."""
     if flag is not None:
         return parse_tolerance(flag, f"--{key}")
-    env = os.environ.get(f"LOSSCLI_{key.upper()}")
+    env = os.environ.get(env_name(key))
     if env is not None:
-        return parse_tolerance(env, f"LOSSCLI_{key.upper()}")
+        return parse_tolerance(env, env_name(key))
     return configured
 
 
