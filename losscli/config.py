@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from losscli.config_types import (
+    ALIASES,
     CHECK_SCHEMA,
     COLUMN_KEYS,
     DEFAULT_SCHEMA,
@@ -31,6 +32,7 @@ from losscli.config_types import (
     param_key,
 )
 from losscli.errors import UsageError
+from losscli.options import env_name
 
 __all__ = ["CheckConfig", "Config", "ConfigError", "check_paths", "discover", "load", "working_directory"]
 
@@ -38,7 +40,7 @@ MAX_CONFIG_BYTES = 16 * 2**20
 SYSTEM_TREES = ("/proc", "/sys", "/dev")
 OUTSIDE_HINT = (
     "a config may point only at files under its own folder; "
-    "pass --allow-outside (or LOSSCLI_ALLOW_OUTSIDE=1) if you trust this config"
+    f"pass --allow-outside (or {env_name('allow_outside')}=1) if you trust this config"
 )
 
 
@@ -81,7 +83,7 @@ def working_directory() -> str:
 def discover(explicit: str | None = None, start: str | None = None) -> str:
     """The config file to use (see the module docstring)."""
     here = working_directory()
-    chosen = explicit if explicit is not None else (os.environ.get("LOSSCLI_CONFIG") or None)
+    chosen = explicit if explicit is not None else (os.environ.get(env_name("config_option")) or None)
     if chosen is not None:
         if chosen == "":  # an unset shell variable: `losscli check "$CONFIG"`
             raise ConfigError("the config path is empty", "give a path: losscli check PATH, or leave it out")
@@ -100,7 +102,7 @@ def discover(explicit: str | None = None, start: str | None = None) -> str:
                 return str(pyproject)
     raise ConfigError(
         "no losscli.toml, or pyproject.toml with [tool.losscli], here or in any parent folder",
-        "give the config: losscli check PATH (or --config PATH, or LOSSCLI_CONFIG)",
+        f"give the config: losscli check PATH (or --config PATH, or {env_name('config_option')})",
     )
 
 
@@ -194,9 +196,10 @@ def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> Che
         raise ConfigError(f"{label}: {exc.message}") from None
     if all(entry.get(k) is None for k in ("max", "min", "baseline")):
         raise ConfigError(f"{label}: nothing to check", "add max, min or baseline")
-    columns = {k: entry.get(k) for k in COLUMN_KEYS if k != "target"}
-    if entry.get("target") is not None:
-        columns["label"] = entry["target"]
+    columns = {k: entry.get(k) for k in COLUMN_KEYS}
+    for alias, key in ALIASES.items():  # target = "y" is label = "y"
+        if entry.get(alias) is not None:
+            columns[key] = entry[alias]
     read = {k: entry[k] for k in READ_KEYS if k in entry}
     if "positive" in read:
         read["positive"] = str(read["positive"])  # positive = 1 is the label text "1"

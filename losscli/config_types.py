@@ -1,5 +1,6 @@
-"""The declared schema of every ``losscli check`` config key: one table of keys, each with
-the kind of value it takes, validated in one place.
+"""The schema of every ``losscli check`` config key, taken from the option declarations
+(:mod:`losscli.options`: each option's :class:`~losscli.options.ConfigKey`), with the
+kind of value each key takes, validated in one place.
 
 TOML has real booleans, numbers and strings, so a value of the wrong type is an
 error, never coerced: the string ``"false"`` is not a boolean and ``"2"`` is not a
@@ -12,20 +13,14 @@ from __future__ import annotations
 import codecs
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from losscli.errors import UsageError
-from losscli.io.formats import INPUT_FORMATS
-from losscli.spec import COMPAT_PRESETS, Param
+from losscli.options import Kind, Option, Role, declarations
+from losscli.spec import Param
 
-Kind = Literal[
-    "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "choice", "char", "codec",
-    "label", "table", "seconds",
-]  # fmt: skip
 Value = str | int | float | bool | Mapping[str, object] | None
-NAN_POLICIES = ("error", "drop")
 SHOWN_CHARS = 40
 
 
@@ -66,39 +61,43 @@ EXPECTED: dict[Kind, str] = {
     "seconds": "a positive finite number of seconds",
 }
 
-COLUMN_KEYS = ("pred", "label", "target", "weight", "var", "id")
-READ_KEYS = ("delimiter", "input_format", "no_header", "encoding", "nan", "positive", "compat")
-GATE_KEYS = ("max", "min", "baseline", "rtol", "atol", "allow_missing_baseline")
 
-_KEYS = (
-    Key("name", "text"),
-    Key("file", "path"),
-    Key("loss", "text"),
-    Key("params", "table"),
-    *(Key(k, "column") for k in COLUMN_KEYS),
-    Key("delimiter", "char"),
-    Key("input_format", "choice", tuple(INPUT_FORMATS)),
-    Key("no_header", "bool"),
-    Key("encoding", "codec"),
-    Key("nan", "choice", NAN_POLICIES),
-    Key("positive", "label"),
-    Key("compat", "choice", COMPAT_PRESETS),
-    Key("max", "limit"),
-    Key("min", "limit"),
-    Key("baseline", "path"),
-    Key("rtol", "tolerance"),
-    Key("atol", "tolerance"),
-    Key("allow_missing_baseline", "bool"),
-)
+def keys(
+    options: Sequence[Option], roles: Collection[Role] = ("check", "column", "read", "gate")
+) -> dict[str, Key]:
+    """The config keys (aliases too) of the declarations in ``options`` whose role is in ``roles``."""
+    out: dict[str, Key] = {}
+    for option in options:
+        if option.config is not None and option.config.role in roles:
+            for name in (option.name, *option.config.aliases):
+                out[name] = Key(name, option.config.kind, option.choices)
+    return out
+
+
+def default_keys(options: Sequence[Option]) -> dict[str, Key]:
+    """The keys the top level (or ``[tool.losscli]``) may set: every check's shared
+    defaults, then the settings of the run."""
+    shared = [o for o in options if o.config is not None and o.config.shared]
+    run: tuple[Role, ...] = ("run",)
+    return {**keys(shared), **keys(options, run)}
+
+
+def names(options: Sequence[Option], role: Role) -> tuple[str, ...]:
+    """The config keys (without aliases) of one role."""
+    return tuple(o.name for o in options if o.config is not None and o.config.role == role)
+
+
 #: every key a ``[[check]]`` table may hold (besides its loss's parameters)
-CHECK_SCHEMA: dict[str, Key] = {k.name: k for k in _KEYS}
-#: keys the top level (or ``[tool.losscli]``) may set for every check
-DEFAULT_SCHEMA: dict[str, Key] = {
-    **{k: CHECK_SCHEMA[k] for k in ("rtol", "atol", "allow_missing_baseline", "nan", "compat")},
-    "timeout": Key("timeout", "seconds"),  # the Dask scheduler connection (engine/dask_cluster.py)
-}
+CHECK_SCHEMA: dict[str, Key] = keys(declarations())
+#: keys the top level (or ``[tool.losscli]``) may set for every check, and the run's settings
+DEFAULT_SCHEMA: dict[str, Key] = default_keys(declarations())
 #: top-level keys that are settings of the run, not defaults merged into every check
-RUN_KEYS = ("timeout",)
+RUN_KEYS = names(declarations(), "run")
+#: a check's columns, and its read options (checks with equal ones share one read)
+COLUMN_KEYS = names(declarations(), "column")
+READ_KEYS = names(declarations(), "read")
+#: other spellings of a key: ``target`` is ``label``
+ALIASES = {a: o.name for o in declarations() if o.config is not None for a in o.config.aliases}
 
 
 def param_key(param: Param) -> Key:

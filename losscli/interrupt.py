@@ -7,6 +7,10 @@ signal, sets a flag and raises KeyboardInterrupt, so the run unwinds and removes
 temp files. The engine also looks at the flag after every chunk, so an interrupt
 swallowed inside a C extension (pyarrow has been seen to do this) still ends the run.
 
+A signal that arrives while a module is being imported is held until the import is
+whole (the run ends at the next check): an extension module (NumPy, pyarrow) left half
+initialised by an exception can crash the interpreter as it exits.
+
 While outputs are being committed (:func:`deferred`), the handler only records the
 signal: the commit finishes whole, and the run then ends with the verdict it had —
 every output the user asked for exists, so it is not reported as interrupted.
@@ -45,7 +49,18 @@ def _handler(signum: int, frame: FrameType | None) -> None:
     if _deferring[0]:
         return
     _interrupted.set()
+    if _importing(frame):
+        return  # raised at the next check: a half-imported C extension can crash the exit
     raise KeyboardInterrupt
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside the import system (a module being imported)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _quiet_unraisable(unraisable: sys.UnraisableHookArgs) -> None:

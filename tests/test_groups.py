@@ -205,10 +205,11 @@ def test_several_group_columns_group_by_their_combination(tmp_path, cli):
             assert g.count == len(rows)
             want = float(np.mean(np.abs(rows["pred"].to_numpy() - rows["label"].to_numpy())))
             assert _rel(g.value, want) <= 1e-12
-    done = cli("mae", str(path), "--by", "fold,sex", "-f", "json")
-    assert done.exit_code == 0, done.stderr
-    groups = json.loads(done.stdout)["results"][0]["groups"]
-    assert groups[0]["group"] == {"fold": 0, "sex": "F"} and len(groups) == 6
+    for by in (["--by", "fold,sex"], ["--by", "fold", "--by", "sex"]):
+        done = cli("mae", str(path), *by, "-f", "json")
+        assert done.exit_code == 0, done.stderr
+        groups = json.loads(done.stdout)["results"][0]["groups"]
+        assert groups[0]["group"] == {"fold": 0, "sex": "F"} and len(groups) == 6
 
 
 def test_a_missing_value_in_any_group_column_is_refused_or_dropped(tmp_path, cli):

@@ -579,6 +579,42 @@ except Exception as stop:  # typer.Exit, as the CLI's own boundary turns it into
 """
 
 
+_DURING_IMPORT = """
+import os, signal, sys
+sys.path.insert(0, sys.argv[1])
+from losscli.cli.boundary import guarded
+
+def body(verdict):
+    import slow_module  # sends SIGINT to itself half-way through its own import
+    print("imported whole:", slow_module.DONE)
+    return 0
+
+try:
+    guarded(body)
+except Exception as stop:
+    sys.exit(stop.exit_code)
+"""
+
+
+@POSIX
+def test_an_interrupt_during_an_import_is_held_until_the_import_is_whole(process_env, tmp_path):
+    """A KeyboardInterrupt raised inside an import leaves the module half initialised
+    (for a C extension, a crash at exit was seen: exit -11). The signal is held until the
+    import finishes; the run then ends with one line and 130."""
+    (tmp_path / "slow_module.py").write_text(
+        "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\nfor _ in range(100_000):\n    pass\nDONE = True\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", _DURING_IMPORT, str(tmp_path)],
+        capture_output=True,
+        env=process_env,
+        timeout=60,
+    )
+    assert proc.returncode == 130, (proc.returncode, proc.stderr)
+    assert b"imported whole: True" in proc.stdout, proc.stdout
+    assert proc.stderr.strip() == b"losscli: interrupted"
+
+
 @POSIX
 def test_an_interrupt_swallowed_where_python_cannot_raise_is_quiet_and_still_130(process_env):
     """SIGINT landing in a finaliser or an import-lock weakref callback (seen in CI at

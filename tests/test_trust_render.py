@@ -343,7 +343,8 @@ def renderer_outputs() -> dict[str, str]:
 
     from losscli.accumulate.rows import RowBlock
     from losscli.checks import CheckReport, CheckResult
-    from losscli.render import checks, junit, plain, table, text
+    from losscli.cli import table
+    from losscli.render import checks, junit, plain, text
     from losscli.render.model import Grid
     from losscli.render.samples import csv_writer, tsv_writer
 
@@ -396,11 +397,11 @@ def test_the_walk_covers_every_renderer() -> None:
     """A new public renderer function must join :func:`renderer_outputs` (or this test fails)."""
     import inspect
 
+    import losscli.cli.table
     import losscli.render.checks
     import losscli.render.junit
     import losscli.render.plain
     import losscli.render.samples
-    import losscli.render.table
     import losscli.render.text
 
     walked = {
@@ -414,7 +415,7 @@ def test_the_walk_covers_every_renderer() -> None:
         "samples.ParquetRowWriter",
     }  # fmt: skip
     modules = [losscli.render.junit, losscli.render.plain, losscli.render.samples]
-    modules += [losscli.render.table, losscli.render.text, losscli.render.checks]
+    modules += [losscli.cli.table, losscli.render.text, losscli.render.checks]
     found = {
         f"{module.__name__.rsplit('.', 1)[1]}.{name}"
         for module in modules

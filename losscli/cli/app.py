@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import inspect
+from typing import Annotated, Any
 
 import typer
 
 from losscli.cli.boundary import guarded
 from losscli.cli.loss_commands import add_eval_command, add_loss_commands
-from losscli.cli.options import DEFAULT_CHECK, TIMEOUT_OPTION, CheckFormat, ColorMode, Engine
+from losscli.cli.options import OneValueEach, parameters
 from losscli.losses.registry import all_losses
-from losscli.spec import TASKS
 from losscli.version import __version__
 
 
@@ -52,75 +52,16 @@ def build_app(only: str | None = None) -> typer.Typer:
     def wanted(name: str) -> bool:
         return only is None or only == "" or only == name
 
-    @app.command("list", rich_help_panel="Catalog")
-    def list_losses(
-        task: Annotated[str | None, typer.Option("--task", help=f"Only one task: {'|'.join(TASKS)}.")] = None,
-        color: Annotated[ColorMode, typer.Option("--color")] = ColorMode.auto,
-    ) -> None:
-        """List every loss: name, aliases, task, formula."""
-        from losscli.cli.catalog import show_list
+    app.command("list", cls=OneValueEach, rich_help_panel="Catalog")(list_command())
 
-        guarded(lambda _v: show_list(task, color))
-
-    @app.command("explain", rich_help_panel="Catalog")
+    @app.command("explain", cls=OneValueEach, rich_help_panel="Catalog")
     def explain(loss: Annotated[str, typer.Argument(help="A loss name or alias.")]) -> None:
         """Formula, parameters, conventions and library equivalents of one loss."""
         from losscli.cli.catalog import show_explain
 
         guarded(lambda _v: show_explain(loss))
 
-    @app.command("check", rich_help_panel="Evaluate")
-    def check(
-        config: Annotated[
-            str | None, typer.Argument(help="losscli.toml or pyproject.toml (default: discovered).")
-        ] = None,
-        config_option: Annotated[
-            str | None, typer.Option("--config", help="The config file (also LOSSCLI_CONFIG).")
-        ] = None,
-        fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = DEFAULT_CHECK,
-        junit: Annotated[str | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
-        summary_file: Annotated[
-            str | None, typer.Option("--summary-file", help="Append the Markdown table to FILE.")
-        ] = None,
-        rtol: Annotated[
-            str | None, typer.Option("--rtol", help="Override every check's rtol (0.05 or 5%).")
-        ] = None,
-        atol: Annotated[str | None, typer.Option("--atol", help="Override every check's atol.")] = None,
-        allow_missing_baseline: Annotated[bool, typer.Option("--allow-missing-baseline")] = False,
-        allow_outside: Annotated[
-            bool,
-            typer.Option(
-                "--allow-outside",
-                help="Let the config point at files outside its folder, devices and /proc files "
-                "(also LOSSCLI_ALLOW_OUTSIDE=1).",
-            ),
-        ] = False,
-        exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Report, but always exit 0.")] = False,
-        color: Annotated[ColorMode, typer.Option("--color")] = ColorMode.auto,
-        engine: Annotated[
-            Engine,
-            typer.Option("--engine", help="local, or dask (one task per partition on a Dask cluster)."),
-        ] = Engine.local,
-        scheduler: Annotated[
-            str | None,
-            typer.Option("--scheduler", envvar="LOSSCLI_SCHEDULER", help="Dask scheduler address."),
-        ] = None,
-        timeout: Annotated[str | None, typer.Option("--timeout", **TIMEOUT_OPTION)] = None,
-        debug: Annotated[bool, typer.Option("--debug")] = False,
-    ) -> None:
-        """Run the CI checks of losscli.toml ([[check]]) or pyproject.toml ([[tool.losscli.check]])."""
-        from losscli.cli.check_command import run_check
-
-        options = {
-            "format": fmt.value, "junit": junit, "summary_file": summary_file, "rtol": rtol, "atol": atol,
-            "allow_missing_baseline": allow_missing_baseline, "exit_zero": exit_zero, "color": color,
-            "engine": engine.value, "scheduler": scheduler, "timeout": timeout,
-            "allow_outside": allow_outside,
-        }  # fmt: skip
-        guarded(
-            lambda verdict: run_check(config if config is not None else config_option, options, verdict),
-            debug,
-        )
+    app.command("check", cls=OneValueEach, rich_help_panel="Evaluate")(check_command())
 
     if only is not None:
         for name in ("list", "explain", "check"):
@@ -131,6 +72,40 @@ def build_app(only: str | None = None) -> typer.Typer:
     specs = [s for s in all_losses() if only in (None, "") or only in s.names]
     add_loss_commands(app, specs, light=only == "")
     return app
+
+
+def list_command() -> Any:
+    """``losscli list``: its options are the declarations for "list"."""
+
+    def list_losses(**kwargs: Any) -> None:
+        """List every loss: name, aliases, task, formula."""
+        from losscli.cli.catalog import show_list
+
+        guarded(lambda _v: show_list(kwargs["task"], kwargs["color"]))
+
+    list_losses.__signature__ = inspect.Signature(parameters("list"))  # type: ignore[attr-defined]
+    return list_losses
+
+
+def check_command() -> Any:
+    """``losscli check``: its options are the declarations for "check", handed on by name
+    (``--format`` is the declaration ``check_format``)."""
+
+    def check(**kwargs: Any) -> None:
+        """Run the CI checks of losscli.toml ([[check]]) or pyproject.toml ([[tool.losscli.check]])."""
+        from losscli.cli.check_command import run_check
+
+        config = kwargs.pop("config")
+        config_option = kwargs.pop("config_option")
+        debug = kwargs.pop("debug")
+        options = {("format" if name == "check_format" else name): v for name, v in kwargs.items()}
+        guarded(
+            lambda verdict: run_check(config if config is not None else config_option, options, verdict),
+            debug,
+        )
+
+    check.__signature__ = inspect.Signature(parameters("check"))  # type: ignore[attr-defined]
+    return check
 
 
 def _drop(app: typer.Typer, name: str) -> None:

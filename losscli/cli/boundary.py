@@ -19,12 +19,14 @@ import typer
 
 from losscli import interrupt
 from losscli.errors import ExitStatus, LossCliError
+from losscli.options import env_name
 
 UNWRITABLE = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF)  # writing stdout
 
 
 def debug_enabled(flag: bool = False) -> bool:
-    return flag or os.environ.get("LOSSCLI_DEBUG", "") not in ("", "0", "false")
+    """``--debug``, or its environment variable (LOSSCLI_DEBUG) set to anything but 0/false."""
+    return flag or os.environ.get(env_name("debug"), "") not in ("", "0", "false")
 
 
 def error_line(message: str, hint: str | None = None) -> None:

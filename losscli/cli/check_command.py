@@ -11,6 +11,7 @@ from typing import Any
 from losscli.checks import CheckReport, CheckResult, Gate, load_baseline, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
 from losscli.config import CheckConfig, Config, check_paths, discover, load
+from losscli.options import env_name
 
 
 def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> int:
@@ -36,7 +37,7 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
             outputs.set_text(summary, report_markdown(report) + "\n")
         for check in results:
             sys.stderr.write(check.verdict_line() + "\n")
-        exit_zero = options["exit_zero"] or _env_flag("LOSSCLI_EXIT_ZERO")
+        exit_zero = options["exit_zero"] or _env_flag(env_name("exit_zero"))
         if not report.passed and not exit_zero:
             verdict.code = 1
         _show_quietly(report, options)
@@ -61,7 +62,7 @@ def _show_quietly(report: CheckReport, options: dict[str, Any]) -> None:
 def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
     """Run every check, reading each distinct (file, read options) once; first, refuse a
     config that points outside its folder (unless --allow-outside) before anything is read."""
-    check_paths(cfg, options.get("allow_outside", False) or _env_flag("LOSSCLI_ALLOW_OUTSIDE"))
+    check_paths(cfg, options.get("allow_outside", False) or _env_flag(env_name("allow_outside")))
     groups: dict[tuple[str, str], list[CheckConfig]] = {}
     for check in cfg.checks:
         groups.setdefault((check.file, json.dumps(check.read, sort_keys=True)), []).append(check)
@@ -121,7 +122,7 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
     atol = _tolerance("atol", options["atol"], check.atol)
     allow = (
         options["allow_missing_baseline"]
-        or _env_flag("LOSSCLI_ALLOW_MISSING_BASELINE")
+        or _env_flag(env_name("allow_missing_baseline"))
         or check.allow_missing_baseline
     )
     gates = []
@@ -152,12 +153,12 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
 
 
 def _tolerance(key: str, flag: str | None, configured: float | None) -> float | None:
-    """flag > LOSSCLI_<KEY> environment > config (already validated when loaded)."""
+    """flag > its environment variable (LOSSCLI_RTOL) > config (already validated when loaded)."""
     if flag is not None:
         return parse_tolerance(flag, f"--{key}")
-    env = os.environ.get(f"LOSSCLI_{key.upper()}")
+    env = os.environ.get(env_name(key))
     if env is not None:
-        return parse_tolerance(env, f"LOSSCLI_{key.upper()}")
+        return parse_tolerance(env, env_name(key))
     return configured
 
 

@@ -123,7 +123,7 @@ def show_grids(grids: list[Grid], lines: list[str], color: ColorMode) -> None:
         out = human_stdout(ellipsis="~")
         from rich.console import Console
 
-        from losscli.render import table
+        from losscli.cli import table
 
         console = Console(
             file=out, force_terminal=True, no_color=color is ColorMode.never or None, highlight=False

@@ -12,8 +12,7 @@ from typing import Any
 import typer
 
 from losscli.cli.boundary import guarded
-from losscli.cli.gate_options import gate_parameters, loss_list_parameter
-from losscli.cli.options import common_parameters, make_options, param_parameter
+from losscli.cli.options import OneValueEach, make_options, param_parameter, parameters
 from losscli.spec import LossSpec
 
 
@@ -22,11 +21,10 @@ def add_loss_commands(app: typer.Typer, specs: list[LossSpec], light: bool = Fal
     options, for the top-level help listing only (nothing is invoked through them)."""
     for spec in specs:
         command = _listing_stub if light else make_command(spec)
-        app.command(name=spec.name, help=command_help(spec), rich_help_panel=f"{spec.task.title()} losses")(
-            command
-        )
+        panel = f"{spec.task.title()} losses"
+        app.command(name=spec.name, cls=OneValueEach, help=command_help(spec), rich_help_panel=panel)(command)
         for alias in spec.aliases:
-            app.command(name=alias, help=f"Alias of '{spec.name}'.", hidden=True)(
+            app.command(name=alias, cls=OneValueEach, help=f"Alias of '{spec.name}'.", hidden=True)(
                 _listing_stub if light else make_command(spec)
             )
 
@@ -47,7 +45,8 @@ def command_help(spec: LossSpec) -> str:
 
 
 def make_command(spec: LossSpec) -> Any:
-    """A Typer command function whose signature is FILE, the shared options, the loss's params."""
+    """A Typer command function whose signature is the declared options a loss command
+    takes (:mod:`losscli.options`), then the loss's parameters."""
     param_names = [p.name for p in spec.params if not p.hidden]
 
     def command(**kwargs: Any) -> None:
@@ -62,9 +61,8 @@ def make_command(spec: LossSpec) -> Any:
 
         guarded(body, options.debug)
 
-    parameters = common_parameters(spec) + gate_parameters()
-    parameters += [param_parameter(p) for p in spec.params if not p.hidden]
-    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    signature = parameters("loss", spec) + [param_parameter(p) for p in spec.params if not p.hidden]
+    command.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
     command.__name__ = spec.name.replace("-", "_")
     return command
 
@@ -73,23 +71,23 @@ def add_eval_command(app: typer.Typer, light: bool = False) -> None:
     """``losscli eval FILE -l mse -l huber:delta=2``: several losses in one pass."""
 
     def command(**kwargs: Any) -> None:
-        losses = kwargs.pop("losses")
         options = make_options(kwargs)
 
         def body(verdict: Any) -> int:
             from losscli.cli.run import run_losses
             from losscli.engine.jobs import parse_job
 
-            jobs = [parse_job(text) for text in losses]
+            jobs = [parse_job(text) for text in options.losses]
             return run_losses([(spec.name, params) for spec, params in jobs], options, verdict)
 
         guarded(body, options.debug)
 
-    parameters = [*common_parameters(None, var=True), loss_list_parameter(), *gate_parameters()]
-    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__signature__ = inspect.Signature(parameters("eval"))  # type: ignore[attr-defined]
     help_text = (
         "Several losses over one read of the data: -l mse -l huber:delta=2. "
         "JSON holds one result per loss; CSV one loss_<name> column per loss. "
         "Gates take LOSS=X: --max mse=0.5."
     )
-    app.command(name="eval", help=help_text, rich_help_panel="Evaluate")(_listing_stub if light else command)
+    app.command(name="eval", cls=OneValueEach, help=help_text, rich_help_panel="Evaluate")(
+        _listing_stub if light else command
+    )

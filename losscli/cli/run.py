@@ -100,7 +100,7 @@ def _run(
         "id": options.id,
         "positive": options.positive,
         "compat": options.compat.value if options.compat else None,
-        "by": options.by,
+        "by": list(options.by) or None,
     }
     shown = output_format(options.format.value)
     run_options = RunOptions(

@@ -31,6 +31,7 @@ from losscli.engine.plan import Plan, is_dask_frame, prepare
 from losscli.engine.runner import Runner, RunOptions, feed
 from losscli.engine.validate import Problem
 from losscli.errors import ColumnError, InputError, UsageError, first_line
+from losscli.io import formats
 from losscli.io.columnar import ColumnarSource
 from losscli.io.detect import detect
 from losscli.io.frames import frame_source
@@ -64,10 +65,10 @@ def open_frame(options: InputOptions) -> _Input:
         raise UsageError("--engine dask reads files, not stdin", "use --engine local for stdin")
     fmt = options.format or _format_of(path)
     try:
-        if fmt == "parquet":
+        if fmt == formats.DATASET:
             # ~64 MiB partitions (row groups combined or split): big single files spread over workers
-            return _Input(dd.read_parquet(path, blocksize=PARTITION_BYTES), path, "parquet")
-        if fmt in ("csv", "tsv"):
+            return _Input(dd.read_parquet(path, blocksize=PARTITION_BYTES), path, formats.DATASET)
+        if fmt in formats.INPUT_FORMATS and formats.input_format(fmt).delimited:
             return _Input(None, path, fmt, open_csv(options, fmt))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read with Dask: {first_line(exc)}") from None
@@ -81,7 +82,7 @@ def _format_of(path: str) -> str:
     without an extension, e.g. ``s3://bucket/preds/``) is a Parquet dataset."""
     fmt = detect(path.rstrip("/")).format
     if fmt is None and ("://" in path or os.path.isdir(path)):
-        return "parquet"
+        return formats.DATASET
     if fmt is None:
         raise UsageError(
             f"{path}: cannot tell the format for --engine dask",
@@ -164,7 +165,7 @@ def _run(
             data.path, data.format, schema(names, numeric), lambda _cols, _numeric: iter(())
         )
     else:
-        if data.format == "parquet":
+        if data.format == formats.DATASET:
             inputs = _check_parquet_files(data.path, names)
         frame = data.frame[names]
         parts = list(frame.to_delayed())
@@ -247,7 +248,9 @@ def _check_parquet_files(path: str, names: Sequence[str]) -> list[str]:
             if os.path.isfile(f)
         ]
     for file in files:
-        if os.path.basename(file).startswith(("_", ".")) or not file.lower().endswith((".parquet", ".pq")):
+        if os.path.basename(file).startswith(("_", ".")) or not file.lower().endswith(
+            formats.input_format(formats.DATASET).extensions
+        ):
             continue  # _metadata, _SUCCESS, hidden files: not data (as Dask skips them)
         try:
             with opener(file, "rb") as fh:

@@ -136,9 +136,9 @@ def _header(
     options: InputOptions, fmt: str, prefix: bytes, end: int | None, path: str
 ) -> tuple[list[str], str, int]:
     """Names, delimiter and header length, parsed as the local engine parses them."""
-    from losscli.io.delimited import _parse_header
+    from losscli.io.delimited import parse_header
 
-    header = _parse_header(options, fmt, bytearray(prefix), end, prefix[:64], options.encoding, path)
+    header = parse_header(options, fmt, bytearray(prefix), end, prefix[:64], options.encoding, path)
     return header.names, header.delimiter, header.skip
 
 
@@ -291,7 +291,7 @@ def _scan(
     names: Sequence[str],
     numeric: frozenset[str],
 ) -> PartProblem | None:
-    from losscli.io.problems import NULLS, NUMBER, _undecodable
+    from losscli.io.problems import NULLS, NUMBER, undecodable
 
     width = len(block.file.names)
     where = literal(data.path)
@@ -303,8 +303,8 @@ def _scan(
         for p, name in zip(block.columns, names, strict=True):
             cell = row[p] if p < len(row) else ""
             column = literal(f"{data.path}: column '{name[:60]}' row ")
-            if not cell.isprintable() and _undecodable(cell):
-                message = f"{column}{{row}}: bytes that are not valid {literal(data.encoding)} ({_undecodable(cell)[:40]})"
+            if not cell.isprintable() and undecodable(cell):
+                message = f"{column}{{row}}: bytes that are not valid {literal(data.encoding)} ({undecodable(cell)[:40]})"
                 return PartProblem(
                     message, "use --encoding latin-1 (or the file's encoding)", number, 1, "bytes"
                 )

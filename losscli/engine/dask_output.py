@@ -24,8 +24,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from losscli.errors import InputError, UsageError, first_line
+from losscli.render.formats import OUTPUT_FORMATS
 
-EXTENSIONS = (".csv", ".tsv", ".parquet", ".pq")
+# the per-sample file kinds -o writes (a name with one of these is a file, else a directory)
+EXTENSIONS = tuple(e for spec in OUTPUT_FORMATS.values() for e in spec.extensions)
 OTHER_FILES = (
     ".json",
     ".jsonl",

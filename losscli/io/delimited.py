@@ -279,10 +279,10 @@ class _Header:
                 f"{where}: the header is longer than {blocks.size_text(limit)} (the longest line losscli reads)",
                 blocks.limit_hint(limit),
             ) from None
-        return prefix, _parse_header(options, fmt, prefix, end, head, encoding, where)
+        return prefix, parse_header(options, fmt, prefix, end, head, encoding, where)
 
 
-def _parse_header(
+def parse_header(
     options: InputOptions,
     fmt: str | None,
     prefix: bytearray,

@@ -77,10 +77,10 @@ def _scan(
                 "check --delimiter and quoting",
             )
         for p in positions:
-            if p < len(row) and not row[p].isprintable() and _undecodable(row[p]):
+            if p < len(row) and not row[p].isprintable() and undecodable(row[p]):
                 return InputError(
                     f"{source.path}: column {quote(source.names[p])} row {number}: bytes that are not valid "
-                    f"{source.encoding} ({_undecodable(row[p])})",
+                    f"{source.encoding} ({undecodable(row[p])})",
                     "use --encoding latin-1 (or the file's encoding)",
                 )
             # pyarrow matches null markers exactly, and trims blanks around numbers only
@@ -110,6 +110,6 @@ def _shown(cell: str, most: int = 40) -> str:
     return quote_cell(cell, most) + (f" ({len(cell):,} characters)" if len(cell) > most else "")
 
 
-def _undecodable(cell: str) -> str:
+def undecodable(cell: str) -> str:
     """The bytes a decoder could not read (kept as surrogates), as ``\\xe9 …``; '' if none."""
     return " ".join(f"\\x{ord(c) - 0xDC00:02x}" for c in cell if "\udc80" <= c <= "\udcff")

@@ -1,1 +1,1 @@
-"""Renderers: results to text. Only ``render.table`` imports rich."""
+"""Renderers: results to text, without rich (the terminal's rich table is ``losscli.cli.table``)."""

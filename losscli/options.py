@@ -1,0 +1,661 @@
+"""Every option losscli has, declared once: name, type, default, help, spelling, the
+commands that take it, its ``losscli check`` config key, its environment variable and
+its Python API keyword.
+
+A declaration is a field in Typer's ``Annotated`` style: the field's name, type and
+default are the option's, and the :class:`Option` in its metadata says the rest.
+:class:`CommandOptions` holds what a loss command and ``eval`` parse (an instance is
+one invocation's values); :class:`OtherOptions` declares the rest (``check``'s and
+``list``'s own options, config-only keys, API-only keywords, environment-only
+settings) and is never instantiated. The command line (:mod:`losscli.cli.options`),
+the config schema (:mod:`losscli.config_types`) and the API's keyword test read
+:func:`declarations`; nothing else lists options. Adding an option is one field here
+plus its behaviour.
+
+No Typer or rich here: this is library code.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from losscli.io.formats import INPUT_FORMATS
+from losscli.render.formats import DEFAULT_FORMAT, check_formats, result_formats
+from losscli.spec import TASKS
+
+if TYPE_CHECKING:
+    from losscli.spec import LossSpec
+
+#: the commands whose options are declared here ("loss": every generated loss command)
+Command = Literal["loss", "eval", "check", "list"]
+#: the kinds of value a config key takes (validated by :mod:`losscli.config_types`)
+Kind = Literal[
+    "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "choice", "char", "codec",
+    "label", "table", "seconds",
+]  # fmt: skip
+#: what ``check`` does with a config key: the check's own key, a column, a read option
+#: (checks with equal read options share one read), a gate, or a setting of the run
+Role = Literal["check", "column", "read", "gate", "run"]
+
+INPUT = "Input"
+OUTPUT = "Output"
+PARAMS = "Loss parameters"
+ENGINE = "Engine"
+CHECKS = "Checks (CI)"
+
+LOSS_EVAL: frozenset[Command] = frozenset({"loss", "eval"})
+EVALUATING: frozenset[Command] = frozenset({"loss", "eval", "check"})
+
+
+# The format choices are the format tables' names (losscli.render.formats, losscli.io.formats);
+# mypy cannot see members made from data, so code names a member by value: OutputFormat("json").
+OutputFormat = StrEnum("OutputFormat", {n: n for n in result_formats()})  # type: ignore[misc]
+CheckFormat = StrEnum("CheckFormat", {n: n for n in check_formats()})  # type: ignore[misc]
+InputFormat = StrEnum("InputFormat", {n: n for n in INPUT_FORMATS})  # type: ignore[misc]
+DEFAULT_OUTPUT = OutputFormat(DEFAULT_FORMAT)
+DEFAULT_CHECK = CheckFormat(DEFAULT_FORMAT)
+
+
+class NanPolicy(StrEnum):
+    error = "error"
+    drop = "drop"
+
+
+class ColorMode(StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class CompatPreset(StrEnum):
+    sklearn = "sklearn"
+    torch = "torch"
+    keras = "keras"
+
+
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """An option as a ``losscli check`` config key (named like the option): the kind
+    of value it takes, what check does with it, whether the top level (or
+    ``[tool.losscli]``) may set it for every check, and other spellings."""
+
+    kind: Kind
+    role: Role = "check"
+    shared: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+class Sentinel:
+    """A marker value: :data:`SAME` (the API default is the option's) or :data:`REQUIRED`
+    (the option has no default)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+SAME = Sentinel("SAME")
+REQUIRED = Sentinel("REQUIRED")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option's declaration. In a field's ``Annotated`` metadata it says everything
+    but the name, type and default, which :func:`declarations` fills in from the field.
+
+    ``flag``: the long spelling when it is not ``--`` + the name with dashes;
+    ``commands``: where it is on the command line (none: a config key, API keyword or
+    environment variable only); ``only_if``: loss commands take it only for the specs
+    it accepts (``eval`` takes every option); ``check_help``: the help in ``check``
+    where the option means something else there; ``env``: the environment variable that
+    also sets it, read by Typer when ``env_parsed``, else by the option's behaviour
+    (which looks the name up here), in ``env_commands`` only when those are given;
+    ``api``: its keyword in ``losscli.evaluate``, with ``api_default`` when that differs.
+    """
+
+    help: str
+    flag: str | None = None
+    aliases: tuple[str, ...] = ()
+    commands: frozenset[Command] = frozenset()
+    panel: str | None = None
+    argument: bool = False
+    metavar: str | None = None
+    minimum: int | None = None
+    required: bool = False
+    only_if: Callable[[LossSpec], bool] | None = None
+    check_help: str | None = None
+    config: ConfigKey | None = None
+    env: str | None = None
+    env_parsed: bool = False
+    env_commands: frozenset[Command] | None = None
+    api: str | None = None
+    api_default: object = SAME
+    name: str = ""  # filled in from the field
+    type: object = object  # filled in from the field: the parsed value's type
+    default: object = REQUIRED  # filled in from the field
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """Every command-line spelling of an option, the long one first (none: an argument)."""
+        if self.argument:
+            return ()
+        return (self.flag or "--" + self.name.replace("_", "-"), *self.aliases)
+
+    @property
+    def is_required(self) -> bool:
+        """The command line must give it (no default, or declared ``required``)."""
+        return self.required or self.default is REQUIRED
+
+    @property
+    def repeatable(self) -> bool:
+        """Given several times, collected (a tuple of values)."""
+        return isinstance(self.default, tuple)
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The values of an enum-typed option (``X | None`` too), else ()."""
+        for member in (self.type, *typing.get_args(self.type)):
+            if isinstance(member, type) and issubclass(member, Enum):
+                return tuple(str(e.value) for e in member)
+        return ()
+
+    @property
+    def api_value(self) -> object:
+        """The default of its API keyword."""
+        return self.default if self.api_default is SAME else self.api_default
+
+    def help_in(self, command: Command) -> str:
+        """Its help text in ``command``."""
+        return self.check_help if command == "check" and self.check_help else self.help
+
+    def reads_env(self, command: Command) -> bool:
+        """Whether ``command`` honours :attr:`env`."""
+        return self.env is not None and (self.env_commands is None or command in self.env_commands)
+
+
+def _uses_var(spec: LossSpec) -> bool:
+    return "var" in spec.extra_inputs
+
+
+def _binary(spec: LossSpec) -> bool:
+    return spec.task == "binary"
+
+
+LIMIT_HELP = "Fail (exit 1) when the value is {}: X, or LOSS=X with several losses. Repeatable."
+
+
+@dataclass(frozen=True)
+class CommandOptions:
+    """The options of a loss command and ``eval``, as one invocation parsed them."""
+
+    file: Annotated[
+        str,
+        Option(
+            "Input file (CSV, TSV, Parquet, JSONL, Arrow; .gz/.zst/.bz2), or - for stdin.",
+            argument=True,
+            metavar="FILE",
+            commands=LOSS_EVAL,
+            config=ConfigKey("path"),
+        ),
+    ]
+    pred: Annotated[
+        str | None,
+        Option(
+            "Prediction column: name or #N (1-based).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("column", "column"),
+            api="pred",
+        ),
+    ] = None
+    label: Annotated[
+        str | None,
+        Option(
+            "Label column: name or #N.",
+            aliases=("--target",),
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("column", "column", aliases=("target",)),
+            api="label",
+        ),
+    ] = None
+    weight: Annotated[
+        str | None,
+        Option(
+            "Sample-weight column (non-negative).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("column", "column"),
+            api="weight",
+        ),
+    ] = None
+    var: Annotated[
+        str | None,
+        Option(
+            "Predicted-variance column (default names: var, variance, pred_var).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            only_if=_uses_var,
+            config=ConfigKey("column", "column"),
+            api="var",
+        ),
+    ] = None
+    positive: Annotated[
+        str | None,
+        Option(
+            "The label value of the positive class, for labels other than 0/1, true/false, -1/+1.",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            only_if=_binary,
+            config=ConfigKey("label", "read"),
+            api="positive",
+        ),
+    ] = None
+    compat: Annotated[  # every command: --compat keras also changes the weighted mean
+        CompatPreset | None,
+        Option(
+            "Reproduce a library's numbers where it differs (clipping, log clamp, Keras' divide-by-N).",
+            commands=LOSS_EVAL,
+            panel=PARAMS,
+            config=ConfigKey("choice", "read", shared=True),
+            api="compat",
+        ),
+    ] = None
+    labels: Annotated[
+        str | None,
+        Option(
+            "Read the label column from this file instead (row-aligned, or joined with --on).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            api="labels",
+        ),
+    ] = None
+    on: Annotated[
+        str | None,
+        Option(
+            "Join --labels on this key column (present in both files).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            api="on",
+        ),
+    ] = None
+    by: Annotated[
+        tuple[str, ...],
+        Option(
+            "Also report the loss per group of this column (repeat it, or a comma list, to group by"
+            " several columns' combination).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            api="by",
+            api_default=None,
+        ),
+    ] = ()
+    id: Annotated[
+        str | None,
+        Option(
+            "Column to identify rows in per-sample output (default: row number).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("column", "column"),
+            api="id",
+        ),
+    ] = None
+    nan: Annotated[
+        NanPolicy,
+        Option(
+            "Rows with empty/NaN values: error, or drop and count them.",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("choice", "read", shared=True),
+            api="nan",
+        ),
+    ] = NanPolicy.error
+    no_header: Annotated[
+        bool,
+        Option(
+            "The input has no header row; columns are named 1, 2, …",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("bool", "read"),
+        ),
+    ] = False
+    delimiter: Annotated[
+        str | None,
+        Option(
+            "Field delimiter of delimited text (default: by extension; sniffed for stdin).",
+            aliases=("-d",),
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("char", "read"),
+        ),
+    ] = None
+    input_format: Annotated[
+        InputFormat | None,
+        Option(
+            "Override the format the extension implies.",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("choice", "read"),
+        ),
+    ] = None
+    encoding: Annotated[
+        str,
+        Option(
+            "Text encoding of delimited input.",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            config=ConfigKey("codec", "read"),
+        ),
+    ] = "utf-8"
+    format: Annotated[
+        OutputFormat, Option("Output format.", aliases=("-f",), commands=LOSS_EVAL, panel=OUTPUT)
+    ] = DEFAULT_OUTPUT
+    rows: Annotated[
+        str,
+        Option(
+            "Per-sample rows in the table: N or 'all'.",
+            commands=LOSS_EVAL,
+            panel=OUTPUT,
+            api="rows",
+            api_default=10,
+        ),
+    ] = "10"
+    worst: Annotated[
+        int,
+        Option(
+            "Also show the K highest-loss rows.", minimum=0, commands=LOSS_EVAL, panel=OUTPUT, api="worst"
+        ),
+    ] = 0
+    output: Annotated[
+        str | None,
+        Option(
+            "Also write per-sample losses to FILE (.csv, .tsv, .parquet), atomically.",
+            aliases=("-o",),
+            commands=LOSS_EVAL,
+            panel=OUTPUT,
+            api="output",
+        ),
+    ] = None
+    summary_file: Annotated[
+        str | None,
+        Option(
+            "Append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).",
+            commands=EVALUATING,
+            panel=OUTPUT,
+        ),
+    ] = None
+    color: Annotated[
+        ColorMode,
+        Option(
+            "Colour and rich tables: auto (terminal only), always, never.",
+            commands=frozenset({"loss", "eval", "check", "list"}),
+            panel=OUTPUT,
+        ),
+    ] = ColorMode.auto
+    no_progress: Annotated[
+        bool,
+        Option(
+            "No progress bar on stderr (shown only on a terminal, after a second).",
+            commands=LOSS_EVAL,
+            panel=OUTPUT,
+        ),
+    ] = False
+    engine: Annotated[
+        Engine,
+        Option(
+            "local: stream here; dask: one task per partition on a Dask cluster "
+            "(pip install 'losscli[dask]').",
+            commands=EVALUATING,
+            panel=ENGINE,
+            api="engine",
+        ),
+    ] = Engine.local
+    scheduler: Annotated[
+        str | None,
+        Option(
+            "Dask scheduler address (tcp://host:8786); default: a LocalCluster on this machine.",
+            commands=EVALUATING,
+            panel=ENGINE,
+            env="LOSSCLI_SCHEDULER",
+            env_parsed=True,
+            api="scheduler",
+        ),
+    ] = None
+    timeout: Annotated[
+        str | None,
+        Option(
+            "Seconds to wait for the --scheduler to answer (default 10; also the config's 'timeout').",
+            metavar="SECONDS",
+            commands=EVALUATING,
+            panel=ENGINE,
+            env="LOSSCLI_TIMEOUT",
+            env_parsed=True,
+            config=ConfigKey("seconds", "run"),
+        ),
+    ] = None
+    debug: Annotated[
+        bool, Option("Show tracebacks (also LOSSCLI_DEBUG=1).", commands=EVALUATING, env="LOSSCLI_DEBUG")
+    ] = False
+    losses: Annotated[
+        tuple[str, ...],
+        Option(
+            "A loss, with parameters as name:key=value,… Repeatable.",
+            flag="--loss",
+            aliases=("-l",),
+            required=True,
+            commands=frozenset({"eval"}),
+        ),
+    ] = ()
+    max: Annotated[
+        tuple[str, ...],
+        Option(
+            LIMIT_HELP.format("above X"), commands=LOSS_EVAL, panel=CHECKS, config=ConfigKey("limit", "gate")
+        ),
+    ] = ()
+    min: Annotated[
+        tuple[str, ...],
+        Option(
+            LIMIT_HELP.format("below X"), commands=LOSS_EVAL, panel=CHECKS, config=ConfigKey("limit", "gate")
+        ),
+    ] = ()
+    baseline: Annotated[
+        str | None,
+        Option(
+            'A losscli JSON result or flat {"mse": 0.2} metrics file to compare with.',
+            commands=LOSS_EVAL,
+            panel=CHECKS,
+            config=ConfigKey("path", "gate"),
+        ),
+    ] = None
+    rtol: Annotated[
+        str | None,
+        Option(
+            "Relative tolerance vs the baseline: 0.05 or 5%.",
+            check_help="Override every check's rtol (0.05 or 5%).",
+            commands=EVALUATING,
+            panel=CHECKS,
+            config=ConfigKey("tolerance", "gate", shared=True),
+            env="LOSSCLI_RTOL",
+            env_commands=frozenset({"check"}),
+        ),
+    ] = None
+    atol: Annotated[
+        str | None,
+        Option(
+            "Absolute tolerance vs the baseline.",
+            check_help="Override every check's atol.",
+            commands=EVALUATING,
+            panel=CHECKS,
+            config=ConfigKey("tolerance", "gate", shared=True),
+            env="LOSSCLI_ATOL",
+            env_commands=frozenset({"check"}),
+        ),
+    ] = None
+    allow_missing_baseline: Annotated[
+        bool,
+        Option(
+            "A loss missing from the baseline passes.",
+            commands=EVALUATING,
+            panel=CHECKS,
+            config=ConfigKey("bool", "gate", shared=True),
+            env="LOSSCLI_ALLOW_MISSING_BASELINE",
+            env_commands=frozenset({"check"}),
+        ),
+    ] = False
+    write_baseline: Annotated[
+        str | None,
+        Option("Save this result as a baseline JSON (atomically).", commands=LOSS_EVAL, panel=CHECKS),
+    ] = None
+    exit_zero: Annotated[
+        bool,
+        Option(
+            "Report checks but always exit 0.",
+            commands=EVALUATING,
+            panel=CHECKS,
+            env="LOSSCLI_EXIT_ZERO",
+            env_commands=frozenset({"check"}),
+        ),
+    ] = False
+    junit: Annotated[
+        str | None, Option("Write the checks as JUnit XML to FILE.", commands=EVALUATING, panel=CHECKS)
+    ] = None
+
+
+@dataclass(frozen=True)
+class OtherOptions:
+    """Declarations only (never instantiated): the options of ``check`` and ``list``
+    that loss commands do not take, config-only keys, API-only keywords and settings
+    read only from the environment."""
+
+    config: Annotated[
+        str | None,
+        Option(
+            "losscli.toml or pyproject.toml (default: discovered).",
+            argument=True,
+            commands=frozenset({"check"}),
+        ),
+    ] = None
+    config_option: Annotated[
+        str | None,
+        Option(
+            "The config file (also LOSSCLI_CONFIG).",
+            flag="--config",
+            commands=frozenset({"check"}),
+            env="LOSSCLI_CONFIG",
+        ),
+    ] = None
+    check_format: Annotated[
+        CheckFormat,
+        Option(
+            "Output format.", flag="--format", aliases=("-f",), commands=frozenset({"check"}), panel=OUTPUT
+        ),
+    ] = DEFAULT_CHECK
+    allow_outside: Annotated[
+        bool,
+        Option(
+            "Let the config point at files outside its folder, devices and /proc files "
+            "(also LOSSCLI_ALLOW_OUTSIDE=1).",
+            commands=frozenset({"check"}),
+            env="LOSSCLI_ALLOW_OUTSIDE",
+        ),
+    ] = False
+    task: Annotated[
+        str | None, Option(f"Only one task: {'|'.join(TASKS)}.", commands=frozenset({"list"}))
+    ] = None
+    name: Annotated[
+        str | None,
+        Option("A check's name in reports and baselines (default: FILE/LOSS).", config=ConfigKey("text")),
+    ] = None
+    loss: Annotated[str | None, Option("A check's loss: a name or alias.", config=ConfigKey("text"))] = None
+    params: Annotated[
+        Mapping[str, object] | None,
+        Option(
+            "Loss parameters by name (a config may also give them as keys of the check).",
+            config=ConfigKey("table"),
+            api="params",
+        ),
+    ] = None
+    sink: Annotated[
+        Callable[[object], None] | None,
+        Option("Called with every block of per-sample rows (local engine).", api="sink"),
+    ] = None
+    max_line_bytes: Annotated[
+        str | None,
+        Option(
+            "The longest line a text reader takes: bytes, or 512M, 1G (default 256 MiB, at most 1 GiB).",
+            env="LOSSCLI_MAX_LINE_BYTES",
+        ),
+    ] = None
+
+
+@cache
+def declared(cls: type) -> tuple[Option, ...]:
+    """The declarations that are fields of the dataclass ``cls``, in field order."""
+    hints = typing.get_type_hints(cls, include_extras=True)
+    out = []
+    for f in dataclasses.fields(cls):
+        hint = hints[f.name]
+        found = [m for m in getattr(hint, "__metadata__", ()) if isinstance(m, Option)]
+        if len(found) != 1:
+            raise TypeError(f"{cls.__name__}.{f.name}: expected Annotated[type, Option(...)]")
+        default = REQUIRED if f.default is dataclasses.MISSING else f.default
+        out.append(dataclasses.replace(found[0], name=f.name, type=typing.get_args(hint)[0], default=default))
+    return tuple(out)
+
+
+def declarations() -> tuple[Option, ...]:
+    """Every option, in the order commands list them: :class:`OtherOptions`' first
+    (``check``'s own options lead its help), then :class:`CommandOptions`'."""
+    return (*declared(OtherOptions), *declared(CommandOptions))
+
+
+def declaration(name: str) -> Option:
+    """The declaration of the option ``name``."""
+    for option in declarations():
+        if option.name == name:
+            return option
+    raise KeyError(name)
+
+
+def env_name(option: str) -> str:
+    """The environment variable the option ``option`` declares."""
+    env = declaration(option).env
+    if env is None:
+        raise KeyError(f"option '{option}' declares no environment variable")
+    return env
+
+
+def for_command(command: Command, spec: LossSpec | None = None) -> tuple[Option, ...]:
+    """The options ``command`` takes, in order; for a loss command, those ``spec`` takes."""
+    return tuple(
+        o
+        for o in declarations()
+        if command in o.commands and (spec is None or o.only_if is None or o.only_if(spec))
+    )
+
+
+def api_keywords() -> dict[str, object]:
+    """``losscli.evaluate``'s keyword-only parameters and their defaults, as declared."""
+    return {o.api: o.api_value for o in declarations() if o.api is not None}
+
+
+def make_options(values: Mapping[str, Any]) -> CommandOptions:
+    """An invocation's options from the values Typer parsed: a repeatable option's values
+    (a list, or None when not given) become a tuple."""
+    cls = CommandOptions
+    repeatable = {o.name for o in declared(cls) if o.repeatable}
+    fixed: dict[str, Any] = {k: tuple(v or ()) if k in repeatable else v for k, v in values.items()}
+    return cls(**fixed)
