@@ -220,3 +220,47 @@ def test_a_missing_value_in_any_group_column_is_refused_or_dropped(tmp_path, cli
     done = cli("mse", str(path), "--by", "fold,sex", "--nan", "drop", "-f", "json")
     groups = json.loads(done.stdout)["results"][0]["groups"]
     assert [g["group"] for g in groups] == [{"fold": 1, "sex": "F"}, {"fold": 2, "sex": "M"}]
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 12, 1 << 14, 1 << 23])
+def test_a_text_group_column_is_one_key_per_text_in_every_block(tmp_path, block_bytes):
+    """pyarrow types each CSV block apart: 0, 1, 2 read as numbers in early blocks and as
+    text in the block that also holds 'x'. A group is the text written, in every block:
+    never two groups '1' and 1."""
+    rows = [f"{i % 5},0,{i % 3}" for i in range(3000)] + ["1,0,x"]
+    path = tmp_path / "mixed.csv"
+    path.write_text("pred,label,g\n" + "\n".join(rows) + "\n")
+    result = losscli.evaluate(InputOptions(str(path), block_bytes=block_bytes), "mse", by="g").results[0]
+    frame = pd.read_csv(path, dtype={"g": str})
+    want = frame.groupby("g").size().to_dict()
+    assert {str(g.group): g.count for g in result.groups} == want
+    assert [g.group for g in result.groups] == ["0", "1", "2", "x"]  # text: the column is not all numbers
+
+
+def test_group_keys_keep_what_was_written_and_read_as_numbers_only_when_all_are(tmp_path, cli):
+    """'01234' and '1234' are two postcodes, not the number 1234 twice; a column of plain
+    numbers reads as numbers (sorted as numbers: 2 before 10)."""
+    path = tmp_path / "codes.csv"
+    path.write_text("pred,label,zip,fold\n1,0,01234,10\n2,0,1234,2\n3,0,01234,2\n")
+    result = losscli.evaluate(str(path), "mse", by="zip").results[0]
+    assert [(g.group, g.count) for g in result.groups] == [("01234", 2), ("1234", 1)]
+    result = losscli.evaluate(str(path), "mse", by="fold").results[0]
+    assert [(g.group, g.count) for g in result.groups] == [(2, 2), (10, 1)]
+
+
+def test_dask_csv_groups_have_the_local_keys(cluster, tmp_path):
+    """The Dask engine reads CSV group columns as text, as the local engine now does: the
+    same keys (numbers where the column is all numbers), the same values."""
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"pred": rng.normal(size=2000), "label": rng.normal(size=2000)})
+    frame["fold"] = rng.integers(1, 12, 2000)
+    frame["site"] = rng.choice(["007", "7", "a"], 2000)
+    path = tmp_path / "d.csv"
+    frame.to_csv(path, index=False)
+    local = losscli.evaluate(str(path), "mse", by=["fold", "site"]).results[0]
+    dask = losscli.evaluate(str(path), "mse", by=["fold", "site"], engine="dask").results[0]
+    assert [g.group for g in dask.groups] == [g.group for g in local.groups]
+    assert {g.group[1] for g in local.groups} == {"007", "7", "a"}
+    assert isinstance(local.groups[0].group[0], int)
+    for a, b in zip(dask.groups, local.groups, strict=True):
+        assert a.count == b.count and _rel(a.value, b.value) <= 1e-12

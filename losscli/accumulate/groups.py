@@ -10,6 +10,7 @@ one state per key, grown as keys appear.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import Any
 
@@ -76,10 +77,17 @@ class GroupAccumulator:
 
     def results(self, names: Sequence[str] = ()) -> tuple[GroupResult, ...]:
         """Each group finished by the spec's own finalize, in sorted key order; ``names``:
-        the group columns."""
+        the group columns. Text keys read as numbers when every key of their column is a
+        number written plainly (``1``, ``-2``, ``3.5``; not ``01`` or ``1.0``)."""
+        shown = _as_numbers(list(self.states))
         return tuple(
-            GroupResult(key, state.value(), state.count, state.total_weight, tuple(names))
-            for key, state in self.items()
+            sorted(
+                (
+                    GroupResult(shown[key], state.value(), state.count, state.total_weight, tuple(names))
+                    for key, state in self.states.items()
+                ),
+                key=lambda g: _order(g.group),
+            )
         )
 
     def _state(self, key: object) -> LossAccumulator:
@@ -129,6 +137,43 @@ def _combine(
             parts.append(uniques[digit])
         found.append(tuple(reversed(parts)))
     return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp), found
+
+
+def _as_numbers(keys: list[Hashable]) -> dict[Hashable, Hashable]:
+    """Each key as shown: a text column whose every value is a plainly written number
+    reads as numbers (CSV groups ``1, 2`` are 1 and 2, as Parquet's are); any other
+    column keeps its text (``01`` stays ``01``)."""
+    tuples = [k for k in keys if isinstance(k, tuple)]
+    if not tuples:
+        read = _number_reader(keys)
+        return {k: read(k) for k in keys}
+    readers = [_number_reader([t[i] for t in tuples]) for i in range(len(tuples[0]))]
+    return {t: tuple(read(v) for read, v in zip(readers, t, strict=True)) for t in tuples}
+
+
+def _number_reader(column: Sequence[Hashable]) -> Callable[[Hashable], Hashable]:
+    """int or float for a column of plainly written finite numbers, else the identity."""
+    text = [v for v in column if isinstance(v, str)]
+    if len(text) < len(column):
+        return _same  # typed values already (Parquet, DataFrames)
+    if all(_plainly(int, v) for v in text):
+        return lambda v: int(v) if isinstance(v, str) else v
+    if all(_plainly(float, v) for v in text):
+        return lambda v: _plain(float(v)) if isinstance(v, str) else v
+    return _same
+
+
+def _plainly(kind: type[int] | type[float], text: str) -> bool:
+    """``text`` is the way Python writes that number (``7``, ``-2``, ``3.5``; not ``07``)."""
+    try:
+        number = kind(text)
+    except ValueError:
+        return False
+    return math.isfinite(number) and repr(number) == text
+
+
+def _same(value: Hashable) -> Hashable:
+    return value
 
 
 def _order(key: Hashable) -> tuple[Any, ...]:

@@ -162,8 +162,9 @@ def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] 
         for p in ps
         if _typed_label(plan, role) or role in ("id", "by")
     }
+    keys = frozenset(p for plan in plans for p in plan.columns.positions.get("by", ()))
     seen = 0
-    chunks = iter(source.chunks(positions, set(positions) - typed))
+    chunks = iter(source.chunks(positions, set(positions) - typed, keys))
     for chunk in chunks:
         by_position = dict(zip(positions, chunk, strict=True))
         n = len(chunk[0])

@@ -42,7 +42,10 @@ class ColumnarSource:
         """(rows read, rows in all or None when unknown)."""
         return self.rows_read, self.total_rows
 
-    def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
+    def chunks(
+        self, positions: list[int], numeric: set[int], text: frozenset[int] = frozenset()
+    ) -> Iterator[list[Any]]:
+        """Typed columns come as typed (``text`` changes nothing here)."""
         import pyarrow as pa
 
         for p in positions:

@@ -124,8 +124,12 @@ class DelimitedSource:
         fmt = fmt or delimited_by(header.delimiter).name
         return cls(options, fmt, header, lambda: (rest, None), encoding)
 
-    def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
-        """Chunks of the used columns: blocks cut at line ends, each parsed by pyarrow on all cores."""
+    def chunks(
+        self, positions: list[int], numeric: set[int], text: frozenset[int] = frozenset()
+    ) -> Iterator[list[Any]]:
+        """Chunks of the used columns: blocks cut at line ends, each parsed by pyarrow on all
+        cores. ``text`` columns stay text: pyarrow would type each block apart (1 in one
+        block, '1' in the next)."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -133,6 +137,7 @@ class DelimitedSource:
         wanted = [internal[p] for p in positions]
         parse = pacsv.ParseOptions(delimiter=self.delimiter)
         types = {internal[p]: pa.float64() for p in positions if p in numeric}
+        types.update({internal[p]: pa.string() for p in positions if p in text and p not in numeric})
         convert = pacsv.ConvertOptions(include_columns=wanted, column_types=types)
         rows = 0
         try:

@@ -27,6 +27,7 @@ class JoinedSource:
         self.offset = len(main.names)
         self.names = list(main.names) + list(labels.names)
         self.unmatched = 0
+        self._text: frozenset[int] = frozenset()
         if on is not None:
             for side in (main, labels):
                 if on not in side.names:
@@ -35,7 +36,10 @@ class JoinedSource:
                         f"columns are: {listing(side.names)}",
                     )
 
-    def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]:
+    def chunks(
+        self, positions: list[int], numeric: set[int], text: frozenset[int] = frozenset()
+    ) -> Iterator[list[Any]]:
+        self._text = frozenset(p for p in text if p < self.offset)  # group keys: prediction file
         main_pos = [p for p in positions if p < self.offset]
         label_pos = [p - self.offset for p in positions if p >= self.offset]
         label_numeric = {p - self.offset for p in numeric if p >= self.offset}
@@ -54,7 +58,7 @@ class JoinedSource:
     ) -> Iterator[list[Any]]:
         labels = _Rechunker(self.labels.chunks(label_pos, label_numeric))
         rows = 0
-        for chunk in self.main.chunks(main_pos, numeric):
+        for chunk in self.main.chunks(main_pos, numeric, self._text):
             n = len(chunk[0]) if chunk else 0
             taken = labels.take(n)
             if taken is None or len(taken[0]) < n:
@@ -96,7 +100,7 @@ class JoinedSource:
             )
         key_main = self.main.names.index(self.on)
         main_wanted = sorted(set(main_pos) | {key_main})
-        for chunk in self.main.chunks(main_wanted, numeric - {key_main}):
+        for chunk in self.main.chunks(main_wanted, numeric - {key_main}, self._text):
             by_pos = dict(zip(main_wanted, chunk, strict=True))
             where = index.get_indexer(pd.Index(_keys(by_pos[key_main])))
             hit = where >= 0

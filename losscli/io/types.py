@@ -40,7 +40,13 @@ class Source(Protocol):
     format: str
     names: list[str]
 
-    def chunks(self, positions: list[int], numeric: set[int]) -> Iterator[list[Any]]: ...
+    def chunks(
+        self, positions: list[int], numeric: set[int], text: frozenset[int] = frozenset()
+    ) -> Iterator[list[Any]]:
+        """The columns at ``positions``, chunk by chunk: ``numeric`` ones as float64;
+        ``text`` ones as the text written, where the format has no types of its own
+        (a group key ``01`` stays ``01``, in every block); the others as read."""
+        ...
 
 
 Where: TypeAlias = "str | IO[bytes]"
