@@ -264,3 +264,17 @@ def test_dask_csv_groups_have_the_local_keys(cluster, tmp_path):
     assert isinstance(local.groups[0].group[0], int)
     for a, b in zip(dask.groups, local.groups, strict=True):
         assert a.count == b.count and _rel(a.value, b.value) <= 1e-12
+
+
+@pytest.mark.parametrize("block_bytes", [1 << 10, 1 << 23])
+def test_row_ids_are_the_text_written_in_every_block(tmp_path, block_bytes):
+    """--id: '007' stays '007' (it read as 7 when its block held only digits), in the
+    per-sample rows and in the worst rows, whatever the block size."""
+    ids = [f"{i:03d}" for i in range(300)] + ["x9"]
+    path = tmp_path / "ids.csv"
+    path.write_text("id,pred,label\n" + "\n".join(f"{k},{i},0" for i, k in enumerate(ids)) + "\n")
+    result = losscli.evaluate(
+        InputOptions(str(path), block_bytes=block_bytes), "mse", id="id", rows=None, worst=3
+    )
+    assert result.head is not None and list(result.head.columns["#0"]) == ids
+    assert result.worst is not None and list(result.worst.columns["#0"]) == ["x9", "299", "298"]

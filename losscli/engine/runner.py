@@ -162,7 +162,11 @@ def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] 
         for p in ps
         if _typed_label(plan, role) or role in ("id", "by")
     }
-    keys = frozenset(p for plan in plans for p in plan.columns.positions.get("by", ()))
+    # group keys and row ids are the text written (text formats only): typed per block,
+    # 007 would read as 7 in one block and stay '007' in the next
+    keys = frozenset(
+        p for plan in plans for role in ("by", "id") for p in plan.columns.positions.get(role, ())
+    )
     seen = 0
     chunks = iter(source.chunks(positions, set(positions) - typed, keys))
     for chunk in chunks:
