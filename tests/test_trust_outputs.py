@@ -1,6 +1,6 @@
 """Issue 11, data loss: no run destroys or corrupts a file it was not asked to create.
 
-One mechanism closes the class (losscli/io/outputs.py, OutputPlan): every output of a
+One mechanism closes the class (losscli/output/plan.py, OutputPlan): every output of a
 run is planned and checked before any input is read, and all are committed together at
 the end, with signals deferred. These tests try each example of the issue and its
 neighbours through the real CLI: the same file however spelled, every output option,
@@ -464,8 +464,8 @@ def test_every_terminating_signal_leaves_no_output_and_no_temp_file(
 def test_a_signal_during_the_commit_is_taken_after_it(tmp_path, monkeypatch):
     """Inside OutputPlan.commit the handler only records: every output is written."""
     from losscli import interrupt
-    from losscli.io import outputs as outputs_module
-    from losscli.io.outputs import OutputPlan
+    from losscli.output import plan as outputs_module
+    from losscli.output.plan import OutputPlan
 
     interrupt.install()
     plan = OutputPlan()
@@ -494,7 +494,7 @@ def test_a_signal_during_the_commit_is_taken_after_it(tmp_path, monkeypatch):
 
 def test_a_signal_before_the_commit_writes_nothing(tmp_path):
     from losscli import interrupt
-    from losscli.io.outputs import OutputPlan
+    from losscli.output.plan import OutputPlan
 
     interrupt.install()
     plan = OutputPlan()

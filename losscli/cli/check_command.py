@@ -16,8 +16,8 @@ from losscli.options import env_name
 
 def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> int:
     """Every check of the config; ``--junit``/``--summary-file`` are planned before any
-    data is read and written together at the end (:mod:`losscli.io.outputs`)."""
-    from losscli.io.outputs import OutputPlan
+    data is read and written together at the end (:mod:`losscli.output.plan`)."""
+    from losscli.output.plan import OutputPlan
 
     cfg = load(discover(config))
     outputs = OutputPlan()

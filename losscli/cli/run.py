@@ -15,7 +15,7 @@ from losscli.errors import UsageError
 from losscli.render.formats import output_format
 
 if TYPE_CHECKING:
-    from losscli.io.outputs import OutputPlan
+    from losscli.output.plan import OutputPlan
 
 
 def parse_rows(text: str) -> int | None:
@@ -35,8 +35,8 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
     """Evaluate ``losses`` over ``options.file`` and write the chosen format to stdout.
 
     Every output file is planned (and checked) before the input is read, and all of
-    them are committed together at the very end (:mod:`losscli.io.outputs`)."""
-    from losscli.io.outputs import OutputPlan
+    them are committed together at the very end (:mod:`losscli.output.plan`)."""
+    from losscli.output.plan import OutputPlan
 
     outputs = OutputPlan()
     try:
@@ -221,7 +221,7 @@ def _sinks(
         gated = bool(options.max or options.min or options.baseline)
         sinks.append(_PipeAware(writer, gated=gated or files))
     if output is not None:
-        from losscli.io.per_sample import PerSampleFile
+        from losscli.output.per_sample import PerSampleFile
 
         per_sample = PerSampleFile(output, columns)
         sinks.append(per_sample)

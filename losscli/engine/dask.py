@@ -324,7 +324,7 @@ def _partition(part: Any, index: int, task: _Task) -> Sized:
     plans = [Plan(source, jobs, columns, layout, positive) for jobs, columns, layout, positive in task.plans]
     sink = None
     if task.output is not None:
-        from losscli.io.per_sample import PerSampleFile
+        from losscli.output.per_sample import PerSampleFile
 
         path = task.output.replace("*", PART.format(index))
         sink = _Counted(PerSampleFile(path, list(plans[0].layout.samples)))

@@ -168,7 +168,7 @@ class StagedParts:
         import pyarrow.parquet as pq
 
         from losscli.accumulate.rows import RowBlock
-        from losscli.io.per_sample import PerSampleFile
+        from losscli.output.per_sample import PerSampleFile
 
         keys = [key for key, _ in columns]
         target = PerSampleFile(self.output, list(columns))

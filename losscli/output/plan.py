@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Literal, Protocol
 
 from losscli.errors import InputError, UsageError
-from losscli.io.atomic import AtomicFile, write_error
+from losscli.output.atomic import AtomicFile, write_error
 
 Mode = Literal["replace", "through", "append"]
 

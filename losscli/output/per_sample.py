@@ -1,6 +1,6 @@
 """``-o FILE``: per-sample losses to CSV/TSV/Parquet (the output format FILE's extension
 names, :func:`losscli.render.formats.file_format`), staged in the run's output plan and
-committed with the run's other outputs (:mod:`losscli.io.outputs`)."""
+committed with the run's other outputs (:mod:`losscli.output.plan`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import contextlib
 from typing import BinaryIO
 
 from losscli.accumulate.rows import RowBlock
-from losscli.io.atomic import AtomicFile, write_error
-from losscli.io.outputs import Output
+from losscli.output.atomic import AtomicFile, write_error
+from losscli.output.plan import Output
 from losscli.render.formats import file_format
 
 
@@ -21,7 +21,7 @@ def _stream(target: Output | str) -> BinaryIO:
 class PerSampleFile:
     """A sink for RowBlocks whose bytes become the file only when the output commits.
 
-    ``target``: a planned :class:`~losscli.io.outputs.Output` (the CLI), or a path for a
+    ``target``: a planned :class:`~losscli.output.plan.Output` (the CLI), or a path for a
     file of its own (a Dask partition's part file), committed by :meth:`commit`."""
 
     def __init__(self, target: Output | str, columns: list[tuple[str, str]]) -> None:

@@ -3,7 +3,7 @@
 Only a regular file (or a path that does not exist yet) is replaced this way; a
 symlink is followed, so the temp file is made beside the file it points to and the
 link stays a link. Device nodes, FIFOs and ``/dev/stdout``-style paths are never
-replaced: :mod:`losscli.io.outputs` writes through them instead. An existing file's
+replaced: :mod:`losscli.output.plan` writes through them instead. An existing file's
 permission bits are kept. A failed or abandoned write leaves no temp file, also when
 closing the file fails (a full disk reports ENOSPC only then).
 """
