@@ -8,6 +8,7 @@ label file's, so positions ≥ ``offset`` belong to the label file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,8 @@ class JoinedSource:
         self.names = list(main.names) + list(labels.names)
         self.unmatched = 0
         self._text: frozenset[int] = frozenset()
+        # aligned by position: a column both files have that identifies rows must agree
+        self.row_key = None if on is not None else _shared_row_key(main.names, labels.names)
         if on is not None:
             for side in (main, labels):
                 if on not in side.names:
@@ -56,9 +59,15 @@ class JoinedSource:
         numeric: set[int],
         label_numeric: set[int],
     ) -> Iterator[list[Any]]:
-        labels = _Rechunker(self.labels.chunks(label_pos, label_numeric))
+        key_main = key_label = -1
+        main_wanted, label_wanted = main_pos, label_pos
+        if self.row_key is not None:
+            key_main, key_label = self.main.names.index(self.row_key), self.labels.names.index(self.row_key)
+            main_wanted, label_wanted = sorted({*main_pos, key_main}), sorted({*label_pos, key_label})
+        label_text = frozenset({key_label} - {-1})
+        labels = _Rechunker(self.labels.chunks(label_wanted, label_numeric - label_text, label_text))
         rows = 0
-        for chunk in self.main.chunks(main_pos, numeric, self._text):
+        for chunk in self.main.chunks(main_wanted, numeric - {key_main}, self._text | {key_main} - {-1}):
             n = len(chunk[0]) if chunk else 0
             taken = labels.take(n)
             if taken is None or len(taken[0]) < n:
@@ -67,8 +76,21 @@ class JoinedSource:
                     f"{self.labels.path} has {got} rows but {self.main.path} has more",
                     "files given with --labels must have the same rows in the same order, or use --on KEY",
                 )
+            mine, theirs = (
+                dict(zip(main_wanted, chunk, strict=True)),
+                dict(zip(label_wanted, taken, strict=True)),
+            )
+            if self.row_key is not None:
+                self._same_rows(mine[key_main], theirs[key_label], rows)
             rows += n
-            yield _merge(positions, self.offset, main_pos, chunk, label_pos, taken)
+            yield _merge(
+                positions,
+                self.offset,
+                main_pos,
+                [mine[p] for p in main_pos],
+                label_pos,
+                [theirs[p] for p in label_pos],
+            )
         if labels.take(1):
             raise DataError(
                 f"{self.main.path} has {rows} rows but {self.labels.path} has more",
@@ -110,6 +132,43 @@ class JoinedSource:
             for p in positions:
                 merged.append(by_pos[p][hit] if p < self.offset else columns[p - self.offset][rows])
             yield merged
+
+    def _same_rows(self, mine: Any, theirs: Any, before: int) -> None:
+        """Exit 2 at the first row whose identifier differs between the two files."""
+        differ = np.asarray(mine != theirs) if mine.dtype == theirs.dtype else None
+        if differ is None or differ.shape != mine.shape:  # e.g. Parquet integers against CSV text
+            differ = np.array(_row_keys(mine)) != np.array(_row_keys(theirs))
+        if not differ.any():
+            return
+        i = int(np.argmax(differ))
+        key, row = quote(str(self.row_key)), before + i + 1
+        raise DataError(
+            f"{self.main.path} row {row} has {key} = {quote_cell(_row_keys(mine[i : i + 1])[0])} but "
+            f"{self.labels.path} row {row} has {key} = {quote_cell(_row_keys(theirs[i : i + 1])[0])}: "
+            "the files are not in the same order",
+            f"use --on {self.row_key} to join them on it",
+        )
+
+
+_ROW_KEY = re.compile(r"(^|[_\-. ])(id|key|uuid|uid|index|idx)$")
+
+
+def _shared_row_key(main: list[str], labels: list[str]) -> str | None:
+    """A column both files have whose name says it identifies rows (``id``,
+    ``sample_id``, ``PassengerId``, ``key``, …), or None."""
+    for name in main:
+        if name in labels and (_ROW_KEY.search(name.lower()) or re.search(r"[a-z](Id|ID)$", name)):
+            return name
+    return None
+
+
+def _row_keys(values: Any) -> list[str]:
+    """Identifiers as text for comparing two files: a whole float is its integer (7.0 is 7)."""
+    out = []
+    for v in values:
+        item = v.item() if hasattr(v, "item") else v
+        out.append(str(int(item)) if isinstance(item, float) and item.is_integer() else str(item))
+    return out
 
 
 def _keys(values: Any) -> list[str]:

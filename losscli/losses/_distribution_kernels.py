@@ -69,7 +69,8 @@ def multilabel_bce(
     return KernelOutput(out.losses.reshape(n, k).mean(axis=1), clipped=out.clipped)
 
 
-def hamming(y_true: F64, y_pred: F64, *, threshold: float = 0.5) -> F64:
-    """ℓ = fraction of the K labels wrong; a score ≥ threshold counts as 1."""
-    out: F64 = ((y_pred >= threshold) != (y_true == 1.0)).mean(axis=1)
+def hamming(y_true: F64, y_pred: F64, *, threshold: float | None = None) -> F64:
+    """ℓ = fraction of the K labels wrong; a score ≥ threshold (0.5 by default) counts as 1."""
+    t = 0.5 if threshold is None else threshold
+    out: F64 = ((y_pred >= t) != (y_true == 1.0)).mean(axis=1)
     return out

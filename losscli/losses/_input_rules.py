@@ -30,6 +30,24 @@ def probability(inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: A
     return RowIssue("y_pred", bad, "be a probability in [0, 1]", LOGITS_HINT) if bad.any() else None
 
 
+def thresholded(inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None) -> RowIssue | None:
+    """A default threshold (0.5) is for probabilities: a score outside [0, 1] with no
+    ``--threshold`` (and, where the loss has it, no ``--from-logits``) would be cut at
+    0.5 and give a wrong rate, so it is refused with the fix."""
+    if params.get("threshold") is not None or params.get("from_logits"):
+        return None
+    bad = _outside_unit(inputs["y_pred"])
+    if not bad.any():
+        return None
+    fix = "use --from-logits for scores or logits (threshold 0), or " if "from_logits" in params else "give "
+    return RowIssue(
+        "y_pred",
+        bad,
+        "be a probability in [0, 1] (the default threshold 0.5 is for probabilities)",
+        fix + "--threshold T",
+    )
+
+
 def probability_rows(
     inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None
 ) -> RowIssue | None:
@@ -143,6 +161,8 @@ def label_matrix(
     bad: NDArray[np.bool_] = np.asarray(~np.isin(y, (0.0, 1.0)).all(axis=1))
     if bad.any():
         return RowIssue("y_true", bad, "hold 0/1 labels", "one column per label, 1 where the label applies")
+    if "threshold" in params:  # hamming: a default threshold is for probabilities
+        return thresholded(inputs, params, ignored)
     if params.get("from_logits") or "from_logits" not in params:
         return None
     bad = _outside_unit(inputs["y_pred"])

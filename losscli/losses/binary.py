@@ -129,6 +129,7 @@ for _spec in (
         formula="ℓ = 1[(p ≥ t) ≠ y]; t = 0.5 on probabilities, 0 on logits",
         kernel="_binary_kernels:zero_one",
         params=(Param("threshold", float, None, "t: a score ≥ t predicts the positive class"), FROM_LOGITS),
+        input_rule="_input_rules:thresholded",
         pred_flavour=_by_logits,
         equivalents=("sklearn.metrics.zero_one_loss (on predicted labels)",),
         notes=(LABELS_NOTE, "A score equal to the threshold counts as the positive class."),

@@ -92,7 +92,11 @@ for _spec in (
         summary="fraction of labels predicted wrong",
         formula="ℓ = (1/K) Σ_k 1[(s_k ≥ t) ≠ y_k]",
         kernel="_distribution_kernels:hamming",
-        params=(Param("threshold", float, 0.5, "t: a score ≥ t predicts the label"),),
+        params=(
+            Param(
+                "threshold", float, None, "t: a score ≥ t predicts the label (default 0.5, for probabilities)"
+            ),
+        ),
         input_rule="_input_rules:label_matrix",
         pred_flavour=lambda _p: "any",
         equivalents=("sklearn.metrics.hamming_loss",),
