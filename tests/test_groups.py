@@ -278,3 +278,11 @@ def test_row_ids_are_the_text_written_in_every_block(tmp_path, block_bytes):
     )
     assert result.head is not None and list(result.head.columns["#0"]) == ids
     assert result.worst is not None and list(result.worst.columns["#0"]) == ["x9", "299", "298"]
+
+
+def test_several_group_columns_read_as_column_value_pairs_in_tables(tmp_path, cli):
+    path = tmp_path / "two.csv"
+    path.write_text("pred,label,fold,sex\n1,0,1,F\n2,0,1,M\n3,0,2,F\n")
+    done = cli("mse", str(path), "--by", "fold", "--by", "sex", "-f", "markdown")
+    assert "| mse | fold=1, sex=F | 1 | 1 |" in done.stdout, done.stdout
+    assert "| mse | fold=2, sex=F | 9 | 1 |" in done.stdout

@@ -133,15 +133,21 @@ def checks_grid(checks: Any) -> Grid:
 
 
 def groups_grid(result: EvalResult) -> Grid | None:
-    """--by: one row per (loss, group); a column per group column when there are several."""
+    """--by: one row per (loss, group); with several group columns the key reads
+    ``fold=1, sex=F``."""
     groups = [(r, g) for r in result.results for g in (r.groups or ())]
     if not groups:
         return None
     by = result.columns.get("by", "group")
-    names = list(by) if isinstance(by, list) else ["group"]
+    several = isinstance(by, list)
     rows = [
-        [r.title or r.loss, *(str(v) for v in g.parts.values()), number(g.value), str(g.count)]
+        [
+            r.title or r.loss,
+            ", ".join(f"{k}={v}" for k, v in g.parts.items()) if several else str(g.group),
+            number(g.value),
+            str(g.count),
+        ]
         for r, g in groups
     ]
-    title = f"by {', '.join(by) if isinstance(by, list) else by}"
-    return Grid(title, ["loss", *names, "value", "count"], rows, [False] * (1 + len(names)) + [True, True])
+    title = f"by {', '.join(by) if several else by}"
+    return Grid(title, ["loss", "group", "value", "count"], rows, [False, False, True, True])
