@@ -56,7 +56,8 @@ def test_table_is_plain_text_when_not_a_terminal(cli, sample_csv, sq_err):
     assert all(close6(r[3], sq_err[i]) for i, r in enumerate(head[1:11]))
     assert head[11] == [f"… {N - 10} more rows (--rows N or --rows all to show more)"]
     summary = by_title(tables, sample_csv)
-    assert summary[0] == ["loss", "value", "mean", "sum", "count", "p50", "p90", "p99", "max"]
+    # issue 13: no mean column that repeats the value (mse's value is the mean of ℓ)
+    assert summary[0] == ["loss", "value", "sum", "count", "p50", "p90", "p99", "max"]
     row = dict(zip(summary[0], summary[1], strict=True))
     assert row["loss"] == "mse"
     assert row["count"] == str(N)
@@ -249,9 +250,9 @@ def test_markdown_pipe_table(cli, sample_csv, sq_err):
     table = [line for line in result.stdout.splitlines() if line.startswith("|")]
     assert len(table) == 3
     header, separator, row = ([c.strip() for c in line.strip("|").split("|")] for line in table)
-    assert header == ["loss", "value", "mean", "sum", "count", "p50", "p90", "p99", "max"]
+    assert header == ["loss", "value", "sum", "count", "p50", "p90", "p99", "max"]
     assert all(re.fullmatch(r":?-{3,}:?", c) for c in separator)
-    assert row[0] == "mse" and row[4] == str(N)
+    assert row[0] == "mse" and row[3] == str(N)  # counts without separators in machine formats
     assert close6(row[1], sq_err.mean())
     assert not BOX & set(result.stdout)
 

@@ -148,12 +148,12 @@ def write_text(text: str) -> None:
 
 
 def show_result(result: Any, color: ColorMode) -> None:
-    from losscli.render.model import checks_grid, groups_grid, head_grid, sparkline, summary_grid, worst_grid
+    from losscli.render.model import checks_grid, groups_grid, head_grid, sparklines, summary_grid, worst_grid
 
     grids = [g for g in (head_grid(result), worst_grid(result)) if g is not None and g.rows]
-    grids.append(summary_grid(result))
+    grids.append(summary_grid(result, people=True))
     if (groups := groups_grid(result)) is not None:
         grids.append(groups)
     if result.checks:
         grids.append(checks_grid(result.checks))
-    show_grids(grids, [sparkline(r) for r in result.results], color)
+    show_grids(grids, sparklines(result.results), color)

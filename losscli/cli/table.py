@@ -54,8 +54,12 @@ def _widest(grid: Grid) -> list[int]:
 
 
 def _kept(grid: Grid, widest: list[int]) -> list[bool]:
-    """Columns shown whole: numbers and short text."""
-    return [num or w <= SHORT for num, w in zip(grid.numeric, widest, strict=True)]
+    """Columns shown whole: numbers, short text, and the essential columns (a loss's
+    name, as ``cross-entropy``, is never ``cross-entro…``)."""
+    return [
+        num or w <= SHORT or _essential(h)
+        for num, w, h in zip(grid.numeric, widest, grid.headers, strict=True)
+    ]
 
 
 def _least(grid: Grid) -> int:
@@ -66,7 +70,8 @@ def _least(grid: Grid) -> int:
 
 
 def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
-    """Leave out columns from the right (never the first or an essential one) until it fits."""
+    """Leave out columns until it fits: the grid's declared ``drop_first`` columns in
+    their order, then from the right (never the first or an essential one)."""
     keep = list(range(len(grid.headers)))
     dropped: list[str] = []
     current = grid
@@ -74,14 +79,17 @@ def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
         droppable = [i for i in keep[1:] if not _essential(grid.headers[i])]
         if not droppable:
             break
-        keep.remove(droppable[-1])
-        dropped.insert(0, grid.headers[droppable[-1]])
+        declared = [i for name in grid.drop_first for i in droppable if grid.headers[i] == name]
+        gone = declared[0] if declared else droppable[-1]
+        keep.remove(gone)
+        dropped.append(grid.headers[gone])
         current = Grid(
             grid.title,
             [grid.headers[i] for i in keep],
             [[row[i] for i in keep] for row in grid.rows],
             [grid.numeric[i] for i in keep],
             grid.footer,
+            grid.drop_first,
         )
     return current, dropped
 

@@ -27,6 +27,7 @@ class Grid:
     rows: list[list[str]]
     numeric: list[bool]
     footer: str = ""
+    drop_first: tuple[str, ...] = ()  # when too wide for a terminal: leave these out first, in order
 
     def map(self, text: Callable[[str], str]) -> Grid:
         """The same grid with ``text`` applied to every string it shows (title, headers,
@@ -37,18 +38,31 @@ class Grid:
             [[text(c) for c in row] for row in self.rows],
             self.numeric,
             text(self.footer),
+            self.drop_first,
         )
 
 
 def number(x: float) -> str:
-    """Six significant digits for people; integers without a decimal point."""
+    """Six significant digits for people; integers without a decimal point. A fraction
+    never reads as 0 or 1 (a probability of 0.9999995 is ``0.9999995``, not certainty);
+    other numbers keep six digits (1234.0001 is ``1234``)."""
     if isinstance(x, (int,)) and not isinstance(x, bool):
         return str(x)
     if math.isnan(x):
         return "nan"
     if float(x).is_integer() and abs(x) < 1e15:
         return str(int(x))
-    return f"{x:.6g}"
+    text = f"{x:.6g}"
+    for digits in range(7, 18):
+        if text not in ("0", "1", "-0", "-1"):
+            break
+        text = f"{x:.{digits}g}"
+    return text
+
+
+def count(n: int, people: bool) -> str:
+    """A count: ``1,000,000`` for people (tables), ``1000000`` for machines (Markdown)."""
+    return f"{n:,}" if people else str(n)
 
 
 def sample_grid(result: EvalResult, block: Any, title: str, footer: str = "") -> Grid:
@@ -87,32 +101,78 @@ def worst_grid(result: EvalResult) -> Grid | None:
     return sample_grid(result, result.worst, f"worst {len(result.worst)} rows by {result.loss_columns[0]}")
 
 
-def summary_grid(result: EvalResult) -> Grid:
-    headers = ["loss", "value", "mean", "sum", "count", "p50", "p90", "p99", "max"]
-    rows = [_summary_row(r) for r in result.results]
+SUMMARY_DROP_FIRST = ("sum", "p99", "p90", "p50", "max", "mean", "count")
+
+
+def summary_grid(result: EvalResult, people: bool = False) -> Grid:
+    """One row per loss: the value, then the per-sample statistics. ``mean`` only when
+    some loss's value is not the mean of its per-sample losses (rmse, r2, max-error): it
+    would repeat the value. ``people``: counts with thousands separators (tables)."""
+    with_mean = any(not _same(r.mean, r.value) for r in result.results)
+    headers = ["loss", "value", *(["mean"] if with_mean else []), "sum", "count", "p50", "p90", "p99", "max"]
+    rows = [_summary_row(r, with_mean, people) for r in result.results]
     src = result.source
-    dropped = f", {src.rows_dropped} dropped" if src.rows_dropped else ""
-    title = f"{src.path} · {src.rows_used} rows{dropped}"
-    return Grid(title, headers, rows, [False] + [True] * 8)
+    dropped = f", {count(src.rows_dropped, people)} dropped" if src.rows_dropped else ""
+    title = f"{src.path} · {count(src.rows_used, people)} rows{dropped}"
+    apart = [r.loss for r in result.results if not _same(r.mean, r.value)]
+    footer = (
+        f"mean, sum and quantiles are of the per-sample losses ℓ; the value of {', '.join(apart)} is not their mean"
+        if apart
+        else ""
+    )
+    return Grid(title, headers, rows, [False] + [True] * (len(headers) - 1), footer, SUMMARY_DROP_FIRST)
 
 
-def _summary_row(r: LossResult) -> list[str]:
+def _same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def _summary_row(r: LossResult, with_mean: bool, people: bool) -> list[str]:
     q = r.quantiles
     name = r.title or r.loss
-    return [name, number(r.value), number(r.mean), number(r.sum), str(r.count)] + [
-        number(q[k]) for k in ("p50", "p90", "p99", "max")
-    ]
+    return [
+        name,
+        number(r.value),
+        *([number(r.mean)] if with_mean else []),
+        number(r.sum),
+        count(r.count, people),
+    ] + [number(q[k]) for k in ("p50", "p90", "p99", "max")]
 
 
 def sparkline(r: LossResult) -> str:
     """``min ▁▃█▅▂ max``: per-sample losses in 20 equal-width bins."""
     counts = r.histogram
-    if not counts:
+    if not counts or _zero_one(r):
         return ""
     top = max(counts) or 1.0
     bars = "".join(SPARKS[0 if c == 0 else max(1, round(c / top * 8))] for c in counts)
     lo, hi = r.histogram_range
     return f"{r.loss} per-sample distribution: {number(lo)} {bars} {number(hi)}"
+
+
+def sparklines(results: tuple[LossResult, ...] | list[LossResult]) -> list[str]:
+    """One bar per distinct per-sample distribution: mse, rmse and r2 share ℓ = d², so
+    they share one line (``mse, rmse, r2 per-sample distribution: …``)."""
+    names: dict[tuple[tuple[float, ...], tuple[float, float]], list[str]] = {}
+    for r in results:
+        if sparkline(r):
+            names.setdefault((r.histogram, r.histogram_range), []).append(r.loss)
+    lines = []
+    for r in results:
+        key = (r.histogram, r.histogram_range)
+        if key in names and names[key][0] == r.loss:
+            lines.append(
+                sparkline(r).replace(f"{r.loss} per-sample", f"{', '.join(names[key])} per-sample", 1)
+            )
+    return lines
+
+
+def _zero_one(r: LossResult) -> bool:
+    """Per-sample losses that are only 0 or 1 (zero-one, top-k-error): a bar says nothing
+    the value does not."""
+    lo, hi = r.histogram_range
+    inner = r.histogram[1:-1]
+    return lo == 0.0 and hi == 1.0 and not any(inner)
 
 
 def checks_grid(checks: Any) -> Grid:
