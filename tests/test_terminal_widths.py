@@ -3,8 +3,8 @@ columns: the loss names and the reported values (the ``-f value`` number, as the
 writes it) appear whole, no number ends in ``…``, no line is wider than the terminal,
 and a left-out column is named in a note.
 
-The first commands of the issue's list are here; ``list`` (aliases and formulas are
-still cut at 80 columns) and ``check`` are not yet.
+Covered: ``mse``, ``cross-entropy``, ``eval -l mse -l mae -l r2 --by sex`` and ``list``;
+``check`` is not yet.
 """
 
 from __future__ import annotations
@@ -113,3 +113,45 @@ def test_a_fraction_never_reads_as_certainty():
     assert number(0.0000004) == "4e-07"
     assert number(1234.0001) == "1234" and number(2978.6929) == "2978.69"  # six digits otherwise
     assert number(1.0) == "1" and number(0.5) == "0.5"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_list_keeps_every_name_and_alias_whole(losscli_exe, width):
+    """`losscli list` showed `│ … │` for names at 80 columns and `mean-squared-…` for an
+    alias: names and aliases are never cut; the formula wraps (at 80 and wider)."""
+    from losscli.losses import all_losses
+
+    screen = _screen_of(losscli_exe, ["list"], width)
+    cells = {c.strip(" ,") for line in screen.splitlines() for c in re.split(r"[│┃]|, ", line)}
+    words = {w for line in screen.splitlines() for w in re.split(r"[\s│┃,]+", line)}
+    for spec in all_losses():
+        assert spec.name in cells, (spec.name, screen)
+        for alias in spec.aliases:
+            assert alias in words, (alias, screen)
+    assert "…" not in screen
+    if width >= 80:
+        assert "ℓ = d²" in screen
+
+
+def _screen_of(losscli_exe: str, args: list[str], width: int) -> str:
+    """The whole output (scrollback too) of ``losscli ARGS`` in a tmux pane ``width`` wide."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("tmux is not installed")
+    socket = f"losscli-width-{uuid.uuid4().hex[:8]}"
+    base = [tmux, "-L", socket, "-f", os.devnull]
+    command = " ".join([losscli_exe, *args]) + "; echo DONE-$?; sleep 30"
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS", "LINES")}
+    subprocess.run([*base, "new-session", "-d", "-x", str(width), "-y", "200", command], check=True, env=env)
+    try:
+        screen = ""
+        deadline = time.monotonic() + 60
+        while "DONE-" not in screen and time.monotonic() < deadline:
+            time.sleep(0.2)
+            screen = subprocess.run(
+                [*base, "capture-pane", "-p", "-S", "-300"], capture_output=True, text=True, check=True
+            ).stdout
+    finally:
+        subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+    assert "DONE-0" in screen, screen
+    return screen

@@ -19,7 +19,13 @@ def show_list(task: str | None, color: ColorMode) -> int:
         for s in all_losses(task)
     ]
     grid = Grid(
-        "losses (↑: higher is better)", ["name", "aliases", "task", "per-sample loss"], rows, [False] * 4
+        "losses (↑: higher is better)",
+        ["name", "aliases", "task", "per-sample loss"],
+        rows,
+        [False] * 4,
+        drop_first=("task",),
+        wrap=("aliases",),  # names and aliases whole; formulas wrap
+        fold=("per-sample loss",),
     )
     show_grids([grid], [], color)
     return 0

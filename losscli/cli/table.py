@@ -13,7 +13,8 @@ from losscli.neutralise import line
 from losscli.render.model import Grid
 
 SHORT = 8  # a text column no wider than this (PASS/FAIL, a gate kind) is never cut
-ESSENTIAL = ("loss", "value", "result")  # never dropped (nor the first column, nor loss_<name>)
+FOLDED = 16  # the narrowest a folding column (a formula) is drawn
+ESSENTIAL = ("loss", "value", "result", "name")  # never dropped nor cut (nor loss_<name>)
 
 
 def write_grid(grid: Grid, console: Any) -> None:
@@ -29,12 +30,14 @@ def write_grid(grid: Grid, console: Any) -> None:
     for header, numeric, (least, most) in zip(
         grid.headers, grid.numeric, _widths(grid, console.width), strict=True
     ):
+        wraps, folds = header in grid.wrap, header in grid.fold
         table.add_column(
             Text(header),
             justify="right" if numeric else "left",
-            no_wrap=True,
-            min_width=least,
-            max_width=most,
+            no_wrap=not (wraps or folds),
+            overflow="fold" if folds else "ellipsis",
+            min_width=_longest_word(grid, header) if wraps else FOLDED if folds else least,
+            max_width=None if wraps or folds else most,
         )
     for row in grid.rows:
         table.add_row(*(Text(cell) for cell in row))
@@ -53,11 +56,20 @@ def _widest(grid: Grid) -> list[int]:
     return [max([cell_len(h), *(cell_len(row[i]) for row in grid.rows)]) for i, h in enumerate(grid.headers)]
 
 
+def _longest_word(grid: Grid, header: str) -> int:
+    """The widest word of a wrapping column (it wraps between words, never inside one)."""
+    from rich.cells import cell_len
+
+    i = grid.headers.index(header)
+    words = [w for row in grid.rows for w in row[i].split()] + header.split()
+    return max((cell_len(w) for w in words), default=1)
+
+
 def _kept(grid: Grid, widest: list[int]) -> list[bool]:
     """Columns shown whole: numbers, short text, and the essential columns (a loss's
     name, as ``cross-entropy``, is never ``cross-entro…``)."""
-    return [
-        num or w <= SHORT or _essential(h)
+    return [  # a column the grid would rather drop than cut (drop_first) is whole while shown
+        num or w <= SHORT or _essential(h) or h in grid.drop_first
         for num, w, h in zip(grid.numeric, widest, grid.headers, strict=True)
     ]
 
@@ -65,7 +77,16 @@ def _kept(grid: Grid, widest: list[int]) -> list[bool]:
 def _least(grid: Grid) -> int:
     """The narrowest this grid can be drawn: kept columns whole, long ones at SHORT."""
     widest = _widest(grid)
-    cells = [w if k else min(w, SHORT) for w, k in zip(widest, _kept(grid, widest), strict=True)]
+    cells = [
+        _longest_word(grid, h)
+        if h in grid.wrap
+        else min(w, FOLDED)
+        if h in grid.fold
+        else w
+        if k
+        else min(w, SHORT)
+        for w, k, h in zip(widest, _kept(grid, widest), grid.headers, strict=True)
+    ]
     return 3 * len(cells) + 1 + sum(cells)
 
 
@@ -90,6 +111,8 @@ def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
             [grid.numeric[i] for i in keep],
             grid.footer,
             grid.drop_first,
+            grid.wrap,
+            grid.fold,
         )
     return current, dropped
 

@@ -28,6 +28,8 @@ class Grid:
     numeric: list[bool]
     footer: str = ""
     drop_first: tuple[str, ...] = ()  # when too wide for a terminal: leave these out first, in order
+    wrap: tuple[str, ...] = ()  # columns whose text wraps at spaces (words whole) rather than being cut
+    fold: tuple[str, ...] = ()  # columns whose text wraps, a long word folded too (formulas)
 
     def map(self, text: Callable[[str], str]) -> Grid:
         """The same grid with ``text`` applied to every string it shows (title, headers,
@@ -39,6 +41,8 @@ class Grid:
             self.numeric,
             text(self.footer),
             self.drop_first,
+            self.wrap,
+            self.fold,
         )
 
 
