@@ -3,8 +3,8 @@ columns: the loss names and the reported values (the ``-f value`` number, as the
 writes it) appear whole, no number ends in ``…``, no line is wider than the terminal,
 and a left-out column is named in a note.
 
-Covered: ``mse``, ``cross-entropy``, ``eval -l mse -l mae -l r2 --by sex`` and ``list``;
-``check`` is not yet.
+Covered: ``mse``, ``cross-entropy``, ``eval -l mse -l mae -l r2 --by sex``, ``list`` and
+``check``.
 """
 
 from __future__ import annotations
@@ -154,4 +154,51 @@ def _screen_of(losscli_exe: str, args: list[str], width: int) -> str:
     finally:
         subprocess.run([*base, "kill-server"], capture_output=True, check=False)
     assert "DONE-0" in screen, screen
+    return screen
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_check_shows_value_limit_and_verdict_whole(losscli_exe, tmp_path, width):
+    """`losscli check` at 80 columns showed value, gate, limit, baseline and result as `…`."""
+    (tmp_path / "d.csv").write_bytes((DATA / "diabetes_regression.csv").read_bytes())
+    (tmp_path / "losscli.toml").write_text(
+        '[[check]]\nname = "diabetes-regression-mse-must-stay-below-the-agreed-limit"\n'
+        'file = "d.csv"\nloss = "mse"\nmax = 3000\n'
+        '[[check]]\nname = "diabetes-regression-mae-must-stay-below-forty-units"\n'
+        'file = "d.csv"\nloss = "mae"\nmax = 40\n'
+    )
+    screen = _screen_in(losscli_exe, ["check"], width, tmp_path)
+    rows = [
+        [c.strip() for c in line.strip("│").split("│")]
+        for line in screen.splitlines()
+        if line.startswith("│ ")
+    ]
+    assert [r[-1] for r in rows] == ["PASS", "FAIL"], screen
+    for row, (loss, limit) in zip(rows, [("mse", "3000"), ("mae", "40")], strict=True):
+        assert loss in row and limit in row and not any(c.endswith("…") and c[:1].isdigit() for c in row), (
+            screen
+        )
+    assert all(len(line) <= width for line in screen.splitlines()), screen
+
+
+def _screen_in(losscli_exe: str, args: list[str], width: int, folder: Path) -> str:
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("tmux is not installed")
+    socket = f"losscli-width-{uuid.uuid4().hex[:8]}"
+    base = [tmux, "-L", socket, "-f", os.devnull]
+    command = f"cd {folder} && " + " ".join([losscli_exe, *args]) + "; echo DONE-$?; sleep 30"
+    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS", "LINES")}
+    subprocess.run([*base, "new-session", "-d", "-x", str(width), "-y", "60", command], check=True, env=env)
+    try:
+        screen = ""
+        deadline = time.monotonic() + 60
+        while "DONE-" not in screen and time.monotonic() < deadline:
+            time.sleep(0.2)
+            screen = subprocess.run(
+                [*base, "capture-pane", "-p"], capture_output=True, text=True, check=True
+            ).stdout
+    finally:
+        subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+    assert "DONE-1" in screen, screen  # one check fails
     return screen

@@ -4,32 +4,42 @@ from __future__ import annotations
 
 import json
 
-from losscli import __version__
 from losscli.checks import CheckReport
 from losscli.render.junit import to_junit
-from losscli.render.model import Grid
+from losscli.render.model import Grid, number
 from losscli.render.text import grid_markdown
+from losscli.version import __version__
 
 
 def report_grid(report: CheckReport) -> Grid:
-    """One row per check: name, file, loss, value, gate, limit, baseline, PASS/FAIL."""
+    """One row per check: name, file, loss, value, gate, limit, baseline, PASS/FAIL. A
+    limit or baseline column no check has is left out (it would be empty); in a narrow
+    terminal the file, then the gate, go before anything is cut."""
     headers = ["check", "file", "loss", "value", "gate", "limit", "baseline", "result"]
     rows = [
         [
             r.name,
             r.file or "",
             r.loss,
-            f"{r.value:.6g}",
+            number(r.value),
             r.kind,
-            "" if r.limit is None else f"{r.limit:g}",
-            "" if r.baseline is None else f"{r.baseline:.6g}",
+            "" if r.limit is None else number(r.limit),
+            "" if r.baseline is None else number(r.baseline),
             "PASS" if r.passed else "FAIL",
         ]
         for r in report.checks
     ]
+    keep = [i for i, h in enumerate(headers) if h not in ("limit", "baseline") or any(row[i] for row in rows)]
+    numeric = [False, False, False, True, False, True, True, False]
     failed = sum(not r.passed for r in report.checks)
     title = f"losscli check: {len(report.checks) - failed} passed, {failed} failed"
-    return Grid(title, headers, rows, [False, False, False, True, False, True, True, False])
+    return Grid(
+        title,
+        [headers[i] for i in keep],
+        [[row[i] for i in keep] for row in rows],
+        [numeric[i] for i in keep],
+        drop_first=("file", "gate"),
+    )
 
 
 def report_json(report: CheckReport) -> str:
