@@ -1,5 +1,6 @@
 """Issue 13 §2: inputs that gave a wrong number with exit 0 are exit 2 with the fix, and
-the fixed command gives scikit-learn's number."""
+the fixed command gives scikit-learn's number. Also two §4 items: JUnit without None, and
+suggestions for unknown commands from the real names only."""
 
 from __future__ import annotations
 
@@ -120,3 +121,27 @@ def test_the_rows_are_compared_in_every_chunk(tmp_path):
             "mse",
             labels=InputOptions(str(tmp_path / "l.csv"), chunk_rows=700, block_bytes=4096),
         )
+
+
+def test_junit_never_writes_none(cli, tmp_path, sample_csv):
+    """A max gate has no baseline, a baseline gate no limit: neither is written as None."""
+    junit = tmp_path / "j.xml"
+    done = cli("mse", sample_csv, "--max", "1", "--junit", str(junit))
+    assert done.exit_code == 1
+    text = junit.read_text()
+    assert "None" not in text and 'name="limit" value="1' in text and 'name="baseline"' not in text
+
+
+def test_unknown_commands_get_real_suggestions_only(cli):
+    """'compare' is not 'mae'; 'accuracy' is the complement of zero-one; a typo of a real
+    name still gets it."""
+    for args, want, unwanted in (
+        (["compare", "a.csv"], "losscli list", "mae"),
+        (["accuracy", "a.csv"], "1 − zero-one", None),
+        (["msee", "a.csv"], "did you mean 'mse'?", None),
+        (["explain", "accuracy"], "losscli zero-one", None),
+    ):
+        done = cli(*args)
+        assert done.exit_code == 2
+        assert want in done.stderr, done.stderr
+        assert unwanted is None or f"'{unwanted}'" not in done.stderr

@@ -6,6 +6,8 @@ import inspect
 from typing import Annotated, Any
 
 import typer
+from typer._click import Command, Context  # typer vendors Click
+from typer.core import TyperGroup
 
 from losscli.cli.boundary import guarded
 from losscli.cli.loss_commands import add_eval_command, add_loss_commands
@@ -28,6 +30,7 @@ def build_app(only: str | None = None) -> typer.Typer:
     every command as a name and help line only (the fast top-level listing);
     None: everything (tests)."""
     app = typer.Typer(
+        cls=Commands,
         name="losscli",
         help="How wrong are these predictions? Evaluate losses over CSV, TSV, Parquet, JSONL or stdin.",
         no_args_is_help=True,
@@ -106,6 +109,23 @@ def check_command() -> Any:
 
     check.__signature__ = inspect.Signature(parameters("check"))  # type: ignore[attr-defined]
     return check
+
+
+class Commands(TyperGroup):
+    """The top-level group: an unknown command is answered from the real commands and
+    loss aliases, with a close match only ('compare' is not 'mae')."""
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            from losscli.losses.registry import REGISTRY, suggestion
+
+            known = [*self.commands, *(n for spec in REGISTRY for n in spec.names)]
+            hint = suggestion(name, sorted(set(known)))
+            if hint.startswith("run 'losscli list'"):
+                hint = "run 'losscli --help' for the commands, 'losscli list' for the losses"
+            ctx.fail(f"No such command {name!r}: {hint}")
+        return super().resolve_command(ctx, args)
 
 
 def _drop(app: typer.Typer, name: str) -> None:

@@ -13,6 +13,20 @@ from typing import Any
 from losscli.errors import UsageError
 from losscli.spec import LossSpec, Task
 
+# Names people reach for that are the complement of a registered loss.
+COMPLEMENTS = {"accuracy": "zero-one", "top-k-accuracy": "top-k-error"}
+
+
+def suggestion(name: str, known: list[str]) -> str:
+    """How to fix an unknown name: the loss it is the complement of, a close real name
+    (commands and aliases, difflib ratio ≥ 0.75: 'compare' is not 'mae'), or the list."""
+    key = name.strip().lower().replace("_", "-")
+    if key in COMPLEMENTS:
+        other = COMPLEMENTS[key]
+        return f"{key} is 1 − {other}: run 'losscli {other}' (see 'losscli explain {other}')"
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
+    return f"did you mean '{close[0]}'?" if close else "run 'losscli list' to see them all"
+
 
 class Registry:
     """Name/alias → :class:`LossSpec`, in registration order."""
@@ -34,9 +48,7 @@ class Registry:
         key = name.strip().lower().replace("_", "-")
         if key in self._lookup:
             return self._lookup[key]
-        close = difflib.get_close_matches(key, list(self._lookup), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "run 'losscli list' to see them all"
-        raise UsageError(f"unknown loss '{name}'", hint)
+        raise UsageError(f"unknown loss '{name}'", suggestion(name, list(self._lookup)))
 
     def __iter__(self) -> Iterator[LossSpec]:
         return iter(self._specs.values())

@@ -30,12 +30,18 @@ def to_junit(checks: Sequence[Any], suite: str = "losscli") -> str:
         )
         props = ET.SubElement(case, "properties")
         for key in ("loss", "kind", "value", "limit", "baseline"):
-            ET.SubElement(props, "property", name=key, value=xml(str(getattr(check, key))))
+            if getattr(check, key) is not None:  # a gate without a limit has no limit="None"
+                ET.SubElement(props, "property", name=key, value=xml(str(getattr(check, key))))
         if not check.passed:
             failure = ET.SubElement(
                 case, "failure", message=xml(f"{check.name}: {check.detail}"), type=xml(check.kind)
             )
-            body = [f"value={check.value!r} limit={check.limit!r} baseline={check.baseline!r}", check.detail]
+            given = [
+                f"{k}={getattr(check, k)!r}"
+                for k in ("value", "limit", "baseline")
+                if getattr(check, k) is not None
+            ]
+            body = [" ".join(given), check.detail]
             failure.text = "".join(xml(part) + "\n" for part in body)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
