@@ -72,6 +72,10 @@ class LossResult:
             | ({"label": self.label} if self.label and self.label != self.loss else {})
         )
 
+    def __repr__(self) -> str:
+        groups = f", {len(self.groups)} groups" if self.groups else ""
+        return f"LossResult({self.title or self.loss}={self.value!r}, count={self.count}{groups})"
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -114,6 +118,33 @@ class EvalResult:
     def labelled(self) -> dict[str, LossResult]:
         """Results by gate/baseline key."""
         return {r.label or r.loss: r for r in self.results}
+
+    def __getitem__(self, name: str) -> LossResult:
+        """``result["mse"]``: one loss's result, by its name or its eval label."""
+        found = self.labelled()
+        for r in self.results:
+            found.setdefault(r.loss, r)
+        if name not in found:
+            raise KeyError(f"{name!r}: this result holds {', '.join(map(repr, found))}")
+        return found[name]
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{r.label or r.loss}={r.value!r}" for r in self.results)
+        return f"EvalResult({self.source.path!r}, rows_used={self.source.rows_used}, {values})"
+
+    def to_pandas(self) -> Any:
+        """A pandas DataFrame: one row per loss (``group`` None) and one per (loss, group),
+        with value, count, weight_sum (and mean, sum for the whole input)."""
+        import pandas as pd
+
+        rows: list[dict[str, Any]] = []
+        for r in self.results:
+            rows.append({"loss": r.label or r.loss, "group": None, "value": r.value, "count": r.count,
+                         "weight_sum": r.weight_sum, "mean": r.mean, "sum": r.sum})  # fmt: skip
+            for g in r.groups or ():
+                rows.append({"loss": r.label or r.loss, "group": g.group, "value": g.value, "count": g.count,
+                             "weight_sum": g.weight_sum, "mean": None, "sum": None})  # fmt: skip
+        return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:
         return (

@@ -19,15 +19,34 @@ def frame_source(
 
     if isinstance(frame, pa.Table):
         table = frame
+    elif isinstance(frame, dict):  # {"pred": array, "label": array}: NumPy arrays or lists by name
+        table = _from_arrays(frame)
+        path, fmt = ("<arrays>", "arrays") if path == "<dataframe>" else (path, fmt)
     elif type(frame).__module__.startswith("pandas"):
         table = _from_pandas(frame)
     else:
         raise UsageError(
-            f"cannot evaluate a {type(frame).__name__}: give a path, '-', a pandas DataFrame or a pyarrow Table"
+            f"cannot evaluate a {type(frame).__name__}: give a path, '-', a dict of arrays, "
+            "a pandas DataFrame or a pyarrow Table"
         )
     return ColumnarSource(
         path, fmt, table.schema, lambda cols, numeric: table.select(cols).to_batches(chunk_rows)
     )
+
+
+def _from_arrays(columns: dict[Any, Any]) -> Any:
+    """A dict of equally long 1-d arrays (or lists) as a pyarrow Table."""
+    import numpy as np
+    import pyarrow as pa
+
+    arrays = {str(name): np.asarray(values) for name, values in columns.items()}
+    for name, values in arrays.items():
+        if values.ndim != 1:
+            raise DataError(f"<arrays>: {quote(name)} must be 1-dimensional, got shape {values.shape}")
+    lengths = {name: len(values) for name, values in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        raise DataError(f"<arrays>: the arrays differ in length: {lengths}")
+    return pa.table({name: pa.array(values) for name, values in arrays.items()})
 
 
 def _from_pandas(frame: Any) -> Any:
