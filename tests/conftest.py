@@ -254,6 +254,48 @@ def count_reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, int]]:
     return counts
 
 
+# --------------------------------------------------------- a real terminal ----
+
+
+@pytest.fixture
+def terminal() -> Callable[..., str]:
+    """Run a shell command in a real terminal (tmux) ``width`` columns wide and return
+    what it shows once the command ends: the screen (``history`` lines of scrollback
+    too; ``joined``: wrapped lines joined), ending with ``DONE-<exit code>``."""
+    tmux = shutil.which("tmux")
+    if tmux is None:
+        pytest.skip("tmux is not installed")
+
+    def run(command: str, width: int, height: int = 60, history: int = 0, joined: bool = False) -> str:
+        import time
+        import uuid
+
+        base = [tmux, "-L", f"losscli-test-{uuid.uuid4().hex[:8]}", "-f", os.devnull]
+        env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS", "LINES")}
+        shell = f"{command}; echo DONE-$?; sleep 30"
+        subprocess.run(
+            [*base, "new-session", "-d", "-x", str(width), "-y", str(height), shell], check=True, env=env
+        )
+        capture = [
+            *base,
+            "capture-pane",
+            "-p",
+            *(["-J"] if joined else []),
+            *(["-S", f"-{history}"] if history else []),
+        ]
+        try:
+            screen = ""
+            deadline = time.monotonic() + 60
+            while "DONE-" not in screen and time.monotonic() < deadline:
+                time.sleep(0.2)
+                screen = subprocess.run(capture, capture_output=True, text=True, check=True).stdout
+        finally:
+            subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+        return screen
+
+    return run
+
+
 # ------------------------------------------------------------------- Dask ----
 
 

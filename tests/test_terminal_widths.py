@@ -9,12 +9,7 @@ Covered: ``mse``, ``cross-entropy``, ``eval -l mse -l mae -l r2 --by sex``, ``li
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -42,25 +37,9 @@ COMMANDS = {
 }
 
 
-def _screen(losscli_exe: str, args: list[str], width: int) -> str:
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        pytest.skip("tmux is not installed")
-    socket = f"losscli-width-{uuid.uuid4().hex[:8]}"
-    base = [tmux, "-L", socket, "-f", os.devnull]
-    command = " ".join([losscli_exe, *args, "--rows", "3"]) + "; echo DONE-$?; sleep 30"
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS", "LINES")}
-    subprocess.run([*base, "new-session", "-d", "-x", str(width), "-y", "80", command], check=True, env=env)
-    try:
-        screen = ""
-        deadline = time.monotonic() + 60
-        while "DONE-" not in screen and time.monotonic() < deadline:
-            time.sleep(0.2)
-            screen = subprocess.run(
-                [*base, "capture-pane", "-p"], capture_output=True, text=True, check=True
-            ).stdout
-    finally:
-        subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+def _tables(terminal, losscli_exe: str, args: list[str], width: int) -> str:
+    """The tables of ``losscli ARGS --rows 3`` in a terminal ``width`` wide (it must exit 0)."""
+    screen = terminal(" ".join([losscli_exe, *args, "--rows", "3"]), width, height=80)
     assert "DONE-0" in screen, screen
     return screen
 
@@ -78,9 +57,9 @@ def _values(run_cli, args: list[str]) -> dict[str, float]:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_values_and_names_are_whole_at_every_width(losscli_exe, run_cli, command, width):
+def test_values_and_names_are_whole_at_every_width(losscli_exe, run_cli, terminal, command, width):
     args = COMMANDS[command]
-    screen = _screen(losscli_exe, args, width)
+    screen = _tables(terminal, losscli_exe, args, width)
     lines = screen.splitlines()
     assert all(len(line) <= width for line in lines), screen
     summary = [line for line in lines if line.startswith("│ ") and "│" in line[1:]]
@@ -100,8 +79,8 @@ def test_values_and_names_are_whole_at_every_width(losscli_exe, run_cli, command
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_by_groups_keep_their_group_column(losscli_exe, width):
-    screen = _screen(losscli_exe, COMMANDS["eval"], width)
+def test_by_groups_keep_their_group_column(losscli_exe, terminal, width):
+    screen = _tables(terminal, losscli_exe, COMMANDS["eval"], width)
     after = screen.split("by sex", 1)[1].splitlines()
     rows = [c.strip() for line in after if line.startswith("│ ") for c in [line.strip("│").split("│")[1]]]
     assert {"F", "M"} <= set(rows), screen
@@ -116,12 +95,13 @@ def test_a_fraction_never_reads_as_certainty():
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_list_keeps_every_name_and_alias_whole(losscli_exe, width):
+def test_list_keeps_every_name_and_alias_whole(losscli_exe, terminal, width):
     """`losscli list` showed `│ … │` for names at 80 columns and `mean-squared-…` for an
     alias: names and aliases are never cut; the formula wraps (at 80 and wider)."""
     from losscli.losses import all_losses
 
-    screen = _screen_of(losscli_exe, ["list"], width)
+    screen = terminal(f"{losscli_exe} list", width, height=200, history=300)
+    assert "DONE-0" in screen, screen
     cells = {c.strip(" ,") for line in screen.splitlines() for c in re.split(r"[│┃]|, ", line)}
     words = {w for line in screen.splitlines() for w in re.split(r"[\s│┃,]+", line)}
     for spec in all_losses():
@@ -133,32 +113,8 @@ def test_list_keeps_every_name_and_alias_whole(losscli_exe, width):
         assert "ℓ = d²" in screen
 
 
-def _screen_of(losscli_exe: str, args: list[str], width: int) -> str:
-    """The whole output (scrollback too) of ``losscli ARGS`` in a tmux pane ``width`` wide."""
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        pytest.skip("tmux is not installed")
-    socket = f"losscli-width-{uuid.uuid4().hex[:8]}"
-    base = [tmux, "-L", socket, "-f", os.devnull]
-    command = " ".join([losscli_exe, *args]) + "; echo DONE-$?; sleep 30"
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS", "LINES")}
-    subprocess.run([*base, "new-session", "-d", "-x", str(width), "-y", "200", command], check=True, env=env)
-    try:
-        screen = ""
-        deadline = time.monotonic() + 60
-        while "DONE-" not in screen and time.monotonic() < deadline:
-            time.sleep(0.2)
-            screen = subprocess.run(
-                [*base, "capture-pane", "-p", "-S", "-300"], capture_output=True, text=True, check=True
-            ).stdout
-    finally:
-        subprocess.run([*base, "kill-server"], capture_output=True, check=False)
-    assert "DONE-0" in screen, screen
-    return screen
-
-
 @pytest.mark.parametrize("width", WIDTHS)
-def test_check_shows_value_limit_and_verdict_whole(losscli_exe, tmp_path, width):
+def test_check_shows_value_limit_and_verdict_whole(losscli_exe, terminal, tmp_path, width):
     """`losscli check` at 80 columns showed value, gate, limit, baseline and result as `…`."""
     (tmp_path / "d.csv").write_bytes((DATA / "diabetes_regression.csv").read_bytes())
     (tmp_path / "losscli.toml").write_text(
@@ -167,7 +123,8 @@ def test_check_shows_value_limit_and_verdict_whole(losscli_exe, tmp_path, width)
         '[[check]]\nname = "diabetes-regression-mae-must-stay-below-forty-units"\n'
         'file = "d.csv"\nloss = "mae"\nmax = 40\n'
     )
-    screen = _screen_in(losscli_exe, ["check"], width, tmp_path)
+    screen = terminal(f"cd {tmp_path} && {losscli_exe} check", width)
+    assert "DONE-1" in screen, screen  # one check fails
     rows = [
         [c.strip() for c in line.strip("│").split("│")]
         for line in screen.splitlines()
@@ -179,26 +136,3 @@ def test_check_shows_value_limit_and_verdict_whole(losscli_exe, tmp_path, width)
             screen
         )
     assert all(len(line) <= width for line in screen.splitlines()), screen
-
-
-def _screen_in(losscli_exe: str, args: list[str], width: int, folder: Path) -> str:
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        pytest.skip("tmux is not installed")
-    socket = f"losscli-width-{uuid.uuid4().hex[:8]}"
-    base = [tmux, "-L", socket, "-f", os.devnull]
-    command = f"cd {folder} && " + " ".join([losscli_exe, *args]) + "; echo DONE-$?; sleep 30"
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS", "LINES")}
-    subprocess.run([*base, "new-session", "-d", "-x", str(width), "-y", "60", command], check=True, env=env)
-    try:
-        screen = ""
-        deadline = time.monotonic() + 60
-        while "DONE-" not in screen and time.monotonic() < deadline:
-            time.sleep(0.2)
-            screen = subprocess.run(
-                [*base, "capture-pane", "-p"], capture_output=True, text=True, check=True
-            ).stdout
-    finally:
-        subprocess.run([*base, "kill-server"], capture_output=True, check=False)
-    assert "DONE-1" in screen, screen  # one check fails
-    return screen

@@ -14,10 +14,7 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
-import time
-import uuid
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -467,26 +464,11 @@ def test_rich_table_at_width_has_no_raw_escape_or_extra_line(
     assert len(rows) == len(ids) + 1 + 3  # per-sample rows, the summary row, three groups
 
 
-def test_real_terminal_shows_both_fail_lines(losscli_exe: str, hostile_project: list[str]) -> None:
+def test_real_terminal_shows_both_fail_lines(
+    losscli_exe: str, hostile_project: list[str], terminal: Any
+) -> None:
     """In a real terminal (tmux), ESC[1A ESC[2K in a check name cannot erase a FAIL line."""
-    tmux = shutil.which("tmux")
-    if tmux is None:
-        pytest.skip("tmux is not installed")
-    socket = f"losscli-test-{uuid.uuid4().hex[:8]}"
-    base = [tmux, "-L", socket, "-f", os.devnull]
-    command = f"{losscli_exe} check; echo DONE-$?; sleep 30"
-    env = {k: v for k, v in os.environ.items() if k not in ("TMUX", "NO_COLOR", "COLUMNS")}
-    subprocess.run([*base, "new-session", "-d", "-x", "100", "-y", "60", command], check=True, env=env)
-    try:
-        screen = ""
-        deadline = time.monotonic() + 30
-        while "DONE-" not in screen and time.monotonic() < deadline:
-            time.sleep(0.2)
-            screen = subprocess.run(
-                [*base, "capture-pane", "-p", "-J"], capture_output=True, text=True, check=True
-            ).stdout
-    finally:
-        subprocess.run([*base, "kill-server"], capture_output=True, check=False)
+    screen = terminal(f"{losscli_exe} check", 100, joined=True)
     assert "DONE-1" in screen, screen
     fails = [line for line in screen.splitlines() if line.startswith("FAIL ")]
     assert len(fails) == len(hostile_project), screen

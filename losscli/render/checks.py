@@ -6,7 +6,7 @@ import json
 
 from losscli.checks import CheckReport
 from losscli.render.junit import to_junit
-from losscli.render.model import Grid, number
+from losscli.render.model import Grid, check_cells
 from losscli.render.text import grid_markdown
 from losscli.version import __version__
 
@@ -16,19 +16,7 @@ def report_grid(report: CheckReport) -> Grid:
     limit or baseline column no check has is left out (it would be empty); in a narrow
     terminal the file, then the gate, go before anything is cut."""
     headers = ["check", "file", "loss", "value", "gate", "limit", "baseline", "result"]
-    rows = [
-        [
-            r.name,
-            r.file or "",
-            r.loss,
-            number(r.value),
-            r.kind,
-            "" if r.limit is None else number(r.limit),
-            "" if r.baseline is None else number(r.baseline),
-            "PASS" if r.passed else "FAIL",
-        ]
-        for r in report.checks
-    ]
+    rows = [[r.name, r.file or "", r.loss, *check_cells(r)] for r in report.checks]
     keep = [i for i, h in enumerate(headers) if h not in ("limit", "baseline") or any(row[i] for row in rows)]
     numeric = [False, False, False, True, False, True, True, False]
     failed = sum(not r.passed for r in report.checks)

@@ -143,32 +143,26 @@ def _summary_row(r: LossResult, with_mean: bool, people: bool) -> list[str]:
     ] + [number(q[k]) for k in ("p50", "p90", "p99", "max")]
 
 
-def sparkline(r: LossResult) -> str:
-    """``min ▁▃█▅▂ max``: per-sample losses in 20 equal-width bins."""
+def sparkline(r: LossResult, label: str = "") -> str:
+    """``min ▁▃█▅▂ max``: per-sample losses in 20 equal-width bins (``label``: whose
+    distribution it is, the loss's name by default)."""
     counts = r.histogram
     if not counts or _zero_one(r):
         return ""
     top = max(counts) or 1.0
     bars = "".join(SPARKS[0 if c == 0 else max(1, round(c / top * 8))] for c in counts)
     lo, hi = r.histogram_range
-    return f"{r.loss} per-sample distribution: {number(lo)} {bars} {number(hi)}"
+    return f"{label or r.loss} per-sample distribution: {number(lo)} {bars} {number(hi)}"
 
 
 def sparklines(results: tuple[LossResult, ...] | list[LossResult]) -> list[str]:
     """One bar per distinct per-sample distribution: mse, rmse and r2 share ℓ = d², so
     they share one line (``mse, rmse, r2 per-sample distribution: …``)."""
-    names: dict[tuple[tuple[float, ...], tuple[float, float]], list[str]] = {}
+    shared: dict[tuple[tuple[float, ...], tuple[float, float]], list[LossResult]] = {}
     for r in results:
-        if sparkline(r):
-            names.setdefault((r.histogram, r.histogram_range), []).append(r.loss)
-    lines = []
-    for r in results:
-        key = (r.histogram, r.histogram_range)
-        if key in names and names[key][0] == r.loss:
-            lines.append(
-                sparkline(r).replace(f"{r.loss} per-sample", f"{', '.join(names[key])} per-sample", 1)
-            )
-    return lines
+        shared.setdefault((r.histogram, r.histogram_range), []).append(r)
+    lines = (sparkline(same[0], ", ".join(s.loss for s in same)) for same in shared.values())
+    return [line for line in lines if line]
 
 
 def _zero_one(r: LossResult) -> bool:
@@ -179,20 +173,21 @@ def _zero_one(r: LossResult) -> bool:
     return lo == 0.0 and hi == 1.0 and not any(inner)
 
 
+def check_cells(c: Any) -> list[str]:
+    """A gate's value, kind, limit, baseline and PASS/FAIL, as every check table shows them."""
+    return [
+        number(c.value),
+        c.kind,
+        "" if c.limit is None else number(c.limit),
+        "" if c.baseline is None else number(c.baseline),
+        "PASS" if c.passed else "FAIL",
+    ]
+
+
 def checks_grid(checks: Any) -> Grid:
     """A run's gates: check, value, gate, limit, baseline, result."""
     headers = ["check", "value", "gate", "limit", "baseline", "result"]
-    rows = [
-        [
-            c.name,
-            number(c.value),
-            c.kind,
-            "" if c.limit is None else number(c.limit),
-            "" if c.baseline is None else number(c.baseline),
-            "PASS" if c.passed else "FAIL",
-        ]
-        for c in checks
-    ]
+    rows = [[c.name, *check_cells(c)] for c in checks]
     return Grid("checks", headers, rows, [False, True, False, True, True, False])
 
 
