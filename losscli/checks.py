@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from losscli.errors import InputError, UsageError, first_line
+from losscli.results import ConfidenceInterval
 
 FLOAT_NOISE = 1e-12
 MAX_BASELINE_BYTES = 64 * 2**20  # a baseline is a small JSON file; /dev/zero is not
@@ -50,6 +51,7 @@ class CheckResult:
     detail: str
     file: str | None = None
     params: dict[str, Any] | None = None
+    ci: ConfidenceInterval | None = None  # the value's --ci interval
 
     def to_check_dict(self) -> dict[str, Any]:
         """The ``losscli check --format json`` entry (SPEC §8)."""
@@ -64,7 +66,7 @@ class CheckResult:
             "baseline": self.baseline,
             "passed": self.passed,
             "detail": self.detail,
-        }
+        } | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,7 +78,7 @@ class CheckResult:
             "baseline": self.baseline,
             "passed": self.passed,
             "detail": self.detail,
-        }
+        } | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
 
     def verdict_line(self) -> str:
         """``FAIL name detail``: one line whatever the name holds (a newline cannot forge a PASS)."""

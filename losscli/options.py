@@ -48,6 +48,7 @@ OUTPUT = "Output"
 PARAMS = "Loss parameters"
 ENGINE = "Engine"
 CHECKS = "Checks (CI)"
+INTERVALS = "Confidence intervals"
 
 LOSS_EVAL: frozenset[Command] = frozenset({"loss", "eval"})
 EVALUATING: frozenset[Command] = frozenset({"loss", "eval", "check"})
@@ -379,6 +380,52 @@ class CommandOptions:
             "Also show the K highest-loss rows.", minimum=0, commands=LOSS_EVAL, panel=OUTPUT, api="worst"
         ),
     ] = 0
+    ci: Annotated[
+        float | None,
+        Option(
+            "Confidence interval of each value at this level (--ci alone: 0.95): the BCa bootstrap"
+            " over rows (buckets of rows on large inputs).",
+            metavar="LEVEL",
+            commands=EVALUATING,
+            panel=INTERVALS,
+            config=ConfigKey("number", "read", shared=True),
+            api="ci",
+        ),
+    ] = None
+    resamples: Annotated[
+        int,
+        Option(
+            "Bootstrap resamples for --ci.",
+            minimum=100,
+            commands=EVALUATING,
+            panel=INTERVALS,
+            config=ConfigKey("int", "read", shared=True),
+            api="resamples",
+        ),
+    ] = 2000
+    seed: Annotated[
+        int,
+        Option(
+            "Seed of the --ci resampling (the same seed gives the same interval).",
+            minimum=0,
+            commands=EVALUATING,
+            panel=INTERVALS,
+            config=ConfigKey("int", "read", shared=True),
+            api="seed",
+        ),
+    ] = 0
+    ci_block: Annotated[
+        int,
+        Option(
+            "Resample rows in contiguous blocks of N for --ci (ordered data, e.g. time series).",
+            metavar="N",
+            minimum=1,
+            commands=EVALUATING,
+            panel=INTERVALS,
+            config=ConfigKey("int", "read", shared=True),
+            api="ci_block",
+        ),
+    ] = 1
     output: Annotated[
         str | None,
         Option(

@@ -10,6 +10,37 @@ from losscli.version import __version__
 
 
 @dataclass(frozen=True)
+class ConfidenceInterval:
+    """A ``--ci`` interval: [low, high] at ``level`` from the BCa bootstrap over ``units``
+    resampling units (rows, ``--ci-block`` blocks or ``--id`` values; buckets of them when
+    ``bucketed``), ``resamples`` draws seeded by ``seed``."""
+
+    level: float
+    low: float
+    high: float
+    resamples: int
+    seed: int
+    units: int
+    unit: str  # "row", "block of N rows", "id 'COL'"
+    bucketed: bool
+    method: str = "bca"
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON ``ci`` object (SPEC §4)."""
+        return {
+            "level": self.level,
+            "low": self.low,
+            "high": self.high,
+            "method": self.method,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "units": self.units,
+            "unit": self.unit,
+            "bucketed": self.bucketed,
+        }
+
+
+@dataclass(frozen=True)
 class GroupResult:
     """One group's finished value: the key, the value, rows and weight sum behind it."""
 
@@ -18,6 +49,7 @@ class GroupResult:
     count: int
     weight_sum: float
     names: tuple[str, ...] = ()  # the group columns
+    ci: ConfidenceInterval | None = None
 
     @property
     def parts(self) -> dict[str, Hashable]:
@@ -29,7 +61,8 @@ class GroupResult:
         """The JSON ``groups[i]`` object (SPEC §4): ``group`` is the plain value with one
         group column, an object of column → value with several."""
         group = self.parts if len(self.names) > 1 else self.group
-        return {"group": group, "value": self.value, "count": self.count}
+        found: dict[str, object] = {"group": group, "value": self.value, "count": self.count}
+        return found | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
 
 
 @dataclass(frozen=True)
@@ -53,6 +86,7 @@ class LossResult:
     title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
     label: str = ""  # the key for gates and baselines: the loss name, or its eval column label
     groups: tuple[GroupResult, ...] | None = None  # --by, in sorted key order
+    ci: ConfidenceInterval | None = None  # --ci
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -60,6 +94,9 @@ class LossResult:
                 "loss": self.loss,
                 "params": self.params,
                 "value": self.value,
+            }
+            | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+            | {
                 "mean": self.mean,
                 "sum": self.sum,
                 "count": self.count,

@@ -160,6 +160,12 @@ class LossSpec:
     clips: bool = False  # reports how many inputs were clipped
 
     @property
+    def smooth(self) -> bool:
+        """The value is a smooth function of sums (a mean, √mean, 1 − SSE/SST), so a
+        bootstrap interval means something (``--ci``); max-error's is not."""
+        return self.finalize in (finalize_mean, finalize_sqrt, finalize_r2)
+
+    @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 

@@ -16,7 +16,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
-from losscli.results import LossResult
+from losscli.accumulate.units import U64, UnitSums
+from losscli.intervals import CiSettings, NoInterval, bca, statistic
+from losscli.results import ConfidenceInterval, LossResult
 from losscli.spec import LossSpec, Stats
 
 F64 = NDArray[np.float64]
@@ -86,6 +88,14 @@ class LabelMoments:
             self.s2.add(np.array([2.0 * d * s1, s0 * d * d]))
 
 
+def _moved(d: float) -> F64:
+    """The linear map of unit sums (wℓ, w, n, w, w(y − K'), w(y − K')²) to the shift
+    K = K' − d: w(y − K) = w(y − K') + d·w, w(y − K)² = w(y − K')² + 2d·w(y − K') + d²·w."""
+    matrix = np.eye(6)
+    matrix[3, 4], matrix[3, 5], matrix[4, 5] = d, d * d, 2.0 * d
+    return matrix
+
+
 NO_LABELS = LabelMoments()  # the empty moments of losses that need none; never added to
 
 
@@ -107,12 +117,16 @@ class LossAccumulator:
     per_count: bool = False  # Keras: mean = Σwℓ / N instead of Σwℓ / Σw
     quantiles: bool = True  # keep the quantile sketch (per-group accumulators do not)
     clipped: int = 0
+    resampled: bool = False  # keep per-unit sums for --ci (made in __post_init__)
+    units: UnitSums | None = None
 
     def __post_init__(self) -> None:
         if self.quantiles and self.sketch is NO_SKETCH:
             self.sketch = QuantileSketch()
         if self.spec.needs_label_variance and self.labels is NO_LABELS:
             self.labels = LabelMoments()
+        if self.resampled and self.units is None:
+            self.units = UnitSums(6 if self.spec.needs_label_variance else 3)
 
     def update(
         self,
@@ -121,16 +135,47 @@ class LossAccumulator:
         y_true: F64,
         factor: F64 | None = None,
         clipped: int = 0,
+        units: U64 | None = None,
     ) -> None:
         """Fold in one chunk. ``factor`` (torch's class weights w_y) scales each row's
         share of the denominator: mean = Σwℓ / Σw·factor; rows whose loss is NaN
-        (``--ignore-label``) are left out of both."""
+        (``--ignore-label``) are left out of both. ``units``: each row's bootstrap unit
+        key, when the accumulator keeps unit sums for ``--ci``."""
         self.clipped += clipped
         if losses.size == 0:
             return
         if factor is not None:
             self._update_factored(losses, weights, factor)
-            return
+        else:
+            self._update_plain(losses, weights, y_true)
+        if self.units is not None:
+            assert units is not None, "--ci needs each row's unit key"
+            self.units.add(units, self.unit_stats(losses, weights, y_true, factor))
+
+    def unit_stats(self, losses: F64, weights: F64 | None, y_true: F64, factor: F64 | None) -> F64:
+        """Each row's sufficient statistics, the columns of intervals.WL … LD2:
+        wℓ, the denominator's w (w·w_y with class weights), 1 (a counted row), and for
+        r2 the label moments w, w(y − K), w(y − K)² about this accumulator's shift K."""
+        w = np.ones_like(losses) if weights is None else weights
+        width = 6 if self.spec.needs_label_variance else 3
+        stats = np.empty((losses.size, width))
+        if factor is None:
+            np.multiply(w, losses, out=stats[:, 0])
+            stats[:, 1] = w
+            stats[:, 2] = 1.0
+        else:
+            active = ~np.isnan(losses)
+            stats[:, 0] = np.where(active, w * losses, 0.0)
+            stats[:, 1] = w * factor
+            stats[:, 2] = active
+        if width == 6:
+            d = y_true - (self.labels.shift or 0.0)
+            stats[:, 3] = w
+            np.multiply(w, d, out=stats[:, 4])
+            np.multiply(stats[:, 4], d, out=stats[:, 5])
+        return stats
+
+    def _update_plain(self, losses: F64, weights: F64 | None, y_true: F64) -> None:
         self.count += int(losses.size)
         if weights is None:
             self.weighted_sum.add(losses)
@@ -160,6 +205,14 @@ class LossAccumulator:
             self.sketch.add(losses[active], w[active])
 
     def merge(self, other: LossAccumulator) -> None:
+        if self.units is not None and other.units is not None:
+            if (
+                self.spec.needs_label_variance
+                and self.labels.shift is not None
+                and other.labels.shift is not None
+            ):
+                other.units.linear(_moved(other.labels.shift - self.labels.shift))
+            self.units.merge(other.units)
         self.weighted_sum.merge(other.weighted_sum)
         self.weight_sum.merge(other.weight_sum)
         self.unweighted += other.unweighted
@@ -212,6 +265,27 @@ class LossAccumulator:
         """The reported value: the spec's finalize over the merged sums (NaN without weight)."""
         stats = self.stats()
         return self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
+
+    def interval(self, settings: CiSettings, unit: str) -> ConfidenceInterval:
+        """The ``--ci`` interval of :meth:`value` (losscli.intervals): raises NoInterval
+        when the value is not a smooth function of sums or there are too few units."""
+        f = statistic(self.spec, self.per_count)
+        if f is None or self.units is None:
+            raise NoInterval(
+                f"{self.spec.name}'s value ({self.spec.finalize_text}) is not a smooth function of sums"
+            )
+        units = self.units.units()
+        low, high = bca(units, f, self.value(), settings)
+        return ConfidenceInterval(
+            settings.level,
+            low,
+            high,
+            settings.resamples,
+            settings.seed,
+            units.shape[0],
+            unit,
+            self.units.bucketed,
+        )
 
     def result(self) -> LossResult:
         stats = self.stats()

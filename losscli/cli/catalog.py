@@ -57,12 +57,25 @@ def explain_text(spec: LossSpec) -> str:
     lines += [f"  - {note}" for note in spec.notes] or ["  - weighted mean Σwℓ/Σw, as scikit-learn"]
     if spec.equivalents:
         lines += ["", "Agrees with:"] + [f"  - {e}" for e in spec.equivalents]
+    lines += ["", "Confidence interval (--ci):", *(f"  {line}" for line in ci_text(spec))]
     lines += ["", "Compatibility (--compat):"] + [
         f"  {preset:<8} {text}" for preset, text in compat_lines(spec)
     ]
     lines += ["", "Python:", f"  losscli.losses.{spec.name.replace('-', '_')}(y_true, y_pred, ...)"]
     lines += ["", "Example:", f"  {spec.example}"]
     return "\n".join(lines) + "\n"
+
+
+def ci_text(spec: LossSpec) -> list[str]:
+    """What ``--ci`` gives for this loss."""
+    if not spec.smooth:
+        return [f"not available: the value ({spec.finalize_text}) is not a smooth function of sums (exit 2)"]
+    return [
+        "a BCa bootstrap interval for the value: an interval built this way holds the loss",
+        "of the population the rows were drawn from at the level asked (95% of the time for",
+        "--ci 0.95). Units resampled: rows, blocks of --ci-block N rows, or --id values;",
+        "past 1,000 units they are summed into 1,000 hash buckets (bounded memory).",
+    ]
 
 
 INPUTS = {

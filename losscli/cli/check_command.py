@@ -104,13 +104,32 @@ def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> 
         ((c.loss, c.params), {**_columns(c), "positive": read.get("positive"), "compat": read.get("compat")})
         for c in checks
     ]
-    run_options = [RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False)] * len(checks)
+    ci = _ci_settings(read, options)
+    run_options = [RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False, ci=ci)] * len(
+        checks
+    )
     if options.get("engine", "local") == "dask":
         from losscli.engine.dask import run_dask
 
         return run_dask(source, requests, run_options)
     opened = open_source(source)
     return run_shared([prepare(opened, losses, **kw) for losses, kw in requests], run_options)
+
+
+def _ci_settings(read: dict[str, Any], options: dict[str, Any]) -> Any:
+    """--ci and its settings: a flag given on the command line, else the config's key."""
+    from losscli.intervals import RESAMPLES, CiSettings
+
+    def pick(key: str, default: Any) -> Any:
+        given = options.get(key, default)
+        return given if given != default else read.get(key, default)
+
+    level = pick("ci", None)
+    if level is None:
+        return None
+    return CiSettings(
+        float(level), int(pick("resamples", RESAMPLES)), int(pick("seed", 0)), int(pick("ci_block", 1))
+    )
 
 
 def _columns(check: CheckConfig) -> dict[str, Any]:
@@ -148,7 +167,9 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
     out = []
     for gate in gates:
         r = run_gate(gate, result.value, result.higher_is_better)
-        out.append(CheckResult(**{**r.__dict__, "file": shown_file, "params": dict(result.params)}))
+        out.append(
+            CheckResult(**{**r.__dict__, "file": shown_file, "params": dict(result.params), "ci": result.ci})
+        )
     return out
 
 

@@ -46,7 +46,9 @@ def apply_gates(
     """The result with its ``checks`` filled in (``baseline``: see :func:`gates_for`)."""
     by_label = result.labelled()
     checks = [
-        run_gate(g, by_label[g.loss].value, by_label[g.loss].higher_is_better)
+        replace(
+            run_gate(g, by_label[g.loss].value, by_label[g.loss].higher_is_better), ci=by_label[g.loss].ci
+        )
         for g in gates_for(result, options, baseline)
     ]
     return replace(result, checks=tuple(checks))

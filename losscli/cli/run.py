@@ -108,6 +108,7 @@ def _run(
         rows=rows if shown.head_rows else 0,
         worst=options.worst if shown.head_rows else 0,
         quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline),
+        ci=ci_settings(options),
     )
     if options.engine is Engine.dask:
         outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
@@ -126,6 +127,15 @@ def _run(
         if per_sample is not None:
             per_sample.discard()
         raise
+
+
+def ci_settings(options: CommandOptions) -> Any:
+    """The --ci settings of a run, or None without --ci."""
+    if options.ci is None:
+        return None
+    from losscli.intervals import CiSettings
+
+    return CiSettings(options.ci, options.resamples, options.seed, options.ci_block)
 
 
 def _run_dask(

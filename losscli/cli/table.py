@@ -118,7 +118,7 @@ def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
 
 
 def _essential(header: str) -> bool:
-    return header in ESSENTIAL or header.startswith("loss_")
+    return header in ESSENTIAL or header.startswith("loss_") or header.endswith("% CI")
 
 
 def _widths(grid: Grid, width: int) -> list[tuple[int | None, int | None]]:

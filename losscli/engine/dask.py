@@ -118,6 +118,7 @@ def run_dask(
     :class:`StagedParts` the caller made, left staged for the caller to ``commit()`` (or
     ``discard()``) with the run's other outputs. On any failure it is discarded here."""
     require_dask()
+    _refuse_row_units(requests, options)
     check_requests(requests)
     staged = StagedParts(output) if isinstance(output, str) else output
     try:
@@ -192,6 +193,18 @@ def _run(
         runner.absorb(state.runners[i])
         results.append(runner.result(state.seen))
     return results, sizes, list(plans[0].layout.samples)
+
+
+def _refuse_row_units(requests: Sequence[Request], options: Sequence[RunOptions]) -> None:
+    """--ci resamples rows by their number, and a partition numbers its own rows: on Dask
+    the units must be --id values, the same on every engine and partitioning."""
+    for (_, kw), run in zip(requests, options, strict=True):
+        if run.ci is not None and kw.get("id") is None:
+            raise UsageError(
+                "--ci with --engine dask needs --id: partitions number their own rows, "
+                "so only an identifying column gives each row the same bootstrap unit everywhere",
+                "add --id COLUMN (a column that identifies rows), or use the local engine",
+            )
 
 
 def check_requests(requests: Sequence[Request]) -> None:

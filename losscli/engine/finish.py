@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from losscli import neutralise
@@ -14,8 +15,9 @@ from losscli.accumulate.rows import RowBlock
 from losscli.columns import Resolved
 from losscli.engine.plan import Plan
 from losscli.errors import DataError
+from losscli.intervals import CiSettings, NoInterval
 from losscli.io.joined import JoinedSource
-from losscli.results import EvalResult, SourceInfo
+from losscli.results import ConfidenceInterval, EvalResult, SourceInfo
 
 
 def finish(
@@ -25,6 +27,7 @@ def finish(
     head: RowBlock | None,
     worst: RowBlock | None,
     groups: list[GroupAccumulator | None] | None = None,
+    ci: CiSettings | None = None,
 ) -> EvalResult:
     source, columns = plan.source, plan.columns
     seen, used = counts
@@ -47,11 +50,13 @@ def finish(
                 else "the weights"
             )
             raise DataError(f"{source.path}: {acc.spec.name}: {what} sum to 0 (or every row was ignored)")
+    interval = None if ci is None else partial(_interval, ci, _unit(ci, columns), source.path)
     results = tuple(
         replace(
             acc.result(),
             label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name,
-            groups=None if groups is None else (grouped.results(by) if grouped is not None else ()),
+            groups=None if groups is None else (grouped.results(by, interval) if grouped is not None else ()),
+            ci=None if interval is None else interval(acc),
         )
         for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)
     )
@@ -73,6 +78,20 @@ def finish(
         loss_columns=plan.layout.loss_columns,
         layout=plan.layout,
     )
+
+
+def _unit(ci: CiSettings, columns: Resolved) -> str:
+    """What the bootstrap resamples: --id values, blocks of rows, or rows."""
+    if "id" in columns.names:
+        return f"id {neutralise.quote(columns.name('id'))}"
+    return f"block of {ci.block} rows" if ci.block > 1 else "row"
+
+
+def _interval(ci: CiSettings, unit: str, path: str, acc: LossAccumulator) -> ConfidenceInterval:
+    try:
+        return acc.interval(ci, unit)
+    except NoInterval as exc:
+        raise DataError(f"{path}: {acc.spec.name}: no confidence interval: {exc}", "drop --ci") from None
 
 
 def _why_no_rows(source: JoinedSource | None, seen: int, unmatched: int) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from losscli.results import EvalResult, LossResult
+from losscli.results import ConfidenceInterval, EvalResult, LossResult
 
 SPARKS = " ▁▂▃▄▅▆▇█"
 
@@ -113,8 +113,20 @@ def summary_grid(result: EvalResult, people: bool = False) -> Grid:
     some loss's value is not the mean of its per-sample losses (rmse, r2, max-error): it
     would repeat the value. ``people``: counts with thousands separators (tables)."""
     with_mean = any(not _same(r.mean, r.value) for r in result.results)
-    headers = ["loss", "value", *(["mean"] if with_mean else []), "sum", "count", "p50", "p90", "p99", "max"]
-    rows = [_summary_row(r, with_mean, people) for r in result.results]
+    ci = ci_header([r.ci for r in result.results])
+    headers = [
+        "loss",
+        "value",
+        *ci,
+        *(["mean"] if with_mean else []),
+        "sum",
+        "count",
+        "p50",
+        "p90",
+        "p99",
+        "max",
+    ]
+    rows = [_summary_row(r, with_mean, people, bool(ci)) for r in result.results]
     src = result.source
     dropped = f", {count(src.rows_dropped, people)} dropped" if src.rows_dropped else ""
     title = f"{src.path} · {count(src.rows_used, people)} rows{dropped}"
@@ -131,12 +143,24 @@ def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
 
-def _summary_row(r: LossResult, with_mean: bool, people: bool) -> list[str]:
+def ci_header(intervals: list[ConfidenceInterval | None]) -> list[str]:
+    """The interval column's header, ``95% CI``, when there are intervals (else none)."""
+    shown = [ci for ci in intervals if ci is not None]
+    return [f"{shown[0].level * 100:g}% CI"] if shown else []
+
+
+def ci_cell(ci: ConfidenceInterval | None) -> str:
+    """``low … high``, each number as a table writes it."""
+    return "" if ci is None else f"{number(ci.low)} … {number(ci.high)}"
+
+
+def _summary_row(r: LossResult, with_mean: bool, people: bool, with_ci: bool = False) -> list[str]:
     q = r.quantiles
     name = r.title or r.loss
     return [
         name,
         number(r.value),
+        *([ci_cell(r.ci)] if with_ci else []),
         *([number(r.mean)] if with_mean else []),
         number(r.sum),
         count(r.count, people),
@@ -199,14 +223,17 @@ def groups_grid(result: EvalResult) -> Grid | None:
         return None
     by = result.columns.get("by", "group")
     several = isinstance(by, list)
+    ci = ci_header([g.ci for _, g in groups])
     rows = [
         [
             r.title or r.loss,
             ", ".join(f"{k}={v}" for k, v in g.parts.items()) if several else str(g.group),
             number(g.value),
+            *([ci_cell(g.ci)] if ci else []),
             str(g.count),
         ]
         for r, g in groups
     ]
     title = f"by {', '.join(by) if several else by}"
-    return Grid(title, ["loss", "group", "value", "count"], rows, [False, False, True, True])
+    headers = ["loss", "group", "value", *ci, "count"]
+    return Grid(title, headers, rows, [False, False] + [True] * (len(headers) - 2))
