@@ -15,7 +15,6 @@ from losscli import interrupt
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import HeadRows, RowBlock, RowRange, WorstRows
-from losscli.columns import class_names
 from losscli.engine.finish import finish
 from losscli.engine.jobs import LossJob
 from losscli.engine.merge import RunnerState
@@ -73,7 +72,7 @@ class Runner:
     def __init__(self, plan: Plan, options: RunOptions) -> None:
         self.plan, self.options = plan, options
         jobs, columns = plan.jobs, plan.columns
-        names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
+        names = columns.classes() if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
         self.accs = [self._new_state(job, options.quantiles) for job in jobs]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
