@@ -218,7 +218,7 @@ def _project(plan: Plan, used: list[int], source: Any) -> Plan:
     """The plan over only the used columns, in ``used`` order (what each partition holds)."""
     where = {p: i for i, p in enumerate(used)}
     positions = {role: [where[p] for p in ps] for role, ps in plan.columns.positions.items()}
-    columns = Resolved(positions, dict(plan.columns.names))
+    columns = Resolved(positions, dict(plan.columns.names), plan.columns.header)
     return Plan(source, plan.jobs, columns, layouts(columns, plan.jobs), plan.positive)
 
 
@@ -227,7 +227,11 @@ def _meta(data: _Input) -> Any:
     if data.csv is not None:
         names = data.csv.names
         return ColumnarSource(
-            data.path, data.format, schema(names, frozenset()), lambda _cols, _numeric: iter(())
+            data.path,
+            data.format,
+            schema(names, frozenset()),
+            lambda _cols, _numeric: iter(()),
+            named=data.csv.header,
         )
     return frame_source(data.frame._meta, path=data.path, fmt=data.format)
 

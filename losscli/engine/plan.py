@@ -4,7 +4,7 @@ and resolves its columns (nothing is read yet). Both engines start from one."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from losscli.columns import Request, Resolved, resolve
@@ -62,7 +62,9 @@ def prepare(
     if var is not None and "var" not in extra:
         raise UsageError("--var is only used by losses that take a variance (gaussian-nll)")
     requests = {
-        "y_pred": Request(pred, first.pred_multi, first.pred_flavour(jobs[0].params)),
+        "y_pred": Request(
+            pred, first.pred_multi, first.pred_flavour(jobs[0].params), task=first.task, positive=positive
+        ),
         "weight": Request(weight, required=False),
         "id": Request(id, required=False),
         "by": Request(by if by is None or isinstance(by, str) else ",".join(by), multi=True, required=False),
@@ -75,6 +77,7 @@ def prepare(
         columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
     else:
         opened, columns = _with_label_file(opened, labels, on, label_request, requests)
+    columns = replace(columns, header=opened.named)  # --no-header: names are positions
     _check_shapes(jobs, columns, opened.path)
     return Plan(opened, jobs, columns, layouts(columns, jobs), positive)
 

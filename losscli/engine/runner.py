@@ -15,7 +15,6 @@ from losscli import interrupt
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import HeadRows, RowBlock, RowRange, WorstRows
-from losscli.columns import class_names
 from losscli.engine.finish import finish
 from losscli.engine.jobs import LossJob
 from losscli.engine.merge import RunnerState
@@ -76,7 +75,7 @@ class Runner:
     def __init__(self, plan: Plan, options: RunOptions) -> None:
         self.plan, self.options = plan, options
         jobs, columns = plan.jobs, plan.columns
-        names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
+        names = columns.classes() if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
         if options.ci is not None:
             _check_ci(plan, options.ci)
