@@ -7,19 +7,14 @@ Without ``rtol``/``atol`` a baseline tolerates only float noise.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import stat
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from losscli.errors import InputError, UsageError, first_line
+from losscli.errors import UsageError
 from losscli.results import ConfidenceInterval
 
 FLOAT_NOISE = 1e-12
-MAX_BASELINE_BYTES = 64 * 2**20  # a baseline is a small JSON file; /dev/zero is not
 Kind = Literal["max", "min", "baseline"]
 
 
@@ -35,6 +30,7 @@ class Gate:
     atol: float | None = None
     name: str | None = None
     allow_missing: bool = False
+    missing: str | None = None  # why there is no baseline (Baseline.missing), for the verdict
 
 
 @dataclass(frozen=True)
@@ -52,21 +48,28 @@ class CheckResult:
     file: str | None = None
     params: dict[str, Any] | None = None
     ci: ConfidenceInterval | None = None  # the value's --ci interval
+    groups: tuple[dict[str, Any], ...] | None = None  # a check with ``by``: each group's value
 
     def to_check_dict(self) -> dict[str, Any]:
-        """The ``losscli check --format json`` entry (SPEC §8)."""
-        return {
-            "name": self.name,
-            "file": self.file,
-            "loss": self.loss,
-            "params": self.params or {},
-            "value": _json_float(self.value),
-            "kind": self.kind,
-            "limit": self.limit,
-            "baseline": self.baseline,
-            "passed": self.passed,
-            "detail": self.detail,
-        } | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+        """The ``losscli check --format json`` entry (SPEC §8), with ``groups`` (as in a
+        result's JSON: ``{"group", "value", "count"}``) when the check has ``by``; the
+        verdict is the whole input's."""
+        return (
+            {
+                "name": self.name,
+                "file": self.file,
+                "loss": self.loss,
+                "params": self.params or {},
+                "value": _json_float(self.value),
+                "kind": self.kind,
+                "limit": self.limit,
+                "baseline": self.baseline,
+                "passed": self.passed,
+                "detail": self.detail,
+            }
+            | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+            | ({"groups": list(self.groups)} if self.groups is not None else {})
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,7 +148,8 @@ def _baseline(gate: Gate, name: str, value: float, higher_is_better: bool) -> Ch
     base = gate.baseline
     if base is None:
         ok = gate.allow_missing
-        detail = f"{value:.6g}: no baseline for '{gate.loss}'" + (" (allowed)" if ok else "")
+        why = gate.missing or f"no baseline for '{gate.loss}'"
+        detail = f"{value:.6g}: {why}" + (" (allowed)" if ok else "")
         return CheckResult(name, gate.loss, "baseline", None, value, None, ok, detail)
     worse_by = (base - value) if higher_is_better else (value - base)
     if gate.rtol is None and gate.atol is None:
@@ -198,79 +202,3 @@ def parse_limits(items: list[str], option: str, losses: list[str]) -> dict[str, 
         if not math.isfinite(limits[key]):
             raise UsageError(f"{option} {item}: the limit must be a finite number, not '{raw.strip()}'")
     return limits
-
-
-def load_baseline(path: str) -> dict[str, float]:
-    """Values by loss from a losscli JSON result or a flat metrics file ``{"mse": 0.2}``.
-
-    The read is bounded (:data:`MAX_BASELINE_BYTES`, whatever the file is: a device
-    or a pipe is read only that far), and every value must be a finite float."""
-    data = _parse(path, _read_bounded(path))
-    if isinstance(data, Mapping) and isinstance(data.get("results"), list):
-        found = {}
-        for entry in data["results"]:
-            if isinstance(entry, Mapping) and "value" in entry:
-                found[str(entry.get("label") or entry.get("loss"))] = entry["value"]
-        data = found
-    if not isinstance(data, Mapping):
-        raise InputError(f'{path}: a baseline is a losscli JSON result or an object like {{"mse": 0.2}}')
-    values = {}
-    for key, value in data.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            values[str(key)] = _finite(path, str(key), value)
-    return values
-
-
-def _read_bounded(path: str) -> bytes:
-    if path == "":
-        raise UsageError(
-            "--baseline: the path is empty (an unset shell variable?)",
-            "give the baseline file's path, or leave out --baseline",
-        )
-    limit = MAX_BASELINE_BYTES
-    try:
-        with open(path, "rb") as fh:
-            info = os.fstat(fh.fileno())
-            if stat.S_ISREG(info.st_mode) and info.st_size > limit:
-                raw = b"x" * (limit + 1)
-            else:
-                raw = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such baseline file", "create it with --write-baseline") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    if len(raw) > limit:
-        raise InputError(
-            f"{path}: the baseline is larger than {limit // 2**20} MiB; a baseline is a small JSON file",
-            "check the path: it should be a file written by --write-baseline or a metrics JSON",
-        )
-    return raw
-
-
-def _parse(path: str, raw: bytes) -> Any:
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a readable JSON baseline: not UTF-8 text") from None
-    except RecursionError:
-        raise InputError(
-            f"{path}: not a readable JSON baseline: arrays or objects nested too deeply"
-        ) from None
-    except ValueError as exc:  # JSONDecodeError, or an integer of more than 4300 digits
-        raise InputError(f"{path}: not a readable JSON baseline: {first_line(exc)}") from None
-
-
-def _finite(path: str, key: str, value: int | float) -> float:
-    """A baseline value as a float; Infinity, NaN, 1e400 or a 401-digit integer is refused
-    (an infinite baseline would pass every value)."""
-    try:
-        number = float(value)
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        shown = str(value) if isinstance(value, float) else f"an integer of {len(str(abs(value)))} digits"
-        raise InputError(
-            f"{path}: the baseline for '{key[:80]}' is {shown}, not a finite number",
-            "a baseline holds finite values: write it again with --write-baseline",
-        )
-    return number

@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 Command = Literal["loss", "eval", "check", "list"]
 #: the kinds of value a config key takes (validated by :mod:`losscli.config_types`)
 Kind = Literal[
-    "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "choice", "char", "codec",
-    "label", "table", "seconds",
+    "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "columns", "choice", "char",
+    "codec", "label", "table", "seconds",
 ]  # fmt: skip
 #: what ``check`` does with a config key: the check's own key, a column, a read option
 #: (checks with equal read options share one read), a gate, or a setting of the run
@@ -282,6 +282,7 @@ class CommandOptions:
             commands=LOSS_EVAL,
             panel=INPUT,
             api="labels",
+            config=ConfigKey("path", "read"),
         ),
     ] = None
     on: Annotated[
@@ -291,6 +292,7 @@ class CommandOptions:
             commands=LOSS_EVAL,
             panel=INPUT,
             api="on",
+            config=ConfigKey("column", "read"),
         ),
     ] = None
     by: Annotated[
@@ -302,6 +304,7 @@ class CommandOptions:
             panel=INPUT,
             api="by",
             api_default=None,
+            config=ConfigKey("columns", "column"),
         ),
     ] = ()
     id: Annotated[
@@ -521,10 +524,21 @@ class CommandOptions:
     baseline: Annotated[
         str | None,
         Option(
-            'A losscli JSON result or flat {"mse": 0.2} metrics file to compare with.',
+            "A losscli JSON result or a metrics file to compare with: JSON, or YAML (.yaml, .yml);"
+            ' flat {"mse": 0.2} or nested {"test": {"mse": 0.2}}.',
             commands=LOSS_EVAL,
             panel=CHECKS,
             config=ConfigKey("path", "gate"),
+        ),
+    ] = None
+    baseline_key: Annotated[
+        str | None,
+        Option(
+            "Where the losses are in a nested --baseline: test (test.mse, test.mae, …; dots go"
+            " deeper), or test.mse for the one loss.",
+            commands=LOSS_EVAL,
+            panel=CHECKS,
+            config=ConfigKey("text", "gate", shared=True),
         ),
     ] = None
     rtol: Annotated[

@@ -5,28 +5,47 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from losscli.checks import Gate, load_baseline, parse_limits, parse_tolerance, run_gate
+from losscli.baselines import Baseline, load_baseline
+from losscli.checks import Gate, parse_limits, parse_tolerance, run_gate
 from losscli.cli.options import CommandOptions
+from losscli.errors import UsageError
+from losscli.neutralise import quote
 from losscli.results import EvalResult
 
 
-def gates_for(
-    result: EvalResult, options: CommandOptions, baseline: Mapping[str, float] | None = None
-) -> list[Gate]:
+def read_baseline(options: CommandOptions, losses: int) -> Baseline | None:
+    """``--baseline`` (under ``--baseline-key``) for a run of ``losses`` losses, or None
+    without one. A key that names one number (``test.mse``) serves one loss only."""
+    if options.baseline is None:
+        if options.baseline_key is not None:
+            raise UsageError("--baseline-key picks values in a --baseline file: give --baseline too")
+        return None
+    if options.baseline == "":
+        raise UsageError("--baseline was given an empty path", "name a file (is a shell variable unset?)")
+    base = load_baseline(options.baseline, options.baseline_key)
+    if base.one_number and losses > 1:
+        raise UsageError(
+            f"--baseline-key {quote(base.key or '')} names one value, and this run has {losses} losses",
+            "give the key of the mapping that holds them all (test for test.mse, test.mae)",
+        )
+    return base
+
+
+def gates_for(result: EvalResult, options: CommandOptions, baseline: Baseline | None = None) -> list[Gate]:
     """The gates the options ask for, in a stable order: max, min, baseline.
-    ``baseline``: the values of ``--baseline`` when the caller has already read them."""
+    ``baseline``: ``--baseline`` when the caller has already read it."""
     labels = list(result.labelled())
     gates = [Gate(k, "max", limit=v) for k, v in parse_limits(list(options.max), "--max", labels).items()]
     gates += [Gate(k, "min", limit=v) for k, v in parse_limits(list(options.min), "--min", labels).items()]
-    if options.baseline is not None:  # an empty path is an error, not "no baseline"
-        base = load_baseline(options.baseline) if baseline is None else baseline
+    base = baseline if baseline is not None else read_baseline(options, len(labels))
+    if base is not None:
         rtol, atol = parse_tolerance(options.rtol, "--rtol"), parse_tolerance(options.atol, "--atol")
         for label in labels:
-            value = base.get(label, base.get(label.partition("_")[0]) if "_" in label else None)
+            names = (label, label.partition("_")[0]) if "_" in label else (label,)
+            value = base.lookup(*names)
             gates.append(
                 Gate(
                     label,
@@ -35,14 +54,13 @@ def gates_for(
                     rtol=rtol,
                     atol=atol,
                     allow_missing=options.allow_missing_baseline,
+                    missing=base.missing(label) if value is None else None,
                 )
             )
     return gates
 
 
-def apply_gates(
-    result: EvalResult, options: CommandOptions, baseline: Mapping[str, float] | None = None
-) -> EvalResult:
+def apply_gates(result: EvalResult, options: CommandOptions, baseline: Baseline | None = None) -> EvalResult:
     """The result with its ``checks`` filled in (``baseline``: see :func:`gates_for`)."""
     by_label = result.labelled()
     checks = [

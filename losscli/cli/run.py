@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from losscli.cli.boundary import Verdict
-from losscli.cli.gates import apply_gates, baseline_json, print_verdicts
+from losscli.cli.gates import apply_gates, baseline_json, print_verdicts, read_baseline
 from losscli.cli.options import CommandOptions, Engine
 from losscli.cli.progress import ReadProgress
 from losscli.errors import UsageError
@@ -46,16 +46,10 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         raise
 
 
-def _plan_outputs(outputs: OutputPlan, options: CommandOptions) -> dict[str, Any]:
+def _plan_outputs(outputs: OutputPlan, options: CommandOptions, losses: int) -> dict[str, Any]:
     """Every output planned (and checked) and the baseline read, before any input is read."""
     outputs.add_inputs([options.file, options.labels, options.baseline])
-    planned: dict[str, Any] = {}
-    if options.baseline == "":
-        raise UsageError("--baseline was given an empty path", "name a file (is a shell variable unset?)")
-    if options.baseline is not None:
-        from losscli.checks import load_baseline
-
-        planned["baseline_values"] = load_baseline(options.baseline)  # found bad before reading
+    planned: dict[str, Any] = {"baseline_values": read_baseline(options, losses)}  # bad: before reading
     if options.engine is Engine.dask:
         outputs.refuse_input("-o", options.output)
         if options.output is not None:
@@ -84,7 +78,7 @@ def _run(
     from losscli.io.source import InputOptions
 
     rows = parse_rows(options.rows)
-    planned = _plan_outputs(outputs, options)
+    planned = _plan_outputs(outputs, options, len(losses))
     source = InputOptions(
         path=options.file,
         format=options.input_format.value if options.input_format else None,
