@@ -191,7 +191,8 @@ def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> Che
             )
         check_value(label, known[key], value)
     try:
-        spec.bind(params)
+        compat = entry.get("compat")
+        bound = spec.bind(spec.with_compat(compat if isinstance(compat, str) else None, params))
     except UsageError as exc:
         raise ConfigError(f"{label}: {exc.message}") from None
     if all(entry.get(k) is None for k in ("max", "min", "baseline")):
@@ -205,7 +206,7 @@ def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> Che
         read["positive"] = str(read["positive"])  # positive = 1 is the label text "1"
     baseline = entry.get("baseline")
     return CheckConfig(
-        name=str(named or f"{os.path.basename(entry['file'])}/{spec.name}"),
+        name=str(named or f"{os.path.basename(entry['file'])}/{spec.named(bound)}"),
         file=os.path.join(folder, entry["file"]),
         loss=spec.name,
         params=params,

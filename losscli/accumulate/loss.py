@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -21,6 +21,7 @@ from losscli.spec import LossSpec, Stats
 
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
+ROUNDING = 1e-12  # a change of a value within ROUNDING · max(|value|, 1) is float rounding
 NO_SKETCH = QuantileSketch()  # the empty sketch of accumulators without quantiles; never added to
 
 
@@ -107,6 +108,7 @@ class LossAccumulator:
     per_count: bool = False  # Keras: mean = Σwℓ / N instead of Σwℓ / Σw
     quantiles: bool = True  # keep the quantile sketch (per-group accumulators do not)
     clipped: int = 0
+    clip_shift: float = 0.0  # Σw(unclipped ℓ − ℓ) over clipped rows: what clipping took off Σwℓ
 
     def __post_init__(self) -> None:
         if self.quantiles and self.sketch is NO_SKETCH:
@@ -121,11 +123,15 @@ class LossAccumulator:
         y_true: F64,
         factor: F64 | None = None,
         clipped: int = 0,
+        clip_delta: F64 | None = None,
     ) -> None:
         """Fold in one chunk. ``factor`` (torch's class weights w_y) scales each row's
         share of the denominator: mean = Σwℓ / Σw·factor; rows whose loss is NaN
-        (``--ignore-label``) are left out of both."""
+        (``--ignore-label``) are left out of both. ``clip_delta``: per row, the unclipped
+        loss minus the reported one (:meth:`clipping_changed`)."""
         self.clipped += clipped
+        if clip_delta is not None:
+            self.clip_shift += float(np.sum(clip_delta if weights is None else weights * clip_delta))
         if losses.size == 0:
             return
         if factor is not None:
@@ -164,6 +170,7 @@ class LossAccumulator:
         self.weight_sum.merge(other.weight_sum)
         self.unweighted += other.unweighted
         self.clipped += other.clipped
+        self.clip_shift += other.clip_shift
         self.count += other.count
         self.max = max(self.max, other.max)
         if self.quantiles:
@@ -208,6 +215,20 @@ class LossAccumulator:
             label_sst=self.labels.m2,
         )
 
+    def clipping_changed(self, stats: Stats, value: float) -> bool:
+        """Whether clipping changed the reported value beyond rounding: the value finalized
+        from Σwℓ + :attr:`clip_shift` (the unclipped losses) differs from ``value`` by more
+        than ROUNDING · max(|value|, 1). Relative for values above 1, absolute below (losses
+        are in their own units, nats for log losses: a probability of 1 clipped to 1 − ε
+        adds ε ≈ 2e-16 to its loss, which is rounding; a probability of 0 or 1e-300 clipped
+        to ε is not)."""
+        if not self.clip_shift or stats.weight_sum <= 0:
+            return False
+        divisor = float(self.count) if self.per_count else stats.weight_sum
+        total = stats.sum + self.clip_shift
+        unclipped = self.spec.finalize(replace(stats, sum=total, mean=total / divisor))
+        return not abs(unclipped - value) <= ROUNDING * max(abs(value), 1.0)
+
     def value(self) -> float:
         """The reported value: the spec's finalize over the merged sums (NaN without weight)."""
         stats = self.stats()
@@ -221,27 +242,26 @@ class LossAccumulator:
                 f"{self.spec.name}: the labels are constant (SST = 0), so R² is undefined; "
                 "reporting 1.0 for a perfect fit, else 0.0, as scikit-learn does"
             )
-        if self.clipped:
+        value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
+        if self.clipped and self.clipping_changed(stats, value):
             eps = self.params.get("eps")
             warnings.append(
-                f"{self.spec.name}: {self.clipped} probabilities were clipped to [ε, 1 − ε] (ε = {eps:g}); "
-                "their losses are capped"
+                f"{self.spec.named(self.params)}: {self.clipped} probabilities were clipped to [ε, 1 − ε] "
+                f"(ε = {eps:g}), which changed the value beyond rounding: their losses are capped"
             )
-        value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
         qs = self.sketch.quantiles(list(QUANTILES.values()))
         quantiles = dict(zip(QUANTILES, qs, strict=True))
         quantiles["max"] = stats.max
-        defaults = self.spec.defaults()
-        changed = [f"{k}={v}" for k, v in self.params.items() if v != defaults.get(k)]
+        name = self.spec.named(self.params)
         shown = {
             p.name: self.params[p.name]
             for p in self.spec.params
             if not (p.hidden and self.params[p.name] is None)
         }
         return LossResult(
-            loss=self.spec.name,
+            loss=name,
             params=shown,
-            title=self.spec.name + (f"({', '.join(changed)})" if changed else ""),
+            title=name,
             value=value,
             mean=stats.mean,
             sum=stats.sum,

@@ -126,16 +126,17 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
         or check.allow_missing_baseline
     )
     gates = []
+    loss = result.label or result.loss  # named as every output names it: top-k-error(k=2)
     if check.max is not None:
-        gates.append(Gate(check.loss, "max", limit=check.max, name=check.name))
+        gates.append(Gate(loss, "max", limit=check.max, name=check.name))
     if check.min is not None:
-        gates.append(Gate(check.loss, "min", limit=check.min, name=check.name))
+        gates.append(Gate(loss, "min", limit=check.min, name=check.name))
     if check.baseline is not None:
         values = load_baseline(check.baseline)
-        base = values.get(check.name, values.get(result.label or check.loss))
+        base = values.get(check.name, values.get(loss))
         gates.append(
             Gate(
-                check.loss,
+                loss,
                 "baseline",
                 baseline=base,
                 rtol=rtol,
