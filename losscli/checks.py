@@ -103,48 +103,41 @@ class CheckReport:
         return all(c.passed for c in self.checks)
 
 
+def _apart(a: float, b: float, digits: int = 6) -> tuple[str, str]:
+    """``a`` and ``b`` to ``digits`` significant digits, more when they would read alike
+    but differ (0.5000001 vs max 0.5 is not ``0.5 > max 0.5``)."""
+    for d in range(digits, 18):
+        x, y = f"{a:.{d}g}", f"{b:.{d}g}"
+        if x != y or a == b:
+            return x, y
+    return repr(a), repr(b)
+
+
 def _json_float(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
 def run_gate(gate: Gate, value: float, higher_is_better: bool) -> CheckResult:
-    """Compare ``value`` with the gate's limit or baseline."""
+    """Compare ``value`` with the gate's limit or baseline; the detail says why it passed
+    or failed (``0.512 > max 0.5``)."""
     name = gate.name or gate.loss
-    shown = f"{value:.6g}"
     if not math.isfinite(value):
-        return CheckResult(
-            name, gate.loss, gate.kind, gate.limit, value, gate.baseline, False, f"{shown} is not a number"
-        )
-    if gate.kind == "max":
+        detail = f"{value:.6g} is not a number"
+        return CheckResult(name, gate.loss, gate.kind, gate.limit, value, gate.baseline, False, detail)
+    if gate.kind in ("max", "min"):
         assert gate.limit is not None
-        ok = value <= gate.limit
-        return CheckResult(
-            name,
-            gate.loss,
-            "max",
-            gate.limit,
-            value,
-            None,
-            ok,
-            f"{shown} {'<=' if ok else '>'} max {gate.limit:g}",
-        )
-    if gate.kind == "min":
-        assert gate.limit is not None
-        ok = value >= gate.limit
-        return CheckResult(
-            name,
-            gate.loss,
-            "min",
-            gate.limit,
-            value,
-            None,
-            ok,
-            f"{shown} {'>=' if ok else '<'} min {gate.limit:g}",
-        )
+        ok = value <= gate.limit if gate.kind == "max" else value >= gate.limit
+        relation = {("max", True): "<=", ("max", False): ">", ("min", True): ">=", ("min", False): "<"}
+        shown, limit = _apart(value, gate.limit)
+        detail = f"{shown} {relation[gate.kind, ok]} {gate.kind} {limit}"
+        return CheckResult(name, gate.loss, gate.kind, gate.limit, value, None, ok, detail)
     return _baseline(gate, name, value, higher_is_better)
 
 
 def _baseline(gate: Gate, name: str, value: float, higher_is_better: bool) -> CheckResult:
+    """Passes when the value is worse than the baseline by no more than the tolerance
+    max(atol, rtol·|baseline|) (float noise, 1e-12·|baseline|, without either). The
+    detail says why: ``0.512 worse than baseline 0.498 by 0.014 > tolerance 0.00996 (rtol 2%)``."""
     base = gate.baseline
     if base is None:
         ok = gate.allow_missing
@@ -157,14 +150,28 @@ def _baseline(gate: Gate, name: str, value: float, higher_is_better: bool) -> Ch
     else:
         tolerance = max(gate.atol or 0.0, (gate.rtol or 0.0) * abs(base))
     ok = worse_by <= tolerance
-    direction = "below" if higher_is_better else "above"
-    if ok:
-        detail = f"{value:.6g} vs baseline {base:.6g} (within {tolerance:.3g})"
+    source = _tolerance_source(gate)
+    shown, base_shown = _apart(value, base)
+    if worse_by > 0:
+        by, limit = _apart(worse_by, tolerance, 3)
+        relation = "<=" if ok else ">"
+        detail = f"{shown} worse than baseline {base_shown} by {by} {relation} tolerance {limit} ({source})"
     else:
-        detail = (
-            f"{value:.6g} is {abs(worse_by):.3g} {direction} baseline {base:.6g} (tolerance {tolerance:.3g})"
-        )
+        detail = f"{shown} not worse than baseline {base_shown} (tolerance {tolerance:.3g}: {source})"
     return CheckResult(name, gate.loss, "baseline", None, value, base, ok, detail)
+
+
+def _tolerance_source(gate: Gate) -> str:
+    """Where a baseline gate's tolerance comes from: ``rtol 2%``, ``atol 0.01``, both (the
+    larger applies), or float noise when neither is given."""
+    if gate.rtol is None and gate.atol is None:
+        return "float noise only, no rtol/atol"
+    parts = []
+    if gate.atol is not None:
+        parts.append(f"atol {gate.atol:g}")
+    if gate.rtol is not None:
+        parts.append(f"rtol {gate.rtol * 100:g}%")
+    return " and ".join(parts) + (", the larger" if len(parts) == 2 else "")
 
 
 def parse_tolerance(text: str | float | None, option: str) -> float | None:
@@ -182,15 +189,20 @@ def parse_tolerance(text: str | float | None, option: str) -> float | None:
 
 
 def parse_limits(items: list[str], option: str, losses: list[str]) -> dict[str, float]:
-    """``--max 0.5`` (the only loss) or ``--max mse=0.5`` → {loss label: limit}."""
+    """``--max 0.5`` (the only loss) or ``--max mse=0.5`` → {loss name: limit}. A loss is
+    named as every output names it (``top-k-error(k=2)``); the registered name alone
+    (``top-k-error``) also names it when no other loss of the run has that name."""
     limits: dict[str, float] = {}
+    bare = [name.partition("(")[0] for name in losses]
+    alone = {b: name for b, name in zip(bare, losses, strict=True) if bare.count(b) == 1}
     for item in items:
-        key, eq, raw = item.rpartition("=")  # labels may hold '=' (huber_delta=2.0)
+        key, eq, raw = item.rpartition("=")  # names may hold '=' (huber(delta=2.0))
         if not eq:
             if len(losses) != 1:
                 raise UsageError(f"{option} {item}: say which loss, e.g. {option} {losses[0]}={item}")
             key, raw = losses[0], item
         key = key.strip()
+        key = key if key in losses else alone.get(key, key)
         if key not in losses:
             raise UsageError(
                 f"{option} {item}: no loss '{key}' in this run", f"losses here: {', '.join(losses)}"

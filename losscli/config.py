@@ -199,7 +199,8 @@ def _check(
             )
         check_value(label, known[key], value)
     try:
-        spec.bind(params)
+        compat = entry.get("compat")
+        bound = spec.bind(spec.with_compat(compat if isinstance(compat, str) else None, params))
     except UsageError as exc:
         raise ConfigError(f"{label}: {exc.message}") from None
     if all(entry.get(k) is None for k in ("max", "min", "baseline")):
@@ -221,7 +222,7 @@ def _check(
     if "positive" in read:
         read["positive"] = str(read["positive"])  # positive = 1 is the label text "1"
     return CheckConfig(
-        name=str(named or f"{os.path.basename(entry['file'])}/{spec.name}"),
+        name=str(named or f"{os.path.basename(entry['file'])}/{spec.named(bound)}"),
         file=paths["file"],
         loss=spec.name,
         params=params,

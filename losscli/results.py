@@ -69,7 +69,7 @@ class GroupResult:
 class LossResult:
     """One loss over the used rows; ``value`` is the reported (finalized) loss."""
 
-    loss: str
+    loss: str  # the name in every output (LossSpec.named): "top-k-error", "top-k-error(k=2)"
     params: dict[str, Any]
     value: float
     mean: float
@@ -83,8 +83,8 @@ class LossResult:
     quantiles_exact: bool = True
     warnings: tuple[str, ...] = ()
     clipped: int | None = None  # inputs clipped to [ε, 1 − ε], for losses that clip
-    title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
-    label: str = ""  # the key for gates and baselines: the loss name, or its eval column label
+    title: str = ""  # the same name, for tables (LossSpec.named)
+    label: str = ""  # the same name, as the key of gates and baselines
     groups: tuple[GroupResult, ...] | None = None  # --by, in sorted key order
     ci: ConfidenceInterval | None = None  # --ci
 
@@ -157,10 +157,15 @@ class EvalResult:
         return {r.label or r.loss: r for r in self.results}
 
     def __getitem__(self, name: str) -> LossResult:
-        """``result["mse"]``: one loss's result, by its name or its eval label."""
+        """``result["mse"]``: one loss's result, by its name (``top-k-error(k=2)``), or by the
+        registered name alone (``top-k-error``) when one result has it."""
         found = self.labelled()
         for r in self.results:
             found.setdefault(r.loss, r)
+        bare = [r.loss.partition("(")[0] for r in self.results]
+        for r, registered in zip(self.results, bare, strict=True):
+            if bare.count(registered) == 1:
+                found.setdefault(registered, r)
         if name not in found:
             raise KeyError(f"{name!r}: this result holds {', '.join(map(repr, found))}")
         return found[name]

@@ -195,6 +195,18 @@ class LossSpec:
     def defaults(self) -> dict[str, ParamValue | None]:
         return {p.name: p.default for p in self.params}
 
+    def named(self, params: Mapping[str, Any]) -> str:
+        """The loss's name in every output (table, JSON ``loss``, ``loss_<name>`` columns,
+        Markdown, gates, baselines, JUnit, checks): the registered name, followed by the
+        parameters that differ from their defaults, in declaration order —
+        ``top-k-error`` (k = 1, the default), ``top-k-error(k=2)``, ``huber(delta=2.0)``."""
+        changed = [
+            f"{p.name}={params[p.name]}"
+            for p in self.params
+            if p.name in params and params[p.name] != p.default
+        ]
+        return self.name + (f"({', '.join(changed)})" if changed else "")
+
     def bind(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults overlaid with ``values``, each validated; raises UsageError."""
         from losscli.errors import UsageError

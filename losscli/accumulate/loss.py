@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from losscli.spec import LossSpec, Stats
 
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
+ROUNDING = 1e-12  # a change of a value within ROUNDING · max(|value|, 1) is float rounding
 NO_SKETCH = QuantileSketch()  # the empty sketch of accumulators without quantiles; never added to
 
 
@@ -119,6 +120,7 @@ class LossAccumulator:
     clipped: int = 0
     resampled: bool = False  # keep per-unit sums for --ci (made in __post_init__)
     units: UnitSums | None = None
+    clip_shift: float = 0.0  # Σw(unclipped ℓ − ℓ) over clipped rows: what clipping took off Σwℓ
 
     def __post_init__(self) -> None:
         if self.quantiles and self.sketch is NO_SKETCH:
@@ -135,13 +137,17 @@ class LossAccumulator:
         y_true: F64,
         factor: F64 | None = None,
         clipped: int = 0,
+        clip_delta: F64 | None = None,
         units: U64 | None = None,
     ) -> None:
         """Fold in one chunk. ``factor`` (torch's class weights w_y) scales each row's
         share of the denominator: mean = Σwℓ / Σw·factor; rows whose loss is NaN
-        (``--ignore-label``) are left out of both. ``units``: each row's bootstrap unit
-        key, when the accumulator keeps unit sums for ``--ci``."""
+        (``--ignore-label``) are left out of both. ``clip_delta``: per row, the unclipped
+        loss minus the reported one (:meth:`clipping_changed`). ``units``: each row's
+        bootstrap unit key, when the accumulator keeps unit sums for ``--ci``."""
         self.clipped += clipped
+        if clip_delta is not None:
+            self.clip_shift += float(np.sum(clip_delta if weights is None else weights * clip_delta))
         if losses.size == 0:
             return
         if factor is not None:
@@ -217,6 +223,7 @@ class LossAccumulator:
         self.weight_sum.merge(other.weight_sum)
         self.unweighted += other.unweighted
         self.clipped += other.clipped
+        self.clip_shift += other.clip_shift
         self.count += other.count
         self.max = max(self.max, other.max)
         if self.quantiles:
@@ -261,6 +268,20 @@ class LossAccumulator:
             label_sst=self.labels.m2,
         )
 
+    def clipping_changed(self, stats: Stats, value: float) -> bool:
+        """Whether clipping changed the reported value beyond rounding: the value finalized
+        from Σwℓ + :attr:`clip_shift` (the unclipped losses) differs from ``value`` by more
+        than ROUNDING · max(|value|, 1). Relative for values above 1, absolute below (losses
+        are in their own units, nats for log losses: a probability of 1 clipped to 1 − ε
+        adds ε ≈ 2e-16 to its loss, which is rounding; a probability of 0 or 1e-300 clipped
+        to ε is not)."""
+        if not self.clip_shift or stats.weight_sum <= 0:
+            return False
+        divisor = float(self.count) if self.per_count else stats.weight_sum
+        total = stats.sum + self.clip_shift
+        unclipped = self.spec.finalize(replace(stats, sum=total, mean=total / divisor))
+        return not abs(unclipped - value) <= ROUNDING * max(abs(value), 1.0)
+
     def value(self) -> float:
         """The reported value: the spec's finalize over the merged sums (NaN without weight)."""
         stats = self.stats()
@@ -295,27 +316,26 @@ class LossAccumulator:
                 f"{self.spec.name}: the labels are constant (SST = 0), so R² is undefined; "
                 "reporting 1.0 for a perfect fit, else 0.0, as scikit-learn does"
             )
-        if self.clipped:
+        value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
+        if self.clipped and self.clipping_changed(stats, value):
             eps = self.params.get("eps")
             warnings.append(
-                f"{self.spec.name}: {self.clipped} probabilities were clipped to [ε, 1 − ε] (ε = {eps:g}); "
-                "their losses are capped"
+                f"{self.spec.named(self.params)}: {self.clipped} probabilities were clipped to [ε, 1 − ε] "
+                f"(ε = {eps:g}), which changed the value beyond rounding: their losses are capped"
             )
-        value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
         qs = self.sketch.quantiles(list(QUANTILES.values()))
         quantiles = dict(zip(QUANTILES, qs, strict=True))
         quantiles["max"] = stats.max
-        defaults = self.spec.defaults()
-        changed = [f"{k}={v}" for k, v in self.params.items() if v != defaults.get(k)]
+        name = self.spec.named(self.params)
         shown = {
             p.name: self.params[p.name]
             for p in self.spec.params
             if not (p.hidden and self.params[p.name] is None)
         }
         return LossResult(
-            loss=self.spec.name,
+            loss=name,
             params=shown,
-            title=self.spec.name + (f"({', '.join(changed)})" if changed else ""),
+            title=name,
             value=value,
             mean=stats.mean,
             sum=stats.sum,

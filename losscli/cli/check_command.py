@@ -150,24 +150,24 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
         or check.allow_missing_baseline
     )
     gates = []
+    loss = result.label or result.loss  # named as every output names it: top-k-error(k=2)
     if check.max is not None:
-        gates.append(Gate(check.loss, "max", limit=check.max, name=check.name))
+        gates.append(Gate(loss, "max", limit=check.max, name=check.name))
     if check.min is not None:
-        gates.append(Gate(check.loss, "min", limit=check.min, name=check.name))
+        gates.append(Gate(loss, "min", limit=check.min, name=check.name))
     if check.baseline is not None:
         values = load_baseline(os.path.relpath(check.baseline), check.baseline_key)
-        loss_label = result.label or check.loss
-        base = values.lookup(check.name, loss_label)
+        base = values.lookup(check.name, loss)
         gates.append(
             Gate(
-                check.loss,
+                loss,
                 "baseline",
                 baseline=base,
                 rtol=rtol,
                 atol=atol,
                 name=check.name,
                 allow_missing=allow,
-                missing=None if base is not None else values.missing(loss_label, 'baseline_key = "{}"'),
+                missing=None if base is not None else values.missing(loss, 'baseline_key = "{}"'),
             )
         )
     extra: dict[str, Any] = {"file": os.path.relpath(check.file), "params": dict(result.params)}

@@ -54,7 +54,7 @@ def finish(
     results = tuple(
         replace(
             acc.result(),
-            label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name,
+            label=job.spec.named(job.params),
             groups=None if groups is None else (grouped.results(by, interval) if grouped is not None else ()),
             ci=None if interval is None else interval(acc),
         )

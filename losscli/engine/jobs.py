@@ -51,16 +51,13 @@ def make_jobs(
     if not jobs:
         raise UsageError("no loss given")
     if len(jobs) > 1:
-        jobs = [LossJob(j.spec, j.params, f"loss_{_label(j, jobs)}", j.compat) for j in jobs]
+        jobs = [LossJob(j.spec, j.params, f"loss_{j.spec.named(j.params)}", j.compat) for j in jobs]
+        columns = [j.column for j in jobs]
+        twice = next((c for c in columns if columns.count(c) > 1), None)
+        if twice is not None:
+            name = twice.removeprefix("loss_")
+            raise UsageError(f"{name} is asked for twice", "give each loss once (or with other parameters)")
     return jobs
-
-
-def _label(job: LossJob, jobs: list[LossJob]) -> str:
-    same = [j for j in jobs if j.spec.name == job.spec.name]
-    if len(same) == 1:
-        return job.spec.name
-    changed = [f"{k}={v}" for k, v in job.params.items() if v != job.spec.defaults()[k]]
-    return "_".join([job.spec.name, *changed]) if changed else job.spec.name
 
 
 def parse_job(text: str) -> tuple[LossSpec, dict[str, Any]]:

@@ -99,7 +99,13 @@ class Runner:
                 raise problem(issue, values, row_ids, where, plan.columns, _counter(adapter), job.spec.name)
             computed = adapter.compute(inputs, ignored, display=keeps)
             acc.update(
-                computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped, units
+                computed.losses,
+                raw.get("weight"),
+                inputs["y_true"],
+                computed.factor,
+                computed.clipped,
+                computed.clip_delta,
+                units=units,
             )
             if "by" in raw:
                 self._update_groups(index, job, raw, inputs, computed, units)

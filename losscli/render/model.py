@@ -208,11 +208,12 @@ def check_cells(c: Any) -> list[str]:
     ]
 
 
-def checks_grid(checks: Any) -> Grid:
-    """A run's gates: check, value, gate, limit, baseline, result."""
-    headers = ["check", "value", "gate", "limit", "baseline", "result"]
-    rows = [[c.name, *check_cells(c)] for c in checks]
-    return Grid("checks", headers, rows, [False, True, False, True, True, False])
+def checks_grid(checks: Any, why: bool = False) -> Grid:
+    """A run's gates: check, value, gate, limit, baseline, result (``why``: and the
+    reason, e.g. ``0.512 > max 0.5``, as Markdown shows it)."""
+    headers = ["check", "value", "gate", "limit", "baseline", "result", *(["why"] if why else [])]
+    rows = [[c.name, *check_cells(c), *([c.detail] if why else [])] for c in checks]
+    return Grid("checks", headers, rows, [False, True, False, True, True, False, *([False] if why else [])])
 
 
 def groups_grid(result: EvalResult) -> Grid | None:

@@ -36,10 +36,7 @@ def to_values(result: EvalResult) -> str:
     """One value per line, ``repr`` precision; ``name<TAB>value`` when several."""
     if len(result.results) == 1:
         return f"{result.results[0].value!r}\n"
-    return "".join(
-        f"{line(col.removeprefix('loss_'))}\t{r.value!r}\n"
-        for col, r in zip(result.loss_columns, result.results, strict=True)
-    )
+    return "".join(f"{line(r.label or r.loss)}\t{r.value!r}\n" for r in result.results)
 
 
 def to_markdown(result: EvalResult) -> str:
@@ -48,7 +45,7 @@ def to_markdown(result: EvalResult) -> str:
     if (groups := groups_grid(result)) is not None:
         text += "\n" + grid_markdown(groups)
     if result.checks:
-        text += "\n" + grid_markdown(checks_grid(result.checks))
+        text += "\n" + grid_markdown(checks_grid(result.checks, why=True))
     return text
 
 
