@@ -92,26 +92,80 @@ def _counts(units: int, resamples: int, seed: int) -> F64:
 
 def bca(units: F64, f: Callable[[F64], F64], estimate: float, settings: CiSettings) -> tuple[float, float]:
     """The BCa interval of θ̂ = ``estimate`` from per-unit sums ``units`` (m × k)."""
-    m = units.shape[0]
-    if m < 2:
-        raise NoInterval(f"an interval needs at least 2 resampling units, and there is {m}")
-    theta = f(_counts(m, settings.resamples, settings.seed) @ units)
-    theta = theta[np.isfinite(theta)]
-    if theta.size == 0:
-        raise NoInterval("no resample gave a finite value")
-    if float(theta.min()) == float(theta.max()):
-        return float(theta[0]), float(theta[0])
-    below = (np.count_nonzero(theta < estimate) + 0.5 * np.count_nonzero(theta == estimate)) / theta.size
-    z0 = _NORMAL.inv_cdf(min(max(below, 0.5 / theta.size), 1.0 - 0.5 / theta.size))
-    jack = f(units.sum(axis=0) - units)
-    jack = jack[np.isfinite(jack)]
-    d = jack.mean() - jack if jack.size else np.zeros(1)
-    spread = float(np.sum(d * d))
-    a = float(np.sum(d**3)) / (6.0 * spread**1.5) if spread > 0 else 0.0
-    alpha = 1.0 - settings.level
-    quantiles = []
-    for tail in (alpha / 2, 1.0 - alpha / 2):
-        z = z0 + _NORMAL.inv_cdf(tail)
-        quantiles.append(_NORMAL.cdf(z0 + z / (1.0 - a * z)) if a * z < 1 else (1.0 if tail > 0.5 else 0.0))
-    low, high = np.quantile(theta, quantiles)
-    return float(low), float(high)
+    return Bootstrap(units, f, estimate, settings).interval()
+
+
+class Bootstrap:
+    """The resampled values θ*_b of θ̂ = f(Σ units), with BCa's z₀ and a: its interval,
+    and the p-value of θ = θ₀ found by inverting it (the smallest α whose BCa interval
+    leaves θ₀ out; p < 1 − level exactly when the interval excludes θ₀)."""
+
+    def __init__(self, units: F64, f: Callable[[F64], F64], estimate: float, settings: CiSettings) -> None:
+        m = units.shape[0]
+        if m < 2:
+            raise NoInterval(f"an interval needs at least 2 resampling units, and there is {m}")
+        theta = f(_counts(m, settings.resamples, settings.seed) @ units)
+        self.theta = np.sort(theta[np.isfinite(theta)])
+        if self.theta.size == 0:
+            raise NoInterval("no resample gave a finite value")
+        self.estimate, self.level = estimate, settings.level
+        self.constant = float(self.theta[0]) == float(self.theta[-1])
+        n = self.theta.size
+        below = (np.count_nonzero(self.theta < estimate) + 0.5 * np.count_nonzero(self.theta == estimate)) / n
+        self.z0 = _NORMAL.inv_cdf(min(max(below, 0.5 / n), 1.0 - 0.5 / n))
+        jack = f(units.sum(axis=0) - units)
+        jack = jack[np.isfinite(jack)]
+        d = jack.mean() - jack if jack.size else np.zeros(1)
+        spread = float(np.sum(d * d))
+        self.a = float(np.sum(d**3)) / (6.0 * spread**1.5) if spread > 0 else 0.0
+
+    def _adjusted(self, tail: float) -> float:
+        """BCa's α(tail) = Φ(z₀ + (z₀ + z_tail) / (1 − a(z₀ + z_tail)))."""
+        z = self.z0 + _NORMAL.inv_cdf(tail)
+        if self.a * z >= 1:
+            return 1.0 if tail > 0.5 else 0.0
+        return _NORMAL.cdf(self.z0 + z / (1.0 - self.a * z))
+
+    def interval(self) -> tuple[float, float]:
+        if self.constant:
+            return float(self.theta[0]), float(self.theta[0])
+        alpha = 1.0 - self.level
+        low, high = np.quantile(self.theta, [self._adjusted(alpha / 2), self._adjusted(1 - alpha / 2)])
+        return float(low), float(high)
+
+    def p_value(self, null: float = 0.0) -> float:
+        """Two-sided: 2·min(α₀, 1 − α₀), α₀ the BCa tail at which the bound reaches ``null``."""
+        if self.constant:
+            return 1.0 if float(self.theta[0]) == null else 0.0
+        n = self.theta.size
+        share = float(np.count_nonzero(self.theta < null) + 0.5 * np.count_nonzero(self.theta == null)) / n
+        share = min(max(share, 0.5 / n), 1.0 - 0.5 / n)  # the resamples' resolution
+        w = _NORMAL.inv_cdf(share) - self.z0
+        if 1.0 + self.a * w <= 0:
+            return 0.0
+        tail = _NORMAL.cdf(w / (1.0 + self.a * w) - self.z0)
+        return float(min(1.0, 2.0 * min(tail, 1.0 - tail)))
+
+
+def paired(
+    a: F64,
+    f_a: Callable[[F64], F64],
+    b: F64,
+    f_b: Callable[[F64], F64],
+    estimate: float,
+    settings: CiSettings,
+) -> Bootstrap:
+    """The bootstrap of θ_a − θ_b over the same units (the same resamples for both)."""
+    k = a.shape[1]
+    return Bootstrap(np.hstack([a, b]), lambda s: f_a(s[:, :k]) - f_b(s[:, k:]), estimate, settings)
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment: p₍ᵢ₎ ↦ max_{j≤i} min(1, (m − j + 1)·p₍ⱼ₎), in the input order."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted

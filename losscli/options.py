@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from losscli.spec import LossSpec
 
 #: the commands whose options are declared here ("loss": every generated loss command)
-Command = Literal["loss", "eval", "check", "list"]
+Command = Literal["loss", "eval", "check", "list", "compare"]
 #: the kinds of value a config key takes (validated by :mod:`losscli.config_types`)
 Kind = Literal[
     "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "columns", "choice", "char",
@@ -52,6 +52,7 @@ INTERVALS = "Confidence intervals"
 
 LOSS_EVAL: frozenset[Command] = frozenset({"loss", "eval"})
 EVALUATING: frozenset[Command] = frozenset({"loss", "eval", "check"})
+COMPARE: frozenset[Command] = frozenset({"compare"})
 
 
 # The format choices are the format tables' names (losscli.render.formats, losscli.io.formats);
@@ -227,7 +228,7 @@ class CommandOptions:
         Option(
             "Label column: name or #N.",
             aliases=("--target",),
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("column", "column", aliases=("target",)),
             api="label",
@@ -237,7 +238,7 @@ class CommandOptions:
         str | None,
         Option(
             "Sample-weight column (non-negative).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("column", "column"),
             api="weight",
@@ -258,7 +259,7 @@ class CommandOptions:
         str | None,
         Option(
             "The label value of the positive class, for labels other than 0/1, true/false, -1/+1.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             only_if=_binary,
             config=ConfigKey("label", "read"),
@@ -269,7 +270,7 @@ class CommandOptions:
         CompatPreset | None,
         Option(
             "Reproduce a library's numbers where it differs (clipping, log clamp, Keras' divide-by-N).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=PARAMS,
             config=ConfigKey("choice", "read", shared=True),
             api="compat",
@@ -279,7 +280,7 @@ class CommandOptions:
         str | None,
         Option(
             "Read the label column from this file instead (row-aligned, or joined with --on).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             api="labels",
             config=ConfigKey("path", "read"),
@@ -289,7 +290,7 @@ class CommandOptions:
         str | None,
         Option(
             "Join --labels on this key column (present in both files).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             api="on",
             config=ConfigKey("column", "read"),
@@ -311,7 +312,7 @@ class CommandOptions:
         str | None,
         Option(
             "Column to identify rows in per-sample output (default: row number).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("column", "column"),
             api="id",
@@ -321,7 +322,7 @@ class CommandOptions:
         NanPolicy,
         Option(
             "Rows with empty/NaN values: error, or drop and count them.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("choice", "read", shared=True),
             api="nan",
@@ -331,7 +332,7 @@ class CommandOptions:
         bool,
         Option(
             "The input has no header row; columns are named 1, 2, …",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("bool", "read"),
         ),
@@ -341,7 +342,7 @@ class CommandOptions:
         Option(
             "Field delimiter of delimited text (default: by extension; sniffed for stdin).",
             aliases=("-d",),
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("char", "read"),
         ),
@@ -350,7 +351,7 @@ class CommandOptions:
         InputFormat | None,
         Option(
             "Override the format the extension implies.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("choice", "read"),
         ),
@@ -359,13 +360,13 @@ class CommandOptions:
         str,
         Option(
             "Text encoding of delimited input.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("codec", "read"),
         ),
     ] = "utf-8"
     format: Annotated[
-        OutputFormat, Option("Output format.", aliases=("-f",), commands=LOSS_EVAL, panel=OUTPUT)
+        OutputFormat, Option("Output format.", aliases=("-f",), commands=LOSS_EVAL | COMPARE, panel=OUTPUT)
     ] = DEFAULT_OUTPUT
     rows: Annotated[
         str,
@@ -389,7 +390,7 @@ class CommandOptions:
             "Confidence interval of each value at this level (--ci alone: 0.95): the BCa bootstrap"
             " over rows (buckets of rows on large inputs).",
             metavar="LEVEL",
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=INTERVALS,
             config=ConfigKey("number", "read", shared=True),
             api="ci",
@@ -400,7 +401,7 @@ class CommandOptions:
         Option(
             "Bootstrap resamples for --ci.",
             minimum=100,
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=INTERVALS,
             config=ConfigKey("int", "read", shared=True),
             api="resamples",
@@ -411,7 +412,7 @@ class CommandOptions:
         Option(
             "Seed of the --ci resampling (the same seed gives the same interval).",
             minimum=0,
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=INTERVALS,
             config=ConfigKey("int", "read", shared=True),
             api="seed",
@@ -423,7 +424,7 @@ class CommandOptions:
             "Resample rows in contiguous blocks of N for --ci (ordered data, e.g. time series).",
             metavar="N",
             minimum=1,
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=INTERVALS,
             config=ConfigKey("int", "read", shared=True),
             api="ci_block",
@@ -443,7 +444,7 @@ class CommandOptions:
         str | None,
         Option(
             "Append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).",
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=OUTPUT,
         ),
     ] = None
@@ -451,7 +452,7 @@ class CommandOptions:
         ColorMode,
         Option(
             "Colour and rich tables: auto (terminal only), always, never.",
-            commands=frozenset({"loss", "eval", "check", "list"}),
+            commands=frozenset({"loss", "eval", "check", "list", "compare"}),
             panel=OUTPUT,
         ),
     ] = ColorMode.auto
@@ -497,7 +498,8 @@ class CommandOptions:
         ),
     ] = None
     debug: Annotated[
-        bool, Option("Show tracebacks (also LOSSCLI_DEBUG=1).", commands=EVALUATING, env="LOSSCLI_DEBUG")
+        bool,
+        Option("Show tracebacks (also LOSSCLI_DEBUG=1).", commands=EVALUATING | COMPARE, env="LOSSCLI_DEBUG"),
     ] = False
     losses: Annotated[
         tuple[str, ...],
@@ -506,7 +508,7 @@ class CommandOptions:
             flag="--loss",
             aliases=("-l",),
             required=True,
-            commands=frozenset({"eval"}),
+            commands=frozenset({"eval", "compare"}),
         ),
     ] = ()
     max: Annotated[
@@ -584,14 +586,15 @@ class CommandOptions:
         bool,
         Option(
             "Report checks but always exit 0.",
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=CHECKS,
             env="LOSSCLI_EXIT_ZERO",
             env_commands=frozenset({"check"}),
         ),
     ] = False
     junit: Annotated[
-        str | None, Option("Write the checks as JUnit XML to FILE.", commands=EVALUATING, panel=CHECKS)
+        str | None,
+        Option("Write the checks as JUnit XML to FILE.", commands=EVALUATING | COMPARE, panel=CHECKS),
     ] = None
 
 
@@ -600,6 +603,62 @@ class OtherOptions:
     """Declarations only (never instantiated): the options of ``check`` and ``list``
     that loss commands do not take, config-only keys, API-only keywords and settings
     read only from the environment."""
+
+    files: Annotated[
+        tuple[str, ...],
+        Option(
+            "The input: one file with a prediction column per model (--pred A,B), or one file per"
+            " model (each with the label column, or --labels FILE).",
+            argument=True,
+            metavar="FILE...",
+            commands=COMPARE,
+            required=True,
+        ),
+    ] = ()
+    models: Annotated[
+        tuple[str, ...],
+        Option(
+            "The models' prediction columns: A,B, repeated, or a glob ('pred_*'); for multiclass"
+            " one glob per model (--pred 'gbm_p*' --pred 'lr_p*'). With several files: the"
+            " prediction column of each.",
+            flag="--pred",
+            commands=COMPARE,
+            panel=INPUT,
+        ),
+    ] = ()
+    reference: Annotated[
+        str | None,
+        Option(
+            "The model the others are judged against (default: the first).",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = None
+    fail_if_worse: Annotated[
+        bool,
+        Option(
+            "Exit 1 when a model is significantly worse than the reference (beyond --margin).",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = False
+    require_better: Annotated[
+        bool,
+        Option(
+            "Exit 1 unless a model is significantly better than the reference (beyond --margin).",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = False
+    margin: Annotated[
+        str | None,
+        Option(
+            "Practical tolerance for the gates: X in the loss's units, or X% of the reference's value;"
+            " a gate fails only when the whole interval lies beyond it.",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = None
 
     config: Annotated[
         str | None,

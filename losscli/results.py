@@ -201,3 +201,85 @@ class EvalResult:
                 "passed": self.passed,
             }
         )
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """One model against the reference on one loss, over the same rows: the paired
+    bootstrap interval of ``difference`` = value − reference_value, its two-sided
+    ``p_value`` (Holm-adjusted with more than two models), the share of rows where
+    the model's per-sample loss is lower (``win_rate``), and the verdict."""
+
+    loss: str
+    params: dict[str, Any]
+    reference: str
+    model: str
+    value: float
+    reference_value: float
+    difference: float
+    ci: ConfidenceInterval
+    p_value: float
+    win_rate: float | None
+    verdict: str  # "better", "worse", "no significant difference"
+    count: int
+    higher_is_better: bool
+    p_unadjusted: float | None = None  # with Holm: the p-value before adjustment
+
+    @property
+    def worsening(self) -> tuple[float, float]:
+        """The interval of how much worse the model is (positive: worse), in the loss's direction."""
+        if self.higher_is_better:
+            return -self.ci.high, -self.ci.low
+        return self.ci.low, self.ci.high
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "loss": self.loss,
+            "params": self.params,
+            "reference": self.reference,
+            "model": self.model,
+            "value": self.value,
+            "reference_value": self.reference_value,
+            "difference": self.difference,
+            "ci": self.ci.to_dict(),
+            "p_value": self.p_value,
+            "win_rate": self.win_rate,
+            "verdict": self.verdict,
+            "count": self.count,
+        } | ({"p_value_unadjusted": self.p_unadjusted} if self.p_unadjusted is not None else {})
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """``losscli compare``: each model's results and each model against the reference."""
+
+    models: tuple[str, ...]
+    reference: str
+    runs: tuple[EvalResult, ...]  # one per model, in ``models`` order
+    comparisons: tuple[ModelComparison, ...]
+    adjusted: bool  # Holm-adjusted p-values (more than two models)
+    checks: tuple[Any, ...] = ()  # losscli.checks.CheckResult of --fail-if-worse / --require-better
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.runs[0]
+        return (
+            {
+                "losscli_version": __version__,
+                "source": first.source.to_dict(),
+                "models": list(self.models),
+                "reference": self.reference,
+                "p_adjustment": "holm" if self.adjusted else None,
+                "comparisons": [c.to_dict() for c in self.comparisons],
+                "results": [
+                    {"model": model, **r.to_dict()}
+                    for model, run in zip(self.models, self.runs, strict=True)
+                    for r in run.results
+                ],
+            }
+            | ({"checks": [c.to_dict() for c in self.checks]} if self.checks else {})
+            | {"passed": self.passed}
+        )

@@ -109,6 +109,13 @@ class UnitSums:
             return np.zeros((0, self.width))
         return self.sums[0]
 
+    def keys_of(self) -> U64 | None:
+        """The units' keys in the order of :meth:`units` (None once bucketed)."""
+        self._compact()
+        if self.table is not None:
+            return None
+        return self.keys[0] if self.keys else np.zeros(0, dtype=np.uint64)
+
     @property
     def bucketed(self) -> bool:
         self._compact()

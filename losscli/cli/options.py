@@ -118,7 +118,12 @@ class OneValueEach(TyperCommand):
             for param in order:
                 if isinstance(param, TyperOption) and not (param.multiple or param.is_flag or param.count):
                     if param.name in seen:
-                        ctx.fail(f"Option {param.get_error_hint(ctx)} was given twice; it takes one value.")
+                        models = " To compare models, run: losscli compare FILE --pred A,B -l LOSS." * (
+                            param.name == "pred"
+                        )
+                        ctx.fail(
+                            f"Option {param.get_error_hint(ctx)} was given twice; it takes one value.{models}"
+                        )
                     seen.add(param.name)
         return super().parse_args(ctx, args)
 

@@ -82,7 +82,7 @@ def _run(
     source = InputOptions(
         path=options.file,
         format=options.input_format.value if options.input_format else None,
-        delimiter=_delimiter(options.delimiter),
+        delimiter=parse_delimiter(options.delimiter),
         header=not options.no_header,
         encoding=options.encoding,
     )
@@ -197,13 +197,13 @@ def _label_source(options: CommandOptions) -> Any:
         return None
     return InputOptions(
         path=options.labels,
-        delimiter=_delimiter(options.delimiter),
+        delimiter=parse_delimiter(options.delimiter),
         header=not options.no_header,
         encoding=options.encoding,
     )
 
 
-def _delimiter(text: str | None) -> str | None:
+def parse_delimiter(text: str | None) -> str | None:
     if text is None:
         return None
     value = {"\\t": "\t", "tab": "\t"}.get(text, text)
