@@ -34,6 +34,7 @@ from typing import Any
 
 from losscli.errors import InputError, UsageError, first_line
 from losscli.neutralise import MAX_SHOWN, cut, quote
+from losscli.results import UnitTable
 
 MAX_BASELINE_BYTES = 64 * 2**20  # a baseline is a small JSON file; /dev/zero is not
 MAX_YAML_BYTES = 2**20  # PyYAML's safe loader is pure Python: ~8 s and 350 MB per MiB of values
@@ -54,6 +55,7 @@ class Baseline:
     others: Mapping[str, str] = field(default_factory=dict)
     key: str | None = None
     yaml: bool = False
+    tables: Mapping[str, UnitTable] = field(default_factory=dict)  # bootstrap sums by loss label
 
     @property
     def one_number(self) -> bool:
@@ -124,7 +126,7 @@ def load_baseline(path: str, key: str | None = None) -> Baseline:
     others: dict[str, str] = {}
     mappings: set[str] = set()
     _flatten(path, data, "", 1, numbers, others, mappings)
-    baseline = Baseline(path, numbers, others, key, is_yaml)
+    baseline = Baseline(path, numbers, others, key, is_yaml, _tables(path, data))
     if key is not None:
         if key == "":
             raise UsageError("the baseline key is empty", "give a key like test, or leave it out")
@@ -173,6 +175,59 @@ def _flatten(
             others[dotted] = _what(value)
 
 
+MAX_UNITS = 1000  # the bucket count: a baseline's bootstrap table has at most this many rows
+MAX_WIDTH = 6
+
+
+def _tables(path: str, data: Mapping[Any, Any]) -> dict[str, UnitTable]:
+    """The ``bootstrap`` unit sums a losscli result stores per loss (--write-baseline),
+    checked: a unit name, at most 1,000 rows of 1–6 finite numbers each, integer keys."""
+    results = data.get("results")
+    if not isinstance(results, list):
+        return {}
+    tables: dict[str, UnitTable] = {}
+    for entry in results:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("bootstrap"), Mapping):
+            continue
+        name = str(entry.get("label") or entry.get("loss"))
+        boot = entry["bootstrap"]
+        sums, keys, unit = boot.get("sums"), boot.get("keys"), boot.get("unit")
+        bad = InputError(
+            f"{path}: the bootstrap statistics of {quote(name)} are malformed",
+            "write the baseline again with --write-baseline",
+        )
+        if not isinstance(unit, str) or not isinstance(sums, list) or not 0 < len(sums) <= MAX_UNITS:
+            raise bad
+        width = len(sums[0]) if isinstance(sums[0], list) else 0
+        if not 0 < width <= MAX_WIDTH or any(
+            not isinstance(row, list)
+            or len(row) != width
+            or not all(
+                isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) for x in row
+            )
+            for row in sums
+        ):
+            raise bad
+        if keys is not None and (
+            not isinstance(keys, list)
+            or len(keys) != len(sums)
+            or not all(isinstance(k, int) and not isinstance(k, bool) and 0 <= k < 2**64 for k in keys)
+        ):
+            raise bad
+        tables[name] = UnitTable(
+            unit,
+            None if keys is None else tuple(keys),
+            tuple(tuple(float(x) for x in row) for row in sums),
+            bool(boot.get("per_count", False)),
+            _fingerprint(boot.get("fingerprint")),
+        )
+    return tables
+
+
+def _fingerprint(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**64 else None
+
+
 def _what(value: object) -> str:
     """What a non-number holds, as a message says it (never the value: it is file content)."""
     if isinstance(value, bool):
@@ -196,6 +251,17 @@ def _read_bounded(path: str, limit: int, is_yaml: bool) -> bytes:
             "--baseline: the path is empty (an unset shell variable?)",
             "give the baseline file's path, or leave out --baseline",
         )
+    raw = read_git(path, limit) if path.startswith(GIT_PREFIX) else _read_file(path, limit)
+    if len(raw) > limit:
+        kind = "YAML metrics file" if is_yaml else "JSON file"
+        raise InputError(
+            f"{path}: the baseline is larger than {limit // 2**20} MiB; a baseline is a small {kind}",
+            "check the path: it should be a file written by --write-baseline or a metrics file",
+        )
+    return raw
+
+
+def _read_file(path: str, limit: int) -> bytes:
     try:
         with open(path, "rb") as fh:
             info = os.fstat(fh.fileno())
@@ -207,13 +273,71 @@ def _read_bounded(path: str, limit: int, is_yaml: bool) -> bytes:
         raise InputError(f"{path}: no such baseline file", "create it with --write-baseline") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
-    if len(raw) > limit:
-        kind = "YAML metrics file" if is_yaml else "JSON file"
-        raise InputError(
-            f"{path}: the baseline is larger than {limit // 2**20} MiB; a baseline is a small {kind}",
-            "check the path: it should be a file written by --write-baseline or a metrics file",
-        )
     return raw
+
+
+GIT_PREFIX = "git:"
+GIT_TIMEOUT = 30.0  # seconds for one git command
+
+
+def read_git(spec: str, limit: int) -> bytes:
+    """``git:REV:PATH``: the file at PATH in revision REV of the repository around the
+    working directory (PATH from the repository's top, or ``./PATH`` from here, as
+    ``git show`` takes it), at most ``limit + 1`` bytes. Each way it can fail is exit 2
+    naming it: git missing, not a repository, an unknown revision, a path absent there."""
+    rev, sep, path = spec.removeprefix(GIT_PREFIX).partition(":")
+    if not sep or not rev or not path:
+        raise UsageError(
+            f"--baseline {quote(spec)}: a git baseline is git:REV:PATH",
+            "e.g. git:origin/main:baselines/val.json",
+        )
+    if rev.startswith("-"):
+        raise UsageError(f"--baseline {quote(spec)}: a revision does not start with '-'")
+    _git(
+        ["rev-parse", "--git-dir"],
+        spec,
+        "the working directory is not in a git repository",
+        hint="run losscli inside the repository",
+    )
+    _git(
+        ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], spec, f"git knows no revision {quote(rev)}"
+    )
+    _git(["cat-file", "-e", f"{rev}:{path}"], spec, f"{quote(path)} is not in revision {quote(rev)}")
+    return _git(
+        ["cat-file", "blob", f"{rev}:{path}"], spec, f"{quote(path)} at {quote(rev)} is not a file", limit
+    )
+
+
+def _git(
+    args: list[str],
+    spec: str,
+    failure: str,
+    limit: int = 1 << 16,
+    hint: str = "check it with git show REV:PATH",
+) -> bytes:
+    import subprocess
+
+    try:
+        done = subprocess.Popen(
+            ["git", *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        )
+    except OSError:
+        raise InputError(f"--baseline {quote(spec)}: git is not installed (or not on PATH)") from None
+    assert done.stdout is not None
+    with done:
+        out = done.stdout.read(limit + 1)  # bounded: a huge blob is cut and refused by size
+        if len(out) > limit:
+            done.kill()
+        try:
+            code = done.wait(GIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            done.kill()
+            raise InputError(f"--baseline {quote(spec)}: git did not answer in {GIT_TIMEOUT:g} s") from None
+    if code != 0 and len(out) <= limit:
+        raise InputError(
+            f"--baseline {quote(spec)}: {failure}", "check the revision and path with git show REV:PATH"
+        )
+    return out
 
 
 def _text(path: str, raw: bytes, kind: str) -> str:

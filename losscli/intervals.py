@@ -43,6 +43,7 @@ class CiSettings:
     resamples: int = RESAMPLES
     seed: int = 0
     block: int = 1
+    intervals: bool = True  # False: keep the unit sums only (--write-baseline, --significance)
 
 
 class NoInterval(ValueError):

@@ -543,6 +543,17 @@ class CommandOptions:
             config=ConfigKey("text", "gate", shared=True),
         ),
     ] = None
+    significance: Annotated[
+        float | None,
+        Option(
+            "With --baseline: a worsening fails only when it is significant at this level (e.g. 0.05),"
+            " paired when the baseline holds bootstrap statistics of the same rows (--write-baseline"
+            " stores them), and beyond --rtol/--atol when given.",
+            metavar="ALPHA",
+            commands=LOSS_EVAL,
+            panel=CHECKS,
+        ),
+    ] = None
     rtol: Annotated[
         str | None,
         Option(

@@ -41,6 +41,34 @@ class ConfidenceInterval:
 
 
 @dataclass(frozen=True)
+class UnitTable:
+    """The per-unit sums behind a value (losscli.accumulate.units): what a baseline stores
+    so that a later run on the same rows can be compared with it, paired. ``keys``: the
+    units' keys (rows as 0-based numbers, or id hashes) when there are at most 1,000 of
+    them, None when ``sums`` are the 1,000 hash buckets; ``per_count``: Keras' Σwℓ/N."""
+
+    unit: str
+    keys: tuple[int, ...] | None
+    sums: tuple[tuple[float, ...], ...]
+    per_count: bool = False
+    fingerprint: int | None = None  # which rows and labels (None: unknown, never paired)
+
+    @property
+    def bucketed(self) -> bool:
+        return self.keys is None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON: 9 significant digits a sum (ample for a bootstrap; ~60 KB for a mean)."""
+        return {
+            "unit": self.unit,
+            "per_count": self.per_count,
+            "fingerprint": self.fingerprint,
+            "keys": None if self.keys is None else list(self.keys),
+            "sums": [[float(f"{x:.9g}") for x in row] for row in self.sums],
+        }
+
+
+@dataclass(frozen=True)
 class GroupResult:
     """One group's finished value: the key, the value, rows and weight sum behind it."""
 
@@ -87,6 +115,7 @@ class LossResult:
     label: str = ""  # the same name, as the key of gates and baselines
     groups: tuple[GroupResult, ...] | None = None  # --by, in sorted key order
     ci: ConfidenceInterval | None = None  # --ci
+    units: UnitTable | None = None  # --write-baseline / --significance: not in to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         return (

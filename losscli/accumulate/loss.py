@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
-from losscli.accumulate.units import U64, UnitSums
+from losscli.accumulate.units import U64, UnitSums, fingerprint
 from losscli.intervals import CiSettings, NoInterval, bca, statistic
 from losscli.results import ConfidenceInterval, LossResult
 from losscli.spec import LossSpec, Stats
@@ -120,6 +120,7 @@ class LossAccumulator:
     clipped: int = 0
     resampled: bool = False  # keep per-unit sums for --ci (made in __post_init__)
     units: UnitSums | None = None
+    fingerprint: int = 0  # which rows and labels the unit sums hold (accumulate.units.fingerprint)
     clip_shift: float = 0.0  # Σw(unclipped ℓ − ℓ) over clipped rows: what clipping took off Σwℓ
 
     def __post_init__(self) -> None:
@@ -157,6 +158,7 @@ class LossAccumulator:
         if self.units is not None:
             assert units is not None, "--ci needs each row's unit key"
             self.units.add(units, self.unit_stats(losses, weights, y_true, factor))
+            self.fingerprint = (self.fingerprint + fingerprint(units, y_true)) % 2**64
 
     def unit_stats(self, losses: F64, weights: F64 | None, y_true: F64, factor: F64 | None) -> F64:
         """Each row's sufficient statistics, the columns of intervals.WL … LD2:
@@ -219,6 +221,7 @@ class LossAccumulator:
             ):
                 other.units.linear(_moved(other.labels.shift - self.labels.shift))
             self.units.merge(other.units)
+            self.fingerprint = (self.fingerprint + other.fingerprint) % 2**64
         self.weighted_sum.merge(other.weighted_sum)
         self.weight_sum.merge(other.weight_sum)
         self.unweighted += other.unweighted

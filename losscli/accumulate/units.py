@@ -38,6 +38,17 @@ def splitmix64(keys: U64) -> U64:
     return z ^ (z >> np.uint64(31))
 
 
+def fingerprint(keys: U64, y_true: NDArray[np.float64]) -> int:
+    """Σ_i h(unit_i, y_i) mod 2⁶⁴: which rows (by unit key) with which labels an
+    accumulator saw, independent of their order and chunking; equal fingerprints mean
+    the same rows (a baseline's bootstrap sums can then be paired with a run's)."""
+    labels = np.ascontiguousarray(np.asarray(y_true, dtype=np.float64).reshape(keys.size, -1)) + 0.0  # -0 → 0
+    mixed = splitmix64(keys)
+    for j in range(labels.shape[1]):
+        mixed = splitmix64(mixed ^ np.ascontiguousarray(labels[:, j]).view(np.uint64))
+    return int(mixed.sum(dtype=np.uint64))
+
+
 def row_units(rows: NDArray[np.int64], block: int = 1) -> U64:
     """Unit keys of 1-based row numbers: the row, or its ``block`` of consecutive rows."""
     index = np.asarray(rows, dtype=np.int64) - 1

@@ -9,11 +9,11 @@ from dataclasses import replace
 from typing import Any
 
 from losscli.baselines import Baseline, load_baseline
-from losscli.checks import Gate, parse_limits, parse_tolerance, run_gate
+from losscli.checks import CheckResult, Gate, parse_limits, parse_tolerance, run_gate
 from losscli.cli.options import CommandOptions
 from losscli.errors import UsageError
 from losscli.neutralise import quote
-from losscli.results import EvalResult
+from losscli.results import EvalResult, LossResult
 
 
 def read_baseline(options: CommandOptions, losses: int) -> Baseline | None:
@@ -62,13 +62,45 @@ def gates_for(result: EvalResult, options: CommandOptions, baseline: Baseline | 
 def apply_gates(result: EvalResult, options: CommandOptions, baseline: Baseline | None = None) -> EvalResult:
     """The result with its ``checks`` filled in (``baseline``: see :func:`gates_for`)."""
     by_label = result.labelled()
-    checks = [
-        replace(
-            run_gate(g, by_label[g.loss].value, by_label[g.loss].higher_is_better), ci=by_label[g.loss].ci
-        )
-        for g in gates_for(result, options, baseline)
-    ]
+    base = baseline if baseline is not None else read_baseline(options, len(by_label))
+    checks = []
+    for g in gates_for(result, options, base):
+        found = by_label[g.loss]
+        check = replace(run_gate(g, found.value, found.higher_is_better), ci=found.ci)
+        if (
+            options.significance is not None
+            and g.kind == "baseline"
+            and g.baseline is not None
+            and base is not None
+        ):
+            check = _significant(check, found, g.baseline, base, options)
+        checks.append(check)
     return replace(result, checks=tuple(checks))
+
+
+def _significant(
+    check: CheckResult, found: LossResult, base_value: float, base: Baseline, options: CommandOptions
+) -> CheckResult:
+    """A baseline gate under --significance ALPHA: it fails only when it failed on the
+    tolerance (or any worsening, without one) and the worsening is significant at ALPHA."""
+    from losscli.intervals import CiSettings
+    from losscli.significance import difference_to
+
+    alpha = options.significance
+    assert alpha is not None
+    if not 0.0 < alpha < 1.0:
+        raise UsageError(f"--significance takes a level between 0 and 1 (e.g. 0.05), not {alpha:g}")
+    settings = CiSettings(1.0 - alpha, options.resamples, options.seed, options.ci_block)
+    d = difference_to(found, base_value, base.tables.get(found.label or found.loss), base.path, settings)
+    worse = d.difference < 0 if found.higher_is_better else d.difference > 0
+    significant = worse and d.p_value < alpha
+    how = "paired" if d.paired else "unpaired"
+    said = "significant" if significant else "not significant"
+    detail = (
+        f"{check.detail}; {said} at {alpha:g} ({how}): {d.difference:+.6g} "
+        f"({(1 - alpha) * 100:g}% CI {d.low:+.6g} … {d.high:+.6g}), p = {d.p_value:.3g}"
+    )
+    return replace(check, passed=check.passed or not significant, detail=detail)
 
 
 def print_verdicts(result: EvalResult) -> None:
@@ -78,7 +110,12 @@ def print_verdicts(result: EvalResult) -> None:
 
 
 def baseline_json(result: EvalResult) -> str:
+    """The run's JSON result, each loss with its ``bootstrap`` unit sums (when it has them):
+    what a later ``--significance`` gate pairs with. Never the rows themselves."""
     payload: dict[str, Any] = result.to_dict()
     payload.pop("checks", None)
     payload["passed"] = True
+    for entry, r in zip(payload["results"], result.results, strict=True):
+        if r.units is not None:
+            entry["bootstrap"] = r.units.to_dict()
     return json.dumps(payload, indent=2, allow_nan=False) + "\n"

@@ -124,12 +124,16 @@ def _run(
 
 
 def ci_settings(options: CommandOptions) -> Any:
-    """The --ci settings of a run, or None without --ci."""
-    if options.ci is None:
-        return None
+    """The --ci settings of a run; without --ci, unit sums only (no interval) when a
+    baseline is written (a later run pairs with it) or a --significance gate needs them;
+    else None."""
     from losscli.intervals import CiSettings
 
-    return CiSettings(options.ci, options.resamples, options.seed, options.ci_block)
+    if options.ci is not None:
+        return CiSettings(options.ci, options.resamples, options.seed, options.ci_block)
+    if options.write_baseline or options.significance is not None:
+        return CiSettings(0.95, options.resamples, options.seed, options.ci_block, intervals=False)
+    return None
 
 
 def _run_dask(

@@ -17,7 +17,7 @@ from losscli.engine.plan import Plan
 from losscli.errors import DataError
 from losscli.intervals import CiSettings, NoInterval
 from losscli.io.joined import JoinedSource
-from losscli.results import ConfidenceInterval, EvalResult, SourceInfo
+from losscli.results import ConfidenceInterval, EvalResult, SourceInfo, UnitTable
 
 
 def finish(
@@ -50,13 +50,16 @@ def finish(
                 else "the weights"
             )
             raise DataError(f"{source.path}: {acc.spec.name}: {what} sum to 0 (or every row was ignored)")
-    interval = None if ci is None else partial(_interval, ci, _unit(ci, columns), source.path)
+    interval = (
+        None if ci is None or not ci.intervals else partial(_interval, ci, _unit(ci, columns), source.path)
+    )
     results = tuple(
         replace(
             acc.result(),
             label=job.spec.named(job.params),
             groups=None if groups is None else (grouped.results(by, interval) if grouped is not None else ()),
             ci=None if interval is None else interval(acc),
+            units=None if ci is None else _table(acc, _unit(ci, columns)),
         )
         for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)
     )
@@ -85,6 +88,19 @@ def _unit(ci: CiSettings, columns: Resolved) -> str:
     if "id" in columns.names:
         return f"id {neutralise.quote(columns.name('id'))}"
     return f"block of {ci.block} rows" if ci.block > 1 else "row"
+
+
+def _table(acc: LossAccumulator, unit: str) -> UnitTable | None:
+    if acc.units is None:
+        return None
+    keys = acc.units.keys_of()
+    return UnitTable(
+        unit,
+        None if keys is None else tuple(int(k) for k in keys),
+        tuple(tuple(row) for row in acc.units.units().tolist()),
+        acc.per_count,
+        acc.fingerprint,
+    )
 
 
 def _interval(ci: CiSettings, unit: str, path: str, acc: LossAccumulator) -> ConfidenceInterval:

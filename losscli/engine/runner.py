@@ -77,9 +77,9 @@ class Runner:
         jobs, columns = plan.jobs, plan.columns
         names = columns.classes() if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
-        if options.ci is not None:
+        if options.ci is not None and options.ci.intervals:
             _check_ci(plan, options.ci)
-        self.accs = [self._new_state(job, options.quantiles, options.ci is not None) for job in jobs]
+        self.accs = [self._new_state(job, options.quantiles, self._resampled(job)) for job in jobs]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
@@ -134,10 +134,14 @@ class Runner:
         """Per-group states: the same accumulator as the whole file, one per key (losscli.accumulate.groups)."""
         groups = self.groups[index]
         if groups is None:
-            make = partial(self._new_state, job, False, self.options.ci is not None)
+            make = partial(self._new_state, job, False, self._resampled(job))
             groups = self.groups[index] = GroupAccumulator(make)
         keys = [raw[f"#{p}"] for p in self.plan.columns.positions["by"]]  # each as read, NaN rows gone
         groups.update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, units)
+
+    def _resampled(self, job: LossJob) -> bool:
+        """Keep per-unit sums: for --ci, and (smooth losses only) for a baseline to pair with."""
+        return self.options.ci is not None and job.spec.smooth
 
     @staticmethod
     def _new_state(job: LossJob, quantiles: bool = False, resampled: bool = False) -> LossAccumulator:
