@@ -45,7 +45,7 @@ N_CLASSES = 10
 EPS = sys.float_info.epsilon  # float64 machine epsilon, losscli's default --eps for cross-entropy
 REL_TOL = 1e-6
 CONTENDED = 0.25  # CPUs busy with other processes during a run above which the run is flagged
-GROUPS = ("csv", "parquet", "ce", "startup", "dask")
+GROUPS = ("csv", "parquet", "ce", "startup", "dask", "ci")
 VERSIONED = ("losscli", "numpy", "pyarrow", "polars", "duckdb", "pandas", "scikit-learn", "typer")
 
 
@@ -290,6 +290,24 @@ def dask_tools(losscli: str, path: Path) -> list[Tool]:
     return [
         Tool("losscli --engine dask", [*base, "--engine", "dask"], ("dask", "distributed")),
         Tool("losscli (local engine)", base),
+    ]
+
+
+def ci_tools(losscli: str, path: Path, csv_path: Path) -> list[Tool]:
+    """What the issue-14 capabilities cost against the plain run of the same file: --ci
+    (bucketed bootstrap sums, 2,000 BCa resamples) and compare of two prediction columns
+    (the mse data's ``pred`` and ``id`` columns as two models: the cost, not the meaning)."""
+    base = [losscli, "mse", str(path), "--format", "value"]
+    return [
+        Tool("losscli mse (plain)", base),
+        Tool("losscli mse --ci", [*base, "--ci"]),
+        Tool(
+            "losscli compare --pred pred,id",
+            [losscli, "compare", str(path), "--pred", "pred,id", "-l", "mse", "--format", "json"],
+            check_value=False,
+        ),
+        Tool("losscli mse CSV (plain)", [losscli, "mse", str(csv_path), "--format", "value"]),
+        Tool("losscli mse CSV --ci", [losscli, "mse", str(csv_path), "--format", "value", "--ci"]),
     ]
 
 
@@ -775,6 +793,13 @@ def build_groups(args: argparse.Namespace, losscli: str) -> list[Group]:
             "dask",
             f"Dask engine overhead — mse, Parquet, {args.rows:,} rows (`{dask_path.name}`)",
             dask_tools(losscli, dask_path),
+        )
+    if "ci" in args.only:
+        ci_csv, ci_parquet = ensure_mse_data(args.data_dir, args.rows)
+        builders["ci"] = lambda: Group(
+            "ci",
+            f"--ci and compare against the plain run — mse, {args.rows:,} rows (`{ci_parquet.name}`, `{ci_csv.name}`)",
+            ci_tools(losscli, ci_parquet, ci_csv),
         )
     for key in GROUPS:
         if key in args.only:
