@@ -61,7 +61,7 @@ def evaluate(
     (``resamples`` draws seeded by ``seed``; rows resampled in blocks of ``ci_block``,
     or by ``id`` value when ``id`` is given).
     """
-    settings = None if ci is None else CiSettings(float(ci), resamples, seed, ci_block)
+    settings = None if ci is None else CiSettings(float(ci), resamples, seed, ci_block, fingerprint=True)
     if engine not in ("local", "dask"):
         raise UsageError(f"unknown engine '{engine}'", "use 'local' or 'dask'")
     if engine == "dask" or is_dask_frame(source):

@@ -175,7 +175,7 @@ def _flatten(
             others[dotted] = _what(value)
 
 
-MAX_UNITS = 1000  # the bucket count: a baseline's bootstrap table has at most this many rows
+MAX_UNITS = 1024  # = accumulate.units.BUCKETS (numpy-free here): a bootstrap table has at most this many rows
 MAX_WIDTH = 6
 
 

@@ -44,13 +44,14 @@ class CiSettings:
     seed: int = 0
     block: int = 1
     intervals: bool = True  # False: keep the unit sums only (--write-baseline, --significance)
+    fingerprint: bool = False  # also which rows and labels (a baseline to write or pair with)
 
 
 class NoInterval(ValueError):
     """The data cannot give an interval (fewer than two units)."""
 
 
-#: index of each sufficient statistic in a unit's sums (see LossAccumulator.unit_stats)
+#: index of each sufficient statistic in a unit's sums (see LossAccumulator.unit_columns)
 WL, W, N, LW, LD, LD2 = range(6)
 
 

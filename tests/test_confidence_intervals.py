@@ -151,13 +151,28 @@ def test_merged_partitions_give_the_whole_inputs_interval():
 
 
 def test_unit_sums_switch_to_buckets_past_the_bucket_count_and_keep_totals():
-    sums = UnitSums(2, buckets=10)
-    keys = np.arange(8, dtype=np.uint64)
-    sums.add(keys, np.ones((8, 2)))
-    assert not sums.bucketed and sums.units().shape == (8, 2)
-    sums.add(np.arange(8, 30, dtype=np.uint64), np.ones((22, 2)))
-    assert sums.bucketed and sums.units().shape == (10, 2)
-    assert sums.units().sum(axis=0).tolist() == [30.0, 30.0]
+    for buckets, distinct in ((10, False), (16, True)):
+        sums = UnitSums(2, buckets=buckets)
+        sums.add(np.arange(8, dtype=np.uint64), [np.full(8, 2.0), None], distinct=distinct)
+        assert not sums.bucketed and sums.units().shape == (8, 2)
+        sums.add(np.arange(8, 30, dtype=np.uint64), [np.full(22, 2.0), None], distinct=distinct)
+        assert sums.bucketed and sums.units().shape == (buckets, 2)
+        assert sums.units().sum(axis=0).tolist() == [60.0, 30.0]
+
+
+def test_buckets_are_random_subsets_of_sorted_rows():
+    """A file sorted by its loss must not give look-alike buckets: the spread of bucket
+    means is that of random subsets (not of every M-th row, which would be near 0)."""
+    from losscli.accumulate.units import bucket_of
+
+    n = 1024 * 200
+    losses = np.sort(np.random.default_rng(0).exponential(size=n))
+    where = bucket_of(np.arange(n, dtype=np.uint64))
+    counts = np.bincount(where, minlength=1024)
+    means = np.bincount(where, weights=losses, minlength=1024) / counts
+    expected = losses.std() / np.sqrt(counts.mean())  # random subsets of ~200 rows
+    assert 0.85 * expected < means.std() < 1.15 * expected
+    assert counts.min() > 120  # every bucket used, none starved
 
 
 @pytest.mark.smoke

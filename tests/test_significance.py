@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import losscli
+from losscli.accumulate.units import BUCKETS
 from losscli.cli.gates import baseline_json
 
 
@@ -49,7 +50,7 @@ def test_write_baseline_stores_bucket_sums_not_rows(cli, models):
     doc = json.loads(base.read_text())
     boot = doc["results"][0]["bootstrap"]
     assert (
-        boot["unit"] == "row" and boot["keys"] is None and len(boot["sums"]) == 1000
+        boot["unit"] == "row" and boot["keys"] is None and len(boot["sums"]) == BUCKETS
     )  # 3,000 rows: bucketed
     sums = np.array(boot["sums"])
     y = models["y"]

@@ -38,6 +38,7 @@ class GroupAccumulator:
         y_true: F64,
         factor: F64 | None,
         units: NDArray[np.uint64] | None = None,
+        distinct: bool = False,
     ) -> None:
         """Fold one chunk in: each group's rows, in their order, go to its state. ``keys``:
         one array per group column; with several, a group is a tuple of their values;
@@ -46,7 +47,7 @@ class GroupAccumulator:
             return
         codes, uniques = _factorise(keys[0]) if len(keys) == 1 else _combine([_factorise(k) for k in keys])
         if len(uniques) == 1:  # one group in this chunk: its rows are the chunk
-            self._state(uniques[0]).update(losses, weights, y_true, factor, units=units)
+            self._state(uniques[0]).update(losses, weights, y_true, factor, units=units, distinct=distinct)
             return
         counts = np.bincount(codes, minlength=len(uniques))
         small = codes.astype(np.int16) if len(uniques) < 1 << 15 else codes  # radix sort
@@ -63,6 +64,7 @@ class GroupAccumulator:
                 y_true[rows],
                 None if factor is None else factor[rows],
                 units=None if units is None else units[rows],
+                distinct=distinct,
             )
 
     def merge(self, other: GroupAccumulator) -> None:

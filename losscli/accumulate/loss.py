@@ -121,6 +121,7 @@ class LossAccumulator:
     resampled: bool = False  # keep per-unit sums for --ci (made in __post_init__)
     units: UnitSums | None = None
     fingerprint: int = 0  # which rows and labels the unit sums hold (accumulate.units.fingerprint)
+    fingerprinted: bool = False  # keep the fingerprint (a baseline to write or to pair with)
     clip_shift: float = 0.0  # Σw(unclipped ℓ − ℓ) over clipped rows: what clipping took off Σwℓ
 
     def __post_init__(self) -> None:
@@ -140,6 +141,7 @@ class LossAccumulator:
         clipped: int = 0,
         clip_delta: F64 | None = None,
         units: U64 | None = None,
+        distinct: bool = False,
     ) -> None:
         """Fold in one chunk. ``factor`` (torch's class weights w_y) scales each row's
         share of the denominator: mean = Σwℓ / Σw·factor; rows whose loss is NaN
@@ -157,31 +159,31 @@ class LossAccumulator:
             self._update_plain(losses, weights, y_true)
         if self.units is not None:
             assert units is not None, "--ci needs each row's unit key"
-            self.units.add(units, self.unit_stats(losses, weights, y_true, factor))
-            self.fingerprint = (self.fingerprint + fingerprint(units, y_true)) % 2**64
+            self.units.add(units, self.unit_columns(losses, weights, y_true, factor), distinct=distinct)
+            if self.fingerprinted:
+                self.fingerprint = (self.fingerprint + fingerprint(units, y_true)) % 2**64
 
-    def unit_stats(self, losses: F64, weights: F64 | None, y_true: F64, factor: F64 | None) -> F64:
-        """Each row's sufficient statistics, the columns of intervals.WL … LD2:
-        wℓ, the denominator's w (w·w_y with class weights), 1 (a counted row), and for
-        r2 the label moments w, w(y − K), w(y − K)² about this accumulator's shift K."""
-        w = np.ones_like(losses) if weights is None else weights
-        width = 6 if self.spec.needs_label_variance else 3
-        stats = np.empty((losses.size, width))
+    def unit_columns(
+        self, losses: F64, weights: F64 | None, y_true: F64, factor: F64 | None
+    ) -> list[F64 | None]:
+        """Each row's sufficient statistics, the columns of intervals.WL … LD2 (None: 1 a
+        row): wℓ, the denominator's w (w·w_y with class weights), 1 (a counted row), and
+        for r2 the label moments w, w(y − K), w(y − K)² about this accumulator's shift K."""
         if factor is None:
-            np.multiply(w, losses, out=stats[:, 0])
-            stats[:, 1] = w
-            stats[:, 2] = 1.0
+            columns: list[F64 | None] = [
+                losses if weights is None else weights * losses,
+                weights,
+                None,
+            ]
         else:
             active = ~np.isnan(losses)
-            stats[:, 0] = np.where(active, w * losses, 0.0)
-            stats[:, 1] = w * factor
-            stats[:, 2] = active
-        if width == 6:
+            w = np.ones_like(losses) if weights is None else weights
+            columns = [np.where(active, w * losses, 0.0), w * factor, active.astype(np.float64)]
+        if self.spec.needs_label_variance:
             d = y_true - (self.labels.shift or 0.0)
-            stats[:, 3] = w
-            np.multiply(w, d, out=stats[:, 4])
-            np.multiply(stats[:, 4], d, out=stats[:, 5])
-        return stats
+            wd = d if weights is None else weights * d
+            columns += [weights, wd, wd * d]
+        return columns
 
     def _update_plain(self, losses: F64, weights: F64 | None, y_true: F64) -> None:
         self.count += int(losses.size)

@@ -17,6 +17,8 @@ i.i.d.), so memory is O(M·k) whatever the row count.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -25,8 +27,9 @@ U64 = NDArray[np.uint64]
 
 #: buckets once there are more units than this; M − 1 degrees of freedom for the spread
 #: (the bootstrap standard error is within ~4.5 % of the row bootstrap's, sd √(2/M)),
-#: 8·k·M bytes per loss (24 KB for a mean), a 2,000 × 1,000 resampling matrix at the end
-BUCKETS = 1000
+#: 8·k·M bytes per loss (24 KB for a mean), a 2,000 × 1,024 resampling matrix at the end;
+#: a power of two, so a bucket is the top bits of the mixed key
+BUCKETS = 1024
 _PENDING = 4 * BUCKETS  # unit rows buffered before they are summed by key
 
 
@@ -36,6 +39,26 @@ def splitmix64(keys: U64) -> U64:
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
+
+
+def bucket_of(keys: U64, buckets: int = BUCKETS) -> NDArray[np.intp]:
+    """bucket(u) = the top log₂M bits of SplitMix64's mix of u (mod M when M is not a
+    power of two): computed in place, a few passes over the keys."""
+    z = keys + np.uint64(0x9E3779B97F4A7C15)
+    t = z >> np.uint64(30)
+    z ^= t
+    z *= np.uint64(0xBF58476D1CE4E5B9)
+    np.right_shift(z, np.uint64(27), out=t)
+    z ^= t
+    z *= np.uint64(0x94D049BB133111EB)
+    bits = buckets.bit_length() - 1
+    if buckets == 1 << bits:
+        np.right_shift(z, np.uint64(64 - bits), out=z)
+    else:
+        np.right_shift(z, np.uint64(31), out=t)
+        z ^= t
+        z %= np.uint64(buckets)
+    return z.astype(np.intp)
 
 
 def fingerprint(keys: U64, y_true: NDArray[np.float64]) -> int:
@@ -49,8 +72,12 @@ def fingerprint(keys: U64, y_true: NDArray[np.float64]) -> int:
     return int(mixed.sum(dtype=np.uint64))
 
 
-def row_units(rows: NDArray[np.int64], block: int = 1) -> U64:
-    """Unit keys of 1-based row numbers: the row, or its ``block`` of consecutive rows."""
+def row_units(rows: object, block: int = 1) -> U64:
+    """Unit keys of 1-based row numbers (a RowRange or an array): the 0-based row, or its
+    ``block`` of consecutive rows."""
+    start, size = getattr(rows, "start", None), getattr(rows, "size", None)
+    if isinstance(start, int) and isinstance(size, int) and block == 1:  # a RowRange: no int64 detour
+        return np.arange(start - 1, start - 1 + size, dtype=np.uint64)
     index = np.asarray(rows, dtype=np.int64) - 1
     return (index // block if block > 1 else index).astype(np.uint64)
 
@@ -76,17 +103,24 @@ class UnitSums:
         self.keys: list[U64] = []
         self.sums: list[F64] = []
         self.pending = 0
+        self.distinct = True  # every key added so far was a new unit (row numbers)
         self.table: F64 | None = None  # (buckets × width) once bucketed
 
-    def add(self, keys: U64, stats: F64) -> None:
-        """Fold in rows: ``keys`` (n,) unit keys, ``stats`` (n × width)."""
+    def add(self, keys: U64, columns: Sequence[F64 | None], distinct: bool = False) -> None:
+        """Fold in rows: ``keys`` (n,) unit keys and ``width`` columns of n statistics
+        each (None: 1 for every row, a count). ``distinct``: the keys are distinct from
+        each other and from every key added before (row numbers), so past M of them the
+        rows go to buckets at once, without summing by key first."""
         if keys.size == 0:
             return
+        self.distinct = self.distinct and distinct
+        if self.table is None and self.distinct and self.pending + keys.size > self.buckets:
+            self._to_buckets()
         if self.table is not None:
-            self._bucket(keys, stats)
+            self._bucket(keys, columns)
             return
         self.keys.append(keys)
-        self.sums.append(stats)
+        self.sums.append(np.column_stack([np.ones(keys.size) if c is None else c for c in columns]))
         self.pending += keys.size
         if self.pending > _PENDING:
             self._compact()
@@ -102,7 +136,7 @@ class UnitSums:
             self.table += other.table
             return
         for keys, sums in zip(other.keys, other.sums, strict=True):
-            self.add(keys, sums)
+            self.add(keys, list(sums.T))
 
     def linear(self, matrix: F64) -> None:
         """Replace every unit's sums s by s · ``matrix`` (width × width), e.g. label moments
@@ -160,10 +194,16 @@ class UnitSums:
         sums = np.concatenate(self.sums) if self.sums else np.zeros((0, self.width))
         self.table = np.zeros((self.buckets, self.width))
         self.keys, self.sums, self.pending = [], [], 0
-        self._bucket(keys, sums)
+        self._bucket(keys, list(sums.T))
 
-    def _bucket(self, keys: U64, stats: F64) -> None:
+    def _bucket(self, keys: U64, columns: Sequence[F64 | None]) -> None:
         assert self.table is not None
-        where = (splitmix64(keys) % np.uint64(self.buckets)).astype(np.intp)
-        for j in range(self.width):
-            self.table[:, j] += np.bincount(where, weights=stats[:, j], minlength=self.buckets)
+        where = bucket_of(keys, self.buckets)
+        counts: F64 | None = None
+        for j, column in enumerate(columns):
+            if column is None:
+                if counts is None:
+                    counts = np.bincount(where, minlength=self.buckets).astype(np.float64)
+                self.table[:, j] += counts
+            else:
+                self.table[:, j] += np.bincount(where, weights=column, minlength=self.buckets)

@@ -129,10 +129,13 @@ def ci_settings(options: CommandOptions) -> Any:
     else None."""
     from losscli.intervals import CiSettings
 
+    printed = bool(options.write_baseline) or options.significance is not None
     if options.ci is not None:
-        return CiSettings(options.ci, options.resamples, options.seed, options.ci_block)
-    if options.write_baseline or options.significance is not None:
-        return CiSettings(0.95, options.resamples, options.seed, options.ci_block, intervals=False)
+        return CiSettings(options.ci, options.resamples, options.seed, options.ci_block, fingerprint=printed)
+    if printed:
+        return CiSettings(
+            0.95, options.resamples, options.seed, options.ci_block, intervals=False, fingerprint=True
+        )
     return None
 
 

@@ -99,7 +99,7 @@ def _table(acc: LossAccumulator, unit: str) -> UnitTable | None:
         None if keys is None else tuple(int(k) for k in keys),
         tuple(tuple(row) for row in acc.units.units().tolist()),
         acc.per_count,
-        acc.fingerprint,
+        acc.fingerprint if acc.fingerprinted else None,
     )
 
 

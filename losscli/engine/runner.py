@@ -79,7 +79,8 @@ class Runner:
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
         if options.ci is not None and options.ci.intervals:
             _check_ci(plan, options.ci)
-        self.accs = [self._new_state(job, options.quantiles, self._resampled(job)) for job in jobs]
+        printed = options.ci is not None and options.ci.fingerprint
+        self.accs = [self._new_state(job, options.quantiles, self._resampled(job), printed) for job in jobs]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
@@ -106,6 +107,7 @@ class Runner:
                 computed.clipped,
                 computed.clip_delta,
                 units=units,
+                distinct=self._distinct,
             )
             if "by" in raw:
                 self._update_groups(index, job, raw, inputs, computed, units)
@@ -126,7 +128,7 @@ class Runner:
 
         if "id" in raw:
             return id_units(raw["id"])
-        return row_units(np.asarray(row_ids), settings.block)
+        return row_units(row_ids, settings.block)
 
     def _update_groups(
         self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any, units: Any
@@ -134,20 +136,35 @@ class Runner:
         """Per-group states: the same accumulator as the whole file, one per key (losscli.accumulate.groups)."""
         groups = self.groups[index]
         if groups is None:
-            make = partial(self._new_state, job, False, self._resampled(job))
+            make = partial(self._new_state, job, False, self._resampled(job), False)
             groups = self.groups[index] = GroupAccumulator(make)
         keys = [raw[f"#{p}"] for p in self.plan.columns.positions["by"]]  # each as read, NaN rows gone
-        groups.update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, units)
+        groups.update(
+            keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, units, self._distinct
+        )
+
+    @property
+    def _distinct(self) -> bool:
+        """Unit keys are row numbers, each row its own unit (not --id, not --ci-block)."""
+        ci = self.options.ci
+        return ci is not None and ci.block == 1 and "id" not in self.plan.columns.positions
 
     def _resampled(self, job: LossJob) -> bool:
         """Keep per-unit sums: for --ci, and (smooth losses only) for a baseline to pair with."""
         return self.options.ci is not None and job.spec.smooth
 
     @staticmethod
-    def _new_state(job: LossJob, quantiles: bool = False, resampled: bool = False) -> LossAccumulator:
+    def _new_state(
+        job: LossJob, quantiles: bool = False, resampled: bool = False, fingerprinted: bool = False
+    ) -> LossAccumulator:
         """A job's accumulator: the whole file's (with its quantile sketch) or a group's."""
         return LossAccumulator(
-            job.spec, job.params, per_count=job.compat == "keras", quantiles=quantiles, resampled=resampled
+            job.spec,
+            job.params,
+            per_count=job.compat == "keras",
+            quantiles=quantiles,
+            resampled=resampled,
+            fingerprinted=fingerprinted,
         )
 
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
