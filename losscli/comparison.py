@@ -62,6 +62,7 @@ class _Wins:
     columns: list[str]
     models: int
     reference: int
+    labels: list[str]  # each model's label column in a block (several files: checked equal)
     blocks: dict[int, RowBlock] = field(default_factory=dict)
     wins: dict[tuple[int, int], int] = field(default_factory=dict)
     rows: int = 0
@@ -87,15 +88,88 @@ class _Wins:
                 if model != self.reference:
                     lower = np.count_nonzero(block.columns[column] < ref.columns[column])
                     self.wins[(j, model)] = self.wins.get((j, model), 0) + int(lower)
+        if self.labels:
+            self._same_labels(ids)
         self.rows += len(ref)
         self.blocks.clear()
+
+    def _same_labels(self, ids: Any) -> None:
+        first = self.blocks[0].columns[self.labels[0]]
+        for model in range(1, self.models):
+            theirs = self.blocks[model].columns[self.labels[model]]
+            differ = np.flatnonzero(np.asarray(first != theirs))
+            if differ.size:
+                i = int(differ[0])
+                raise DataError(
+                    f"the files' labels differ: row {int(ids[i])} has {first[i]!r} in the first file "
+                    f"and {theirs[i]!r} in file {model + 1} ({differ.size} such rows in this block)",
+                    "compare models on the same rows: align the files, or join them with --on KEY",
+                )
 
     def rate(self, loss: int, model: int) -> float | None:
         return self.wins.get((loss, model), 0) / self.rows if self.rows else None
 
 
+class _Side:
+    """Several files read side by side as one source (a chain of row-aligned or key-joined
+    JoinedSources), shown as a plain source: its columns are named by position ``#N``."""
+
+    def __init__(self, joined: Any) -> None:
+        self.joined = joined
+        self.path, self.format, self.named = joined.path, joined.format, joined.named
+        self.names = list(joined.names)
+
+    def chunks(self, positions: list[int], numeric: set[int], text: frozenset[int] = frozenset()) -> Any:
+        return self.joined.chunks(positions, numeric, text)
+
+    @property
+    def unmatched(self) -> int:
+        return int(self.joined.unmatched)
+
+
+def _files_side_by_side(
+    files: Sequence[SourceArg], preds: Sequence[str], losses: Any, on: str | None, kw: dict[str, Any]
+) -> tuple[list[str], Source, list[dict[str, Any]]]:
+    """Each file a model: its prediction and label columns found as a loss command would
+    (``--pred`` one name for all files, or one per file), then every file read side by
+    side — by row, or joined ``on`` a key (rows in every file only). Returns the model
+    names, the combined source and each model's columns by position."""
+    from losscli.io.joined import JoinedSource
+
+    given = [p.strip() for text in preds for p in text.split(",")] if preds else []
+    if given and len(given) not in (1, len(files)):
+        raise UsageError(
+            f"--pred names {len(given)} columns for {len(files)} files", "give one, or one per file"
+        )
+    plans = [
+        prepare(f, losses, pred=(given[i] if len(given) > 1 else given[0]) if given else None, **kw)
+        for i, f in enumerate(files)
+    ]
+    combined = plans[0].source
+    for plan in plans[1:]:
+        combined = JoinedSource(combined, plan.source, on)
+    offsets = np.cumsum([0] + [len(p.source.names) for p in plans[:-1]]).tolist()
+    columns: list[dict[str, Any]] = []
+    for plan, offset in zip(plans, offsets, strict=True):
+        at = plan.columns.positions
+        columns.append(
+            {
+                "pred": ",".join(f"#{p + offset + 1}" for p in at["y_pred"]),
+                "label": ",".join(f"#{p + offset + 1}" for p in at["y_true"]),
+                **{
+                    role: f"#{at[role][0] + 1}"
+                    for role in ("weight", "id")
+                    if role in plans[0].columns.positions
+                },
+            }
+        )
+    names = [str(p.source.path) for p in plans]
+    short = [n.rsplit("/", 1)[-1] for n in names]
+    return (short if len(set(short)) == len(short) else names), _Side(combined), columns
+
+
 def compare(
-    source: SourceArg,
+    source: SourceArg | Sequence[SourceArg],
     preds: Sequence[str],
     losses: LossArg | Sequence[LossArg],
     *,
@@ -113,29 +187,39 @@ def compare(
     ci_block: int = 1,
     reference: str | None = None,
 ) -> CompareResult:
-    """Compare the models named by ``preds`` (columns of one source) on ``losses``; the
-    first model (or ``reference``) is the one the others are judged against."""
+    """Compare models on ``losses``: the columns ``preds`` of one source, or several
+    sources (a list), each a model with its own prediction and label columns (labels
+    checked equal row by row). The first model (or ``reference``) is the one the others
+    are judged against."""
     from losscli.engine.runner import Runner, RunOptions, feed
     from losscli.engine.validate import Problem
 
-    opened: Source = open_any(source)
-    if labels is not None:
-        opened = join_labels(opened, labels, on)
-    elif on is not None:
-        raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
-    multi = make_jobs(losses, None, compat)[0].spec.pred_multi
-    models = model_columns(preds, list(opened.names), multi)
+    kw: dict[str, Any] = {"weight": weight, "id": id, "positive": positive, "compat": compat}
+    if isinstance(source, (list, tuple)) and len(source) > 1:
+        if labels is not None:
+            raise UsageError("with several files, each file holds its model's labels", "leave out --labels")
+        models, opened, per_model = _files_side_by_side(source, preds, losses, on, {**kw, "label": label})
+        checked = [c["label"] for c in per_model]
+    else:
+        one = source[0] if isinstance(source, (list, tuple)) else source
+        opened = open_any(one)
+        if labels is not None:
+            opened = join_labels(opened, labels, on)
+        elif on is not None:
+            raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
+        multi = make_jobs(losses, None, compat)[0].spec.pred_multi
+        models = model_columns(preds, list(opened.names), multi)
+        per_model = [{"pred": m, "label": label, **kw} for m in models]
+        checked = []
     if len(models) < 2:
         raise UsageError(
             "compare needs at least two models", "name them: --pred A,B (or --pred A --pred B, or a glob)"
         )
     ref = _reference(models, reference)
-    plans = [
-        prepare(opened, losses, pred=m, label=label, weight=weight, id=id, positive=positive, compat=compat)
-        for m in models
-    ]
+    plans = [prepare(opened, losses, **{**kw, **columns}) for columns in per_model]
     settings = CiSettings(ci, resamples, seed, ci_block)
-    wins = _Wins([job.column for job in plans[0].jobs], len(models), ref)
+    label_keys = [f"#{plan.columns.positions['y_true'][0]}" for plan in plans] if checked else []
+    wins = _Wins([job.column for job in plans[0].jobs], len(models), ref, label_keys)
     options = [
         RunOptions(nan, rows=0, worst=0, quantiles=True, ci=settings, sink=wins.sink(i))
         for i in range(len(plans))
@@ -160,7 +244,8 @@ def compare(
             ps = holm([c.p_value for c in pairs])
             pairs = [_with_p(c, p, settings.level) for c, p in zip(pairs, ps, strict=True)]
         comparisons += pairs
-    return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted)
+    unmatched = getattr(opened, "unmatched", 0) if checked else 0
+    return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted, unmatched=unmatched)
 
 
 def _reference(models: list[str], reference: str | None) -> int:

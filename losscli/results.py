@@ -288,6 +288,7 @@ class CompareResult:
     comparisons: tuple[ModelComparison, ...]
     adjusted: bool  # Holm-adjusted p-values (more than two models)
     checks: tuple[Any, ...] = ()  # losscli.checks.CheckResult of --fail-if-worse / --require-better
+    unmatched: int = 0  # several files joined --on KEY: rows of the first file without a match
 
     @property
     def passed(self) -> bool:
@@ -302,6 +303,7 @@ class CompareResult:
                 "models": list(self.models),
                 "reference": self.reference,
                 "p_adjustment": "holm" if self.adjusted else None,
+                "rows_unmatched": self.unmatched,
                 "comparisons": [c.to_dict() for c in self.comparisons],
                 "results": [
                     {"model": model, **r.to_dict()}

@@ -161,3 +161,74 @@ def test_the_python_api_returns_the_json_structure():
 def test_a_loss_command_given_pred_twice_points_at_compare(cli, models_csv):
     result = cli("mse", models_csv, "--pred", "pred_old", "--pred", "pred_new")
     assert result.exit_code == 2 and "losscli compare" in result.stderr
+
+
+@pytest.fixture
+def model_files(tmp_path):
+    rng = np.random.default_rng(21)
+    n = 400
+    y = rng.normal(size=n)
+    old, new = y + rng.normal(size=n), y + 1.2 * rng.normal(size=n)
+
+    def write(name, label, pred, order=None):
+        order = np.arange(n) if order is None else order
+        rows = "".join(f"{i},{label[i]!r},{pred[i]!r}\n" for i in order.tolist())
+        path = tmp_path / name
+        path.write_text("id,label,pred\n" + rows)
+        return str(path)
+
+    return {
+        "y": y, "old": old, "new": new,
+        "old.csv": write("old.csv", y.tolist(), old.tolist()),
+        "new.csv": write("new.csv", y.tolist(), new.tolist()),
+        "shuffled.csv": write("shuffled.csv", y.tolist(), new.tolist(), rng.permutation(n)),
+        "part.csv": write("part.csv", y.tolist(), new.tolist(), rng.permutation(n)[:350]),
+        "other_labels.csv": write("other_labels.csv", (y + 1).tolist(), new.tolist()),
+    }  # fmt: skip
+
+
+@pytest.mark.smoke
+def test_several_files_are_models_on_the_same_rows(cli, model_files):
+    files = cli("compare", model_files["old.csv"], model_files["new.csv"], "-l", "mse", "-f", "json")
+    assert files.exit_code == 0, files.stderr
+    doc = json.loads(files.stdout)
+    assert doc["models"] == ["old.csv", "new.csv"]
+    (c,) = doc["comparisons"]
+    y = model_files["y"]
+    expected = np.mean((model_files["new"] - y) ** 2) - np.mean((model_files["old"] - y) ** 2)
+    assert c["difference"] == pytest.approx(expected, rel=1e-12)
+    same = compare(
+        {"label": y, "old": model_files["old"], "new": model_files["new"]}, ["old,new"], "mse"
+    ).comparisons[0]
+    assert (c["ci"]["low"], c["ci"]["high"], c["p_value"]) == pytest.approx(
+        (same.ci.low, same.ci.high, same.p_value)
+    )
+
+
+def test_several_files_joined_on_a_key_keep_the_rows_in_every_file(cli, model_files):
+    joined = cli(
+        "compare", model_files["old.csv"], model_files["part.csv"], "-l", "mse", "--on", "id", "-f", "json"
+    )
+    assert joined.exit_code == 0, joined.stderr
+    doc = json.loads(joined.stdout)
+    assert doc["rows_unmatched"] == 50 and doc["comparisons"][0]["count"] == 350
+    assert "50 rows" in joined.stderr
+    shuffled = cli("compare", model_files["old.csv"], model_files["shuffled.csv"], "-l", "mse")
+    assert shuffled.exit_code == 2 and "--on id" in shuffled.stderr
+    ok = cli(
+        "compare",
+        model_files["old.csv"],
+        model_files["shuffled.csv"],
+        "-l",
+        "mse",
+        "--on",
+        "id",
+        "-f",
+        "json",
+    )
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["comparisons"][0]["count"] == 400
+
+
+def test_several_files_must_hold_the_same_labels(cli, model_files):
+    result = cli("compare", model_files["old.csv"], model_files["other_labels.csv"], "-l", "mse")
+    assert result.exit_code == 2 and "labels differ" in result.stderr and "row 1" in result.stderr

@@ -34,34 +34,36 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
         raise UsageError(
             f"compare writes table, json or markdown, not {fmt}", "use -f json for the per-model numbers"
         )
-    if len(files) > 1:
-        raise UsageError(
-            "compare takes one file with a prediction column per model (--pred A,B)",
-            "several files, one per model, are not supported yet: join them into one file first",
-        )
-    if not options["models"]:
+    if len(files) == 1 and not options["models"]:
         raise UsageError("compare needs the models' prediction columns", "e.g. --pred pred_gbm,pred_ridge")
     outputs.add_inputs([*files, options["labels"]])
     junit = outputs.add("--junit", options["junit"])
     summary = outputs.add("--summary-file", options["summary_file"], append=True)
     margin = _margin(options["margin"])
     level = options["ci"] if options["ci"] is not None else 0.95
-    source = InputOptions(
-        path=files[0],
-        format=options["input_format"].value if options["input_format"] else None,
-        delimiter=parse_delimiter(options["delimiter"]),
-        header=not options["no_header"],
-        encoding=options["encoding"],
-    )
+    sources = [
+        InputOptions(
+            path=file,
+            format=options["input_format"].value if options["input_format"] else None,
+            delimiter=parse_delimiter(options["delimiter"]),
+            header=not options["no_header"],
+            encoding=options["encoding"],
+        )
+        for file in files
+    ]
     losses = [(spec.name, params) for spec, params in (parse_job(t) for t in options["losses"])]
     result = compare(
-        source, list(options["models"]), losses,
+        sources if len(sources) > 1 else sources[0], list(options["models"] or ()), losses,
         label=options["label"], weight=options["weight"], id=options["id"], positive=options["positive"],
         compat=options["compat"].value if options["compat"] else None, labels=options["labels"], on=options["on"],
         nan=options["nan"].value, ci=level, resamples=options["resamples"], seed=options["seed"],
         ci_block=options["ci_block"], reference=options["reference"],
     )  # fmt: skip
     result = replace(result, checks=tuple(_gates(result, options, margin)))
+    if result.unmatched:
+        sys.stderr.write(
+            f"losscli: {result.unmatched} rows of {files[0]} are not in every file (--on); left out\n"
+        )
     for check in result.checks:
         sys.stderr.write(check.verdict_line() + "\n")
     if junit is not None:
