@@ -159,7 +159,10 @@ class LossAccumulator:
             self._update_plain(losses, weights, y_true)
         if self.units is not None:
             assert units is not None, "--ci needs each row's unit key"
-            self.units.add(units, self.unit_columns(losses, weights, y_true, factor), distinct=distinct)
+            # increasing row numbers that span exactly their count are a range: buckets by table slices
+            ranged = distinct and units.size > 0 and int(units[-1]) - int(units[0]) == units.size - 1
+            start = int(units[0]) if ranged else None
+            self.units.add(units, self.unit_columns(losses, weights, y_true, factor), distinct, start)
             if self.fingerprinted:
                 self.fingerprint = (self.fingerprint + fingerprint(units, y_true)) % 2**64
 

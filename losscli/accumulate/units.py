@@ -18,6 +18,7 @@ i.i.d.), so memory is O(M·k) whatever the row count.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,9 +42,41 @@ def splitmix64(keys: U64) -> U64:
     return z ^ (z >> np.uint64(31))
 
 
-def bucket_of(keys: U64, buckets: int = BUCKETS) -> NDArray[np.intp]:
-    """bucket(u) = the top log₂M bits of SplitMix64's mix of u (mod M when M is not a
-    power of two): computed in place, a few passes over the keys."""
+LOW_BITS = 20  # bucket(u) = T[u mod 2²⁰] xor mix(u ÷ 2²⁰): a table lookup for row numbers
+
+
+def bucket_of(keys: U64, buckets: int = BUCKETS, start: int | None = None) -> NDArray[np.intp]:
+    """bucket(u) = T[u mod 2²⁰] ⊕ mix(⌊u / 2²⁰⌋), where mix(x) is the top log₂M bits of
+    SplitMix64's mix of x and T[i] = mix(i + 2⁶³): a fixed pseudo-random map, so a
+    bucket is a random subset of the units whatever their order. ``start``: the keys are
+    ``start, start + 1, …`` (a chunk's row numbers), read off the table in slices (no
+    per-key arithmetic). M not a power of two (tests): mix(u) mod M."""
+    bits = buckets.bit_length() - 1
+    if buckets != 1 << bits:
+        return (_mix(keys) % np.uint64(buckets)).astype(np.intp)
+    table = _low_table(bits)
+    if start is not None:
+        pieces, at, end = [], start, start + keys.size
+        while at < end:
+            high, low = divmod(at, 1 << LOW_BITS)
+            upto = min(end, (high + 1) << LOW_BITS)
+            pieces.append(table[low : low + upto - at] ^ _top(np.array([high], dtype=np.uint64), bits)[0])
+            at = upto
+        return np.concatenate(pieces) if len(pieces) != 1 else pieces[0]
+    index = (keys & np.uint64((1 << LOW_BITS) - 1)).astype(np.intp)
+    found: NDArray[np.intp] = table[index] ^ _top(keys >> np.uint64(LOW_BITS), bits)
+    return found
+
+
+@cache
+def _low_table(bits: int) -> NDArray[np.intp]:
+    table = _top(np.arange(1 << LOW_BITS, dtype=np.uint64) + np.uint64(1 << 63), bits)
+    table.flags.writeable = False
+    return table
+
+
+def _top(keys: U64, bits: int) -> NDArray[np.intp]:
+    """The top ``bits`` bits of SplitMix64's mix (its last xor-shift would not change them)."""
     z = keys + np.uint64(0x9E3779B97F4A7C15)
     t = z >> np.uint64(30)
     z ^= t
@@ -51,14 +84,12 @@ def bucket_of(keys: U64, buckets: int = BUCKETS) -> NDArray[np.intp]:
     np.right_shift(z, np.uint64(27), out=t)
     z ^= t
     z *= np.uint64(0x94D049BB133111EB)
-    bits = buckets.bit_length() - 1
-    if buckets == 1 << bits:
-        np.right_shift(z, np.uint64(64 - bits), out=z)
-    else:
-        np.right_shift(z, np.uint64(31), out=t)
-        z ^= t
-        z %= np.uint64(buckets)
+    np.right_shift(z, np.uint64(64 - bits), out=z)
     return z.astype(np.intp)
+
+
+def _mix(keys: U64) -> U64:
+    return splitmix64(keys)
 
 
 def fingerprint(keys: U64, y_true: NDArray[np.float64]) -> int:
@@ -106,18 +137,21 @@ class UnitSums:
         self.distinct = True  # every key added so far was a new unit (row numbers)
         self.table: F64 | None = None  # (buckets × width) once bucketed
 
-    def add(self, keys: U64, columns: Sequence[F64 | None], distinct: bool = False) -> None:
+    def add(
+        self, keys: U64, columns: Sequence[F64 | None], distinct: bool = False, start: int | None = None
+    ) -> None:
         """Fold in rows: ``keys`` (n,) unit keys and ``width`` columns of n statistics
         each (None: 1 for every row, a count). ``distinct``: the keys are distinct from
         each other and from every key added before (row numbers), so past M of them the
-        rows go to buckets at once, without summing by key first."""
+        rows go to buckets at once, without summing by key first; ``start``: the keys are
+        ``start, start + 1, …`` (see :func:`bucket_of`)."""
         if keys.size == 0:
             return
         self.distinct = self.distinct and distinct
         if self.table is None and self.distinct and self.pending + keys.size > self.buckets:
             self._to_buckets()
         if self.table is not None:
-            self._bucket(keys, columns)
+            self._bucket(keys, columns, start)
             return
         self.keys.append(keys)
         self.sums.append(np.column_stack([np.ones(keys.size) if c is None else c for c in columns]))
@@ -196,9 +230,9 @@ class UnitSums:
         self.keys, self.sums, self.pending = [], [], 0
         self._bucket(keys, list(sums.T))
 
-    def _bucket(self, keys: U64, columns: Sequence[F64 | None]) -> None:
+    def _bucket(self, keys: U64, columns: Sequence[F64 | None], start: int | None = None) -> None:
         assert self.table is not None
-        where = bucket_of(keys, self.buckets)
+        where = bucket_of(keys, self.buckets, start)
         counts: F64 | None = None
         for j, column in enumerate(columns):
             if column is None:
