@@ -14,7 +14,7 @@ One read of the file feeds every model (each model is a plan over the shared sou
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -23,7 +23,7 @@ import numpy as np
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import RowBlock
 from losscli.engine.jobs import LossArg, make_jobs
-from losscli.engine.plan import SourceArg, join_labels, open_any, prepare
+from losscli.engine.plan import Plan, SourceArg, join_labels, open_any, prepare
 from losscli.errors import DataError, UsageError
 from losscli.intervals import RESAMPLES, CiSettings, NoInterval, holm, paired, statistic
 from losscli.io.source import InputOptions
@@ -63,6 +63,9 @@ class _Wins:
     models: int
     reference: int
     labels: list[str]  # each model's label column in a block (several files: checked equal)
+    writer: Any = None  # per-sample rows (-f csv/jsonl): RowBlock → written
+    shown: list[tuple[str, str]] = field(default_factory=list)  # (block key, header) of those rows
+    label_key: str = ""  # the reference's label column in its block
     blocks: dict[int, RowBlock] = field(default_factory=dict)
     wins: dict[tuple[int, int], int] = field(default_factory=dict)
     rows: int = 0
@@ -90,8 +93,21 @@ class _Wins:
                     self.wins[(j, model)] = self.wins.get((j, model), 0) + int(lower)
         if self.labels:
             self._same_labels(ids)
+        if self.writer is not None:
+            self._write(ref)
         self.rows += len(ref)
         self.blocks.clear()
+
+    def _write(self, ref: RowBlock) -> None:
+        """One row per sample: its number, label, each model's per-sample loss and each
+        model's difference to the reference (model − reference)."""
+        columns: dict[str, Any] = {"label": ref.columns[self.label_key]}
+        for j, column in enumerate(self.columns):
+            for model, block in self.blocks.items():
+                columns[f"loss:{j}:{model}"] = block.columns[column]
+                if model != self.reference:
+                    columns[f"diff:{j}:{model}"] = block.columns[column] - ref.columns[column]
+        self.writer(RowBlock(ref.row_ids, columns))
 
     def _same_labels(self, ids: Any) -> None:
         first = self.blocks[0].columns[self.labels[0]]
@@ -186,11 +202,13 @@ def compare(
     seed: int = 0,
     ci_block: int = 1,
     reference: str | None = None,
+    rows: Callable[[list[tuple[str, str]]], Callable[[RowBlock], None]] | None = None,
 ) -> CompareResult:
     """Compare models on ``losses``: the columns ``preds`` of one source, or several
     sources (a list), each a model with its own prediction and label columns (labels
     checked equal row by row). The first model (or ``reference``) is the one the others
-    are judged against."""
+    are judged against. ``rows``: given the per-sample columns (key, header), a writer of
+    per-sample blocks (``-f csv``/``jsonl``: each model's loss and difference per row)."""
     from losscli.engine.runner import Runner, RunOptions, feed
     from losscli.engine.validate import Problem
 
@@ -220,6 +238,10 @@ def compare(
     settings = CiSettings(ci, resamples, seed, ci_block)
     label_keys = [f"#{plan.columns.positions['y_true'][0]}" for plan in plans] if checked else []
     wins = _Wins([job.column for job in plans[0].jobs], len(models), ref, label_keys)
+    if rows is not None:
+        wins.label_key = f"#{plans[ref].columns.positions['y_true'][0]}"
+        wins.shown = _row_columns(plans, models, ref)
+        wins.writer = rows(wins.shown)
     options = [
         RunOptions(nan, rows=0, worst=0, quantiles=True, ci=settings, sink=wins.sink(i))
         for i in range(len(plans))
@@ -246,6 +268,18 @@ def compare(
         comparisons += pairs
     unmatched = getattr(opened, "unmatched", 0) if checked else 0
     return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted, unmatched=unmatched)
+
+
+def _row_columns(plans: list[Plan], models: list[str], ref: int) -> list[tuple[str, str]]:
+    """``row``, the label, ``loss_<model>`` (``loss_<loss>_<model>`` with several losses)
+    and ``diff_<model>`` = model − reference for each other model."""
+    jobs = plans[0].jobs
+    shown = [("row", "row"), ("label", plans[ref].columns.name("y_true"))]
+    for j, job in enumerate(jobs):
+        tag = f"{job.spec.named(job.params)}_" if len(jobs) > 1 else ""
+        shown += [(f"loss:{j}:{m}", f"loss_{tag}{name}") for m, name in enumerate(models)]
+        shown += [(f"diff:{j}:{m}", f"diff_{tag}{name}") for m, name in enumerate(models) if m != ref]
+    return shown
 
 
 def _reference(models: list[str], reference: str | None) -> int:

@@ -232,3 +232,32 @@ def test_several_files_joined_on_a_key_keep_the_rows_in_every_file(cli, model_fi
 def test_several_files_must_hold_the_same_labels(cli, model_files):
     result = cli("compare", model_files["old.csv"], model_files["other_labels.csv"], "-l", "mse")
     assert result.exit_code == 2 and "labels differ" in result.stderr and "row 1" in result.stderr
+
+
+@pytest.mark.smoke
+def test_per_sample_rows_of_every_model_and_the_difference(cli, models_csv):
+    import csv as csvlib
+    import io
+
+    out = cli("compare", models_csv, "--pred", "pred_old,pred_new", "-l", "mse", "-f", "csv")
+    assert out.exit_code == 0, out.stderr
+    rows = list(csvlib.DictReader(io.StringIO(out.stdout)))
+    data = np.loadtxt(models_csv, delimiter=",", skiprows=1)
+    y, old, new = data[:, 0], data[:, 1], data[:, 2]
+    assert [int(r["row"]) for r in rows] == list(range(1, len(y) + 1))
+    got = np.array(
+        [[float(r["loss_pred_old"]), float(r["loss_pred_new"]), float(r["diff_pred_new"])] for r in rows]
+    )
+    assert np.array_equal(got[:, 0], (old - y) ** 2) and np.array_equal(got[:, 1], (new - y) ** 2)
+    assert np.array_equal(got[:, 2], (new - y) ** 2 - (old - y) ** 2)
+
+
+def test_a_closed_pipe_keeps_the_verdict(losscli_exe, models_csv):
+    import subprocess
+
+    done = subprocess.run(
+        f"'{losscli_exe}' compare '{models_csv}' --pred pred_old,pred_new -l mse -f csv --fail-if-worse | head -1;"
+        " exit ${PIPESTATUS[0]}",
+        shell=True, executable="/bin/bash", capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 1 and "FAIL mse pred_new" in done.stderr and "Traceback" not in done.stderr

@@ -30,9 +30,10 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
 
     files: list[str] = list(options["files"])
     fmt = options["format"].value
-    if fmt not in ("table", "json", "markdown"):
+    if fmt not in ("table", "json", "markdown", "csv", "tsv", "jsonl"):
         raise UsageError(
-            f"compare writes table, json or markdown, not {fmt}", "use -f json for the per-model numbers"
+            f"compare writes table, json, markdown, csv, tsv or jsonl, not {fmt}",
+            "use -f json for the per-model numbers",
         )
     if len(files) == 1 and not options["models"]:
         raise UsageError("compare needs the models' prediction columns", "e.g. --pred pred_gbm,pred_ridge")
@@ -57,7 +58,7 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
         label=options["label"], weight=options["weight"], id=options["id"], positive=options["positive"],
         compat=options["compat"].value if options["compat"] else None, labels=options["labels"], on=options["on"],
         nan=options["nan"].value, ci=level, resamples=options["resamples"], seed=options["seed"],
-        ci_block=options["ci_block"], reference=options["reference"],
+        ci_block=options["ci_block"], reference=options["reference"], rows=_row_writer(fmt, _gated(options)),
     )  # fmt: skip
     result = replace(result, checks=tuple(_gates(result, options, margin)))
     if result.unmatched:
@@ -81,12 +82,34 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
     return verdict.code
 
 
+def _gated(options: dict[str, Any]) -> bool:
+    """Gates or reports asked for: a reader closing stdout early must not cancel them."""
+    return bool(
+        options["fail_if_worse"] or options["require_better"] or options["junit"] or options["summary_file"]
+    )
+
+
+def _row_writer(fmt: str, gated: bool) -> Any:
+    """-f csv/tsv/jsonl: the per-sample rows go to stdout as they are computed; a closed
+    pipe ends the run quietly, or, with gates or reports, only the rows (the verdict and
+    the reports still come)."""
+    from losscli.cli.run import PipeAware
+    from losscli.render.formats import output_format
+
+    spec = output_format(fmt)
+    if not spec.streams:
+        return None
+    return lambda columns: PipeAware(spec.row_writer()(sys.stdout.buffer, columns), gated)
+
+
 def _show(result: Any, fmt: str, options: dict[str, Any]) -> None:
     from losscli.cli.boundary import silence_stdout
     from losscli.render.comparison import comparison_grids, comparison_json, comparison_markdown
 
     try:
-        if fmt == "json":
+        if fmt in ("csv", "tsv", "jsonl"):
+            pass  # the rows were written while reading
+        elif fmt == "json":
             sys.stdout.write(comparison_json(result))
         elif fmt == "markdown":
             sys.stdout.write(comparison_markdown(result))

@@ -230,7 +230,7 @@ def _sinks(
     if spec.streams:
         writer = spec.row_writer()(sys.stdout.buffer, columns)
         gated = bool(options.max or options.min or options.baseline)
-        sinks.append(_PipeAware(writer, gated=gated or files))
+        sinks.append(PipeAware(writer, gated=gated or files))
     if output is not None:
         from losscli.output.per_sample import PerSampleFile
 
@@ -239,7 +239,7 @@ def _sinks(
     return sinks, per_sample
 
 
-class _PipeAware:
+class PipeAware:
     """A stdout sink that survives the reader closing the pipe when gates or output
     files are asked for: output goes to devnull and the run continues, so the exit
     code is the gates' verdict and every file is written. Without either the run
