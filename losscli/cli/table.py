@@ -69,7 +69,7 @@ def _kept(grid: Grid, widest: list[int]) -> list[bool]:
     """Columns shown whole: numbers, short text, and the essential columns (a loss's
     name, as ``cross-entropy``, is never ``cross-entro…``)."""
     return [  # a column the grid would rather drop than cut (drop_first) is whole while shown
-        num or w <= SHORT or _essential(h) or h in grid.drop_first
+        num or w <= SHORT or _essential(grid, h) or h in grid.drop_first
         for num, w, h in zip(grid.numeric, widest, grid.headers, strict=True)
     ]
 
@@ -97,7 +97,7 @@ def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
     dropped: list[str] = []
     current = grid
     while _least(current) > width:
-        droppable = [i for i in keep[1:] if not _essential(grid.headers[i])]
+        droppable = [i for i in keep[1:] if not _essential(grid, grid.headers[i])]
         if not droppable:
             break
         declared = [i for name in grid.drop_first for i in droppable if grid.headers[i] == name]
@@ -113,11 +113,15 @@ def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
             grid.drop_first,
             grid.wrap,
             grid.fold,
+            grid.essential,
         )
     return current, dropped
 
 
-def _essential(header: str) -> bool:
+def _essential(grid: Grid, header: str) -> bool:
+    """Never dropped nor cut: the grid's own list, else the loss, its value and interval."""
+    if grid.essential:
+        return header in grid.essential
     return header in ESSENTIAL or header.startswith("loss_") or header.endswith("% CI")
 
 

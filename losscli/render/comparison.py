@@ -32,7 +32,7 @@ def comparison_grids(result: CompareResult) -> list[Grid]:
             c = next((c for c in ours if c.model == model), None)
             rows.append(
                 [
-                    model + (" (reference)" if model == result.reference else ""),
+                    model + (" (ref)" if model == result.reference else ""),
                     number(found.value),
                     ci_cell(found.ci),
                     "" if c is None else signed(c.difference),
@@ -43,7 +43,9 @@ def comparison_grids(result: CompareResult) -> list[Grid]:
                 ]
             )
         headers = ["model", "value", f"{level} CI", "Δ", f"Δ {level} CI", "p", "rows won", "verdict"]
-        footer = "p-values Holm-adjusted over the models" if result.adjusted else ""
+        footer = "Δ = model − reference (ref); " + (
+            "p-values Holm-adjusted over the models" if result.adjusted else "paired over the same rows"
+        )
         grids.append(
             Grid(
                 f"{loss} · {result.runs[0].source.rows_used:,} rows, paired",
@@ -51,7 +53,9 @@ def comparison_grids(result: CompareResult) -> list[Grid]:
                 rows,
                 [False, True, True, True, True, True, True, False],
                 footer,
-                ("rows won", "p", f"{level} CI"),
+                ("rows won", "p", f"{level} CI", "Δ", "value"),
+                wrap=("verdict",),
+                essential=("model", f"Δ {level} CI", "verdict"),
             )
         )
     return grids

@@ -30,6 +30,7 @@ class Grid:
     drop_first: tuple[str, ...] = ()  # when too wide for a terminal: leave these out first, in order
     wrap: tuple[str, ...] = ()  # columns whose text wraps at spaces (words whole) rather than being cut
     fold: tuple[str, ...] = ()  # columns whose text wraps, a long word folded too (formulas)
+    essential: tuple[str, ...] = ()  # never dropped nor cut (default: loss, value, intervals, result)
 
     def map(self, text: Callable[[str], str]) -> Grid:
         """The same grid with ``text`` applied to every string it shows (title, headers,
@@ -43,6 +44,7 @@ class Grid:
             self.drop_first,
             self.wrap,
             self.fold,
+            self.essential,
         )
 
 
