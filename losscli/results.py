@@ -53,6 +53,7 @@ class LossResult:
     title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
     label: str = ""  # the key for gates and baselines: the loss name, or its eval column label
     groups: tuple[GroupResult, ...] | None = None  # --by, in sorted key order
+    per_sample: str = ""  # what mean, sum and quantiles are of, when the value is not their mean
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -67,6 +68,7 @@ class LossResult:
                 "higher_is_better": self.higher_is_better,
                 "quantiles": dict(self.quantiles),
             }
+            | ({"per_sample": self.per_sample} if self.per_sample else {})
             | ({"clipped": self.clipped} if self.clipped is not None else {})
             | ({"groups": [g.to_dict() for g in self.groups]} if self.groups is not None else {})
             | ({"label": self.label} if self.label and self.label != self.loss else {})

@@ -160,6 +160,15 @@ class LossSpec:
     clips: bool = False  # reports how many inputs were clipped
 
     @property
+    def per_sample(self) -> str:
+        """What ℓ is when the value is not the mean of ℓ (a finalizer other than
+        :func:`finalize_mean`: rmse, r2, rmsle, max-error), named after the kernel that
+        computes it (``squared_error``); "" when the value is the mean of ℓ. The
+        per-sample column and the summary's per-sample statistics of such a loss are
+        named for it, not for the loss."""
+        return "" if self.finalize is finalize_mean else self.kernel.rpartition(":")[2]
+
+    @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 

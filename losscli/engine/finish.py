@@ -50,7 +50,7 @@ def finish(
     results = tuple(
         replace(
             acc.result(),
-            label=job.column.removeprefix("loss_") if job.column != "loss" else job.spec.name,
+            label=job.label or job.spec.name,
             groups=None if groups is None else (grouped.results(by) if grouped is not None else ()),
         )
         for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)

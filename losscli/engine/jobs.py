@@ -19,12 +19,15 @@ LossArg = str | LossSpec | tuple[str, Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class LossJob:
-    """One loss to evaluate: its spec, bound parameters, and output column name."""
+    """One loss to evaluate: its spec, bound parameters, its per-sample column and its
+    label (the key of gates, baselines and ``-f value`` lines; the loss's name unless
+    ``eval`` has the same loss twice)."""
 
     spec: LossSpec
     params: dict[str, Any]
     column: str = "loss"
     compat: str | None = None
+    label: str = ""
 
 
 def make_jobs(
@@ -50,9 +53,24 @@ def make_jobs(
         jobs.append(LossJob(spec, spec.bind(spec.with_compat(compat, given)), compat=compat))
     if not jobs:
         raise UsageError("no loss given")
-    if len(jobs) > 1:
-        jobs = [LossJob(j.spec, j.params, f"loss_{_label(j, jobs)}", j.compat) for j in jobs]
-    return jobs
+    labels = [_label(j, jobs) if len(jobs) > 1 else j.spec.name for j in jobs]
+    return [
+        LossJob(j.spec, j.params, _column(j, label, jobs), j.compat, label)
+        for j, label in zip(jobs, labels, strict=True)
+    ]
+
+
+def _column(job: LossJob, label: str, jobs: list[LossJob]) -> str:
+    """The per-sample column: ``loss`` for one loss, ``loss_<label>`` for several (SPEC §8)
+    — except for a loss whose value is not the mean of ℓ (rmse, r2, rmsle, max-error):
+    its ℓ is not a loss of its own, so its column is named for what ℓ is
+    (``squared_error``), one column shared by every such loss with the same ℓ (r2 and
+    rmse); ``squared_error_<label>`` if two such losses' ℓ differ (other parameters)."""
+    name = job.spec.per_sample
+    if not name:
+        return f"loss_{label}" if len(jobs) > 1 else "loss"
+    alike = [(j.spec.kernel, j.params) for j in jobs if j.spec.per_sample == name]
+    return name if len(set(map(repr, alike))) == 1 else f"{name}_{label}"
 
 
 def _label(job: LossJob, jobs: list[LossJob]) -> str:

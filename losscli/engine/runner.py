@@ -76,7 +76,7 @@ class Runner:
         names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
         self.accs = [self._new_state(job, options.quantiles) for job in jobs]
-        self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
+        self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, plan.layout.worst)
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
 
