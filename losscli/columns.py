@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from losscli.errors import ColumnError
 from losscli.neutralise import listing, plausible_header, quote
+from losscli.options import spelled
 
 GENERIC_PRED = (
     "pred",
@@ -43,14 +44,15 @@ DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
 }
 DEFAULT_FAMILIES["y_pred:any"] = DEFAULT_FAMILIES["y_pred:probability"] + DEFAULT_FAMILIES["y_pred:logit"]
 MAX_POSITIONS = 8  # positions of a repeated name listed in a message
-OPTION = {
-    "y_true": "--label",
-    "y_pred": "--pred",
-    "var": "--var",
-    "weight": "--weight",
-    "id": "--id",
-    "by": "--by",
-}
+ROLE_OPTIONS = {"y_true": "label", "y_pred": "pred", "var": "var", "weight": "weight", "id": "id", "by": "by"}
+
+
+def option(role: str, value: str | None = None, placeholder: bool = False) -> str:
+    """The option that names ``role``'s column, spelled for the caller (``--pred`` on the
+    command line, ``pred=`` in Python: :func:`losscli.options.spelled`)."""
+    if role not in ROLE_OPTIONS:
+        return role
+    return spelled(ROLE_OPTIONS[role], value, placeholder=placeholder)
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def _given(header: list[str], wanted: str, where: str, role: str, multi: bool) -
         found = [i for i, name in enumerate(header) if fnmatch.fnmatchcase(name, wanted)]
         if not found:
             raise ColumnError(
-                f"{where}: no column matches {quote(wanted)} (for {OPTION.get(role, role)})",
+                f"{where}: no column matches {quote(wanted)} (for {option(role)})",
                 _listing(header),
             )
         return found
@@ -125,18 +127,15 @@ def find_column(header: list[str], wanted: str, where: str, role: str) -> int:
         )
         raise ColumnError(
             f"{where}: column name {quote(wanted)} appears {len(exact)} times ({where_all})",
-            f"pick one by position, e.g. {OPTION.get(role, '--pred')} '#{exact[0] + 1}'",
+            f"pick one by position, e.g. {option(role if role in ROLE_OPTIONS else 'y_pred', f'#{exact[0] + 1}')}",
         )
-    raise ColumnError(
-        f"{where}: no column {quote(wanted)} (for {OPTION.get(role, role)})", _suggest(header, wanted)
-    )
+    raise ColumnError(f"{where}: no column {quote(wanted)} (for {option(role)})", _suggest(header, wanted))
 
 
 def _by_default(header: list[str], role: str, req: Request, where: str) -> list[int]:
     key = f"{role}:{req.flavour}" if req.flavour else role
-    option = OPTION.get(role, role)
     if req.multi:
-        return _family(header, role, DEFAULT_FAMILIES.get(key, ()), where, option)
+        return _family(header, role, DEFAULT_FAMILIES.get(key, ()), where)
     names = DEFAULT_NAMES.get(key, DEFAULT_NAMES.get(role, ()))
     found = [i for i, name in enumerate(header) if name.strip().lower() in names]
     if len(found) == 1:
@@ -144,15 +143,16 @@ def _by_default(header: list[str], role: str, req: Request, where: str) -> list[
     if not found:
         raise ColumnError(
             f"{where}: cannot tell which column is the {_what(role)}: none is named {', '.join(names[:4])}, …",
-            f"use {option} COL; {_listing(header)}",
+            f"use {option(role, 'COL', placeholder=True)}; {_listing(header)}",
         )
     candidates = listing([header[i] for i in found])
     raise ColumnError(
-        f"{where}: several columns could be the {_what(role)}: {candidates}", f"choose one with {option} COL"
+        f"{where}: several columns could be the {_what(role)}: {candidates}",
+        f"choose one with {option(role, 'COL', placeholder=True)}",
     )
 
 
-def _family(header: list[str], role: str, patterns: tuple[str, ...], where: str, option: str) -> list[int]:
+def _family(header: list[str], role: str, patterns: tuple[str, ...], where: str) -> list[int]:
     matches: list[list[int]] = []
     for pattern in patterns:
         found = [i for i, name in enumerate(header) if re.fullmatch(pattern, name, re.IGNORECASE)]
@@ -164,11 +164,12 @@ def _family(header: list[str], role: str, patterns: tuple[str, ...], where: str,
     if not matches:
         raise ColumnError(
             f"{where}: cannot find the {_what(role)} columns: no family like {shown}",
-            f"use {option} 'prefix_*' or a comma list; {_listing(header)}",
+            f"use {option(role, 'prefix_*')} or a comma list; {_listing(header)}",
         )
     groups = "; ".join(listing([header[i] for i in group], limit=4) for group in matches)
     raise ColumnError(
-        f"{where}: several column families could be the {_what(role)}: {groups}", f"choose with {option}"
+        f"{where}: several column families could be the {_what(role)}: {groups}",
+        f"choose with {option(role)}",
     )
 
 
@@ -198,7 +199,7 @@ def _no_column_twice(positions: dict[str, list[int]], header: list[str]) -> None
         for p in ps:
             if p in seen:
                 raise ColumnError(
-                    f"column {quote(header[p])} is used as both {OPTION.get(seen[p], seen[p])} and {OPTION.get(role, role)}",
+                    f"column {quote(header[p])} is used as both {option(seen[p])} and {option(role)}",
                     "give each role its own columns",
                 )
             seen[p] = role

@@ -201,6 +201,7 @@ class LossSpec:
     def bind(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults overlaid with ``values``, each validated; raises UsageError."""
         from losscli.errors import UsageError
+        from losscli.spelling import param
 
         known = {p.name: p for p in self.params}
         bound: dict[str, Any] = self.defaults()
@@ -214,5 +215,5 @@ class LossSpec:
                 bound[key] = value = float(value)
             problem = known[key].validate(value)
             if problem:
-                raise UsageError(f"{self.name}: {known[key].option} {problem} (got {value!r})")
+                raise UsageError(f"{self.name}: {param(key)} {problem} (got {value!r})")
         return bound

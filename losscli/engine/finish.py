@@ -15,6 +15,7 @@ from losscli.columns import Resolved
 from losscli.engine.plan import Plan
 from losscli.errors import DataError
 from losscli.io.joined import JoinedSource
+from losscli.options import spelled
 from losscli.results import EvalResult, SourceInfo
 
 
@@ -77,23 +78,24 @@ def finish(
 
 def _why_no_rows(source: JoinedSource | None, seen: int, unmatched: int) -> tuple[str, str]:
     """Why no row was left: no data rows, no label matched the --on key, or --nan drop."""
+    drop = spelled("nan", "drop")
     if seen == 0 or source is None:
-        why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped (--nan drop)"
+        why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped ({drop})"
         return why, "a mean of nothing is not a number"
     if unmatched == seen:
         return (
             f"none of its {seen} rows has a label in {source.labels.path} (no value of key '{source.on}' matched)",
-            "check that --on names the same key in both files and that the values are spelled alike "
-            "(keys compare as text: 7 and 7.0 differ)",
+            f"check that {spelled('on')} names the same key in both files and that the values are spelled "
+            "alike (keys compare as text: 7 and 7.0 differ)",
         )
     dropped = seen - unmatched
     if unmatched:
         return (
             f"{unmatched} rows have no label in {source.labels.path} (key '{source.on}') "
-            f"and the other {dropped} were dropped (--nan drop)",
+            f"and the other {dropped} were dropped ({drop})",
             "a mean of nothing is not a number",
         )
-    return f"all {seen} rows were dropped (--nan drop)", "a mean of nothing is not a number"
+    return f"all {seen} rows were dropped ({drop})", "a mean of nothing is not a number"
 
 
 def _refuse_overflow(

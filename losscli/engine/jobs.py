@@ -10,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from losscli import spelling
 from losscli.errors import UsageError
 from losscli.losses.registry import get_loss
+from losscli.options import spelled
 from losscli.spec import COMPAT_PRESETS, LossSpec, Param
 
 LossArg = str | LossSpec | tuple[str, Mapping[str, Any]]
@@ -38,7 +40,7 @@ def make_jobs(
     Parameter values: the spec's defaults < the ``compat`` preset's < the given ones.
     """
     if compat is not None and compat not in COMPAT_PRESETS:
-        raise UsageError(f"unknown --compat '{compat}'", f"use one of {', '.join(COMPAT_PRESETS)}")
+        raise UsageError(f"unknown {spelled('compat', compat)}", f"use one of {', '.join(COMPAT_PRESETS)}")
     items: Sequence[LossArg] = [losses] if isinstance(losses, (str, LossSpec, tuple)) else losses
     jobs = []
     for item in items:
@@ -105,8 +107,8 @@ def parse_value(param: Param, raw: str) -> Any:
             return True
         if lowered in ("false", "0", "no", "off"):
             return False
-        raise UsageError(f"{param.option} takes true or false, not '{raw}'")
+        raise UsageError(f"{spelling.param(param.name)} takes true or false, not '{raw}'")
     try:
         return param.type(raw)
     except ValueError:
-        raise UsageError(f"{param.option} takes a {param.type.__name__}, not '{raw}'") from None
+        raise UsageError(f"{spelling.param(param.name)} takes a {param.type.__name__}, not '{raw}'") from None

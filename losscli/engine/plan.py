@@ -12,6 +12,7 @@ from losscli.engine.jobs import LossArg, LossJob, make_jobs
 from losscli.engine.layout import Layout, layouts
 from losscli.errors import UsageError
 from losscli.io.source import InputOptions, Source, open_source
+from losscli.options import spelled
 
 # What an input may be: a path ('-' for stdin), read options, an opened Source, or a
 # pandas DataFrame / pyarrow Table (a Dask DataFrame goes to the Dask engine).
@@ -60,7 +61,7 @@ def prepare(
     opened = open_any(source)
     extra = sorted({role for job in jobs for role in job.spec.extra_inputs})
     if var is not None and "var" not in extra:
-        raise UsageError("--var is only used by losses that take a variance (gaussian-nll)")
+        raise UsageError(f"{spelled('var')} is only used by losses that take a variance (gaussian-nll)")
     requests = {
         "y_pred": Request(pred, first.pred_multi, first.pred_flavour(jobs[0].params)),
         "weight": Request(weight, required=False),
@@ -71,7 +72,10 @@ def prepare(
     label_request = Request(label, first.label_multi)
     if labels is None:
         if on is not None:
-            raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
+            raise UsageError(
+                f"{spelled('on', 'KEY', placeholder=True)} joins a {spelled('labels', 'FILE', placeholder=True)}:"
+                " give the labels file too"
+            )
         columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
     else:
         opened, columns = _with_label_file(opened, labels, on, label_request, requests)
@@ -107,7 +111,7 @@ def _check_shapes(jobs: list[LossJob], columns: Resolved, where: str) -> None:
         raise UsageError(
             f"{where}: {spec.name} needs as many label columns as prediction columns "
             f"({len(columns.positions['y_true'])} vs {k})",
-            "check --label and --pred",
+            f"check {spelled('label')} and {spelled('pred')}",
         )
 
 
