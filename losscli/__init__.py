@@ -44,11 +44,12 @@ from typing import TYPE_CHECKING, Any  # noqa: E402
 
 from losscli.version import __version__  # noqa: E402
 
-__all__ = ["LossCliError", "LossSpec", "__version__", "evaluate", "losses"]
+__all__ = ["LossCliError", "LossSpec", "__version__", "compare", "evaluate", "losses"]
 
 if TYPE_CHECKING:
     from losscli import losses
     from losscli.api import evaluate
+    from losscli.comparison import compare
     from losscli.errors import LossCliError
     from losscli.spec import LossSpec
 
@@ -58,6 +59,10 @@ def __getattr__(name: str) -> Any:
         from losscli.api import evaluate
 
         return evaluate
+    if name == "compare":
+        from losscli.comparison import compare
+
+        return compare
     if name == "losses":
         import losscli.losses
 

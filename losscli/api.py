@@ -16,6 +16,7 @@ from losscli.engine.local import run
 from losscli.engine.plan import SourceArg, is_dask_frame, prepare
 from losscli.engine.runner import RunOptions, Sink
 from losscli.errors import UsageError
+from losscli.intervals import RESAMPLES, CiSettings
 from losscli.io.source import InputOptions
 from losscli.results import EvalResult
 
@@ -43,6 +44,10 @@ def evaluate(
     engine: Literal["local", "dask"] = "local",
     scheduler: str | None = None,
     output: str | None = None,
+    ci: float | None = None,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    ci_block: int = 1,
 ) -> EvalResult:
     """Evaluate one or several losses over a file, ``-`` (stdin), a pandas DataFrame, a
     pyarrow Table or a Dask DataFrame. ``losses``: ``"mse"``, ``"huber:delta=2"``,
@@ -53,7 +58,12 @@ def evaluate(
     DataFrame on the scheduler in use, a path on ``scheduler`` (else $LOSSCLI_SCHEDULER,
     else a LocalCluster); ``output`` then names the directory (or ``DIR/name-*.csv``
     pattern) for one per-sample file per partition.
+
+    ``ci=0.95`` fills each result's (and group's) ``ci`` with a BCa bootstrap interval
+    (``resamples`` draws seeded by ``seed``; rows resampled in blocks of ``ci_block``,
+    or by ``id`` value when ``id`` is given).
     """
+    settings = None if ci is None else CiSettings(float(ci), resamples, seed, ci_block)
     if engine not in ("local", "dask"):
         raise UsageError(f"unknown engine '{engine}'", "use 'local' or 'dask'")
     if engine == "dask" or is_dask_frame(source):
@@ -62,7 +72,7 @@ def evaluate(
         from losscli.engine.dask import evaluate_dask
 
         return evaluate_dask(
-            source, losses, scheduler, RunOptions(nan, rows, worst), output,
+            source, losses, scheduler, RunOptions(nan, rows, worst, ci=settings), output,
             pred=pred, label=label, weight=weight, var=var, id=id, params=params,
             positive=positive, compat=compat, labels=labels, on=on, by=by,
         )  # fmt: skip
@@ -72,4 +82,4 @@ def evaluate(
         source, losses, pred=pred, label=label, weight=weight, var=var, id=id,
         params=params, positive=positive, compat=compat, labels=labels, on=on, by=by,
     )  # fmt: skip
-    return run(plan, RunOptions(nan, rows, worst, sink))
+    return run(plan, RunOptions(nan, rows, worst, sink, ci=settings))

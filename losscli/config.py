@@ -3,8 +3,8 @@
 
 Discovery: an explicit path, else ``LOSSCLI_CONFIG``, else the first
 ``losscli.toml`` / ``pyproject.toml`` with a ``[tool.losscli]`` table walking up
-from the working directory. Relative ``file``/``baseline`` paths are relative to
-the config file's folder. Every value is checked against the declared schema
+from the working directory. Relative paths (``file``, ``labels``, ``baseline``: every
+key of kind ``path``) are relative to the config file's folder. Every value is checked against the declared schema
 (:mod:`losscli.config_types`); every mistake names the file, the check, the key
 and what was expected. What a config may point at is :func:`check_paths`.
 """
@@ -28,6 +28,7 @@ from losscli.config_types import (
     READ_KEYS,
     RUN_KEYS,
     ConfigError,
+    Key,
     check_value,
     param_key,
 )
@@ -46,7 +47,9 @@ OUTSIDE_HINT = (
 
 @dataclass(frozen=True)
 class CheckConfig:
-    """One ``[[check]]``: what to read, which loss, which gates."""
+    """One ``[[check]]``: what to read, which loss, which gates. ``read`` holds the read
+    options (``labels`` and ``on`` too): checks of one file with equal ``read`` share one
+    read. ``paths``: every path key given (``file``, ``labels``, ``baseline``), resolved."""
 
     name: str
     file: str
@@ -57,10 +60,12 @@ class CheckConfig:
     max: float | None = None
     min: float | None = None
     baseline: str | None = None
+    baseline_key: str | None = None
     rtol: float | None = None
     atol: float | None = None
     allow_missing_baseline: bool = False
     where: str = ""  # "losscli.toml: check #2 ('val/mse')", for messages
+    paths: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def load(path: str) -> Config:
         raise ConfigError(f"{path}: no checks: add {key} tables with file, loss and max/min/baseline")
     folder = os.path.dirname(os.path.abspath(path))
     shared = {k: v for k, v in defaults.items() if k not in RUN_KEYS}
-    checks = [_check(path, folder, i + 1, {**shared, **entry}) for i, entry in enumerate(entries)]
+    checks = [_check(path, folder, i + 1, {**shared, **entry}, entry) for i, entry in enumerate(entries)]
     names = [c.name for c in checks]
     for name in names:
         if names.count(name) > 1:
@@ -160,7 +165,10 @@ def load(path: str) -> Config:
     return Config(path, checks)
 
 
-def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> CheckConfig:
+def _check(
+    path: str, folder: str, number: int, entry: Mapping[str, Any], own: Mapping[str, Any]
+) -> CheckConfig:
+    """The check ``entry`` (``own``: its table, without the top level's defaults)."""
     from losscli.losses import get_loss
 
     named = entry.get("name")
@@ -191,34 +199,53 @@ def _check(path: str, folder: str, number: int, entry: Mapping[str, Any]) -> Che
             )
         check_value(label, known[key], value)
     try:
-        spec.bind(params)
+        compat = entry.get("compat")
+        bound = spec.bind(spec.with_compat(compat if isinstance(compat, str) else None, params))
     except UsageError as exc:
         raise ConfigError(f"{label}: {exc.message}") from None
     if all(entry.get(k) is None for k in ("max", "min", "baseline")):
         raise ConfigError(f"{label}: nothing to check", "add max, min or baseline")
-    columns = {k: entry.get(k) for k in COLUMN_KEYS}
+    if "baseline_key" in own and "baseline" not in entry:
+        raise ConfigError(
+            f"{label}: key 'baseline_key' picks values in a baseline, and there is none", "add baseline"
+        )
+    if "on" in entry and "labels" not in entry:
+        raise ConfigError(f"{label}: key 'on' joins a labels file: add labels", "or remove on")
+    paths = {
+        k: os.path.join(folder, v) for k, v in entry.items() if CHECK_SCHEMA.get(k, _OTHER).kind == "path"
+    }
+    columns = {k: _column(entry.get(k)) for k in COLUMN_KEYS}
     for alias, key in ALIASES.items():  # target = "y" is label = "y"
         if entry.get(alias) is not None:
             columns[key] = entry[alias]
-    read = {k: entry[k] for k in READ_KEYS if k in entry}
+    read = {k: paths.get(k, entry[k]) for k in READ_KEYS if k in entry}
     if "positive" in read:
         read["positive"] = str(read["positive"])  # positive = 1 is the label text "1"
-    baseline = entry.get("baseline")
     return CheckConfig(
-        name=str(named or f"{os.path.basename(entry['file'])}/{spec.name}"),
-        file=os.path.join(folder, entry["file"]),
+        name=str(named or f"{os.path.basename(entry['file'])}/{spec.named(bound)}"),
+        file=paths["file"],
         loss=spec.name,
         params=params,
         columns=columns,
         read=read,
         max=_float(entry.get("max")),
         min=_float(entry.get("min")),
-        baseline=os.path.join(folder, baseline) if baseline is not None else None,
+        baseline=paths.get("baseline"),
+        baseline_key=entry.get("baseline_key"),
         rtol=_tolerance(entry.get("rtol")),
         atol=_tolerance(entry.get("atol")),
         allow_missing_baseline=entry.get("allow_missing_baseline", False),
         where=label,
+        paths=paths,
     )
+
+
+_OTHER = Key("", "table")  # a loss parameter's key: never a path
+
+
+def _column(value: str | list[str] | None) -> str | None:
+    """A column key's value; ``by = ["fold", "sex"]`` is the command line's ``--by fold,sex``."""
+    return ",".join(value) if isinstance(value, list) else value
 
 
 def _float(value: int | float | None) -> float | None:
@@ -232,7 +259,7 @@ def _tolerance(value: str | int | float | None) -> float | None:
 
 
 def check_paths(cfg: Config, allow_outside: bool) -> None:
-    """What a config may point at: each check's ``file`` and ``baseline`` must resolve
+    """What a config may point at: each check's paths (``file``, ``labels``, ``baseline``) must resolve
     (symlinks followed, glob matches and directory entries too) inside the config
     file's folder, and be a regular file or a folder, never a device or a file of
     /proc, /sys or /dev. ``allow_outside`` (``--allow-outside``) lifts both rules."""
@@ -240,9 +267,8 @@ def check_paths(cfg: Config, allow_outside: bool) -> None:
         return
     root = os.path.realpath(os.path.dirname(os.path.abspath(cfg.path)))
     for check in cfg.checks:
-        for key, path in (("file", check.file), ("baseline", check.baseline)):
-            if path is not None:
-                _inside(check.where, key, path, root)
+        for key, path in check.paths.items():
+            _inside(check.where, key, path, root)
 
 
 def _inside(where: str, key: str, path: str, root: str) -> None:

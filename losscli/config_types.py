@@ -53,6 +53,7 @@ EXPECTED: dict[Kind, str] = {
     "int": "an integer",
     "tolerance": 'a non-negative finite number or a percentage like "5%"',
     "column": "a column name string",
+    "columns": 'a column name string (or a comma list) or an array of them, like ["fold", "sex"]',
     "choice": "one of the choices",
     "char": 'one character, like "," or "\\t"',
     "codec": 'a known text encoding, like "utf-8" or "latin-1"',
@@ -168,6 +169,10 @@ _VALID: dict[Kind, Callable[[object], bool]] = {
     "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
     "tolerance": _tolerance,
     "column": lambda v: isinstance(v, str) and v != "",
+    "columns": lambda v: (
+        (isinstance(v, str) and v != "")
+        or (isinstance(v, list) and v != [] and all(isinstance(c, str) and c != "" for c in v))
+    ),
     "char": lambda v: isinstance(v, str) and len(v) == 1 and v not in '\r\n"',
     "codec": _codec,
     "label": lambda v: isinstance(v, str | int) and not isinstance(v, bool) and v != "",

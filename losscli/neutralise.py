@@ -105,6 +105,20 @@ def tsv_array(array: Any) -> Any:
     return array
 
 
+def csv_array(array: Any) -> Any:
+    """RFC 4180 over a pyarrow string array: a value holding a comma, a double quote, CR
+    or LF is enclosed in double quotes with each quote doubled; any other value verbatim."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    needs = pc.match_substring_regex(array, pattern='[",\r\n]')
+    if not pc.any(needs).as_py():
+        return array
+    quote = pa.scalar('"')
+    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(array, '"', '""'), quote, "")
+    return pc.if_else(needs, quoted, array)
+
+
 def cut(text: str, limit: int = MAX_CHARS) -> str:
     """``text`` as one line (:func:`line`), at most ``limit`` characters, then ``…``.
     Reads no more of ``text`` than it shows (a 100 KB cell costs nothing)."""

@@ -34,11 +34,11 @@ if TYPE_CHECKING:
     from losscli.spec import LossSpec
 
 #: the commands whose options are declared here ("loss": every generated loss command)
-Command = Literal["loss", "eval", "check", "list"]
+Command = Literal["loss", "eval", "check", "list", "compare"]
 #: the kinds of value a config key takes (validated by :mod:`losscli.config_types`)
 Kind = Literal[
-    "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "choice", "char", "codec",
-    "label", "table", "seconds",
+    "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "columns", "choice", "char",
+    "codec", "label", "table", "seconds",
 ]  # fmt: skip
 #: what ``check`` does with a config key: the check's own key, a column, a read option
 #: (checks with equal read options share one read), a gate, or a setting of the run
@@ -49,9 +49,11 @@ OUTPUT = "Output"
 PARAMS = "Loss parameters"
 ENGINE = "Engine"
 CHECKS = "Checks (CI)"
+INTERVALS = "Confidence intervals"
 
 LOSS_EVAL: frozenset[Command] = frozenset({"loss", "eval"})
 EVALUATING: frozenset[Command] = frozenset({"loss", "eval", "check"})
+COMPARE: frozenset[Command] = frozenset({"compare"})
 
 
 # The format choices are the format tables' names (losscli.render.formats, losscli.io.formats);
@@ -230,7 +232,7 @@ class CommandOptions:
         Option(
             "Label column: name or #N.",
             aliases=("--target",),
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("column", "column", aliases=("target",)),
             api="label",
@@ -240,7 +242,7 @@ class CommandOptions:
         str | None,
         Option(
             "Sample-weight column (non-negative).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("column", "column"),
             api="weight",
@@ -261,7 +263,7 @@ class CommandOptions:
         str | None,
         Option(
             "The label value of the positive class, for labels other than 0/1, true/false, -1/+1.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             only_if=_binary,
             config=ConfigKey("label", "read"),
@@ -272,7 +274,7 @@ class CommandOptions:
         CompatPreset | None,
         Option(
             "Reproduce a library's numbers where it differs (clipping, log clamp, Keras' divide-by-N).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=PARAMS,
             config=ConfigKey("choice", "read", shared=True),
             api="compat",
@@ -282,18 +284,20 @@ class CommandOptions:
         str | None,
         Option(
             "Read the label column from this file instead (row-aligned, or joined with --on).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             api="labels",
+            config=ConfigKey("path", "read"),
         ),
     ] = None
     on: Annotated[
         str | None,
         Option(
             "Join --labels on this key column (present in both files).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             api="on",
+            config=ConfigKey("column", "read"),
         ),
     ] = None
     by: Annotated[
@@ -305,13 +309,14 @@ class CommandOptions:
             panel=INPUT,
             api="by",
             api_default=None,
+            config=ConfigKey("columns", "column"),
         ),
     ] = ()
     id: Annotated[
         str | None,
         Option(
             "Column to identify rows in per-sample output (default: row number).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("column", "column"),
             api="id",
@@ -321,7 +326,7 @@ class CommandOptions:
         NanPolicy,
         Option(
             "Rows with empty/NaN values: error, or drop and count them.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("choice", "read", shared=True),
             api="nan",
@@ -331,7 +336,7 @@ class CommandOptions:
         bool,
         Option(
             "The input has no header row; columns are named 1, 2, …",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("bool", "read"),
             python="InputOptions(path, header=False)",
@@ -342,7 +347,7 @@ class CommandOptions:
         Option(
             "Field delimiter of delimited text (default: by extension; sniffed for stdin).",
             aliases=("-d",),
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("char", "read"),
             python="InputOptions(path, delimiter={})",
@@ -352,7 +357,7 @@ class CommandOptions:
         InputFormat | None,
         Option(
             "Override the format the extension implies.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("choice", "read"),
             python="InputOptions(path, format={})",
@@ -362,14 +367,14 @@ class CommandOptions:
         str,
         Option(
             "Text encoding of delimited input.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("codec", "read"),
             python="InputOptions(path, encoding={})",
         ),
     ] = "utf-8"
     format: Annotated[
-        OutputFormat, Option("Output format.", aliases=("-f",), commands=LOSS_EVAL, panel=OUTPUT)
+        OutputFormat, Option("Output format.", aliases=("-f",), commands=LOSS_EVAL | COMPARE, panel=OUTPUT)
     ] = DEFAULT_OUTPUT
     rows: Annotated[
         str,
@@ -387,6 +392,52 @@ class CommandOptions:
             "Also show the K highest-loss rows.", minimum=0, commands=LOSS_EVAL, panel=OUTPUT, api="worst"
         ),
     ] = 0
+    ci: Annotated[
+        float | None,
+        Option(
+            "Confidence interval of each value at this level (--ci alone: 0.95): the BCa bootstrap"
+            " over rows (buckets of rows on large inputs).",
+            metavar="LEVEL",
+            commands=EVALUATING | COMPARE,
+            panel=INTERVALS,
+            config=ConfigKey("number", "read", shared=True),
+            api="ci",
+        ),
+    ] = None
+    resamples: Annotated[
+        int,
+        Option(
+            "Bootstrap resamples for --ci.",
+            minimum=100,
+            commands=EVALUATING | COMPARE,
+            panel=INTERVALS,
+            config=ConfigKey("int", "read", shared=True),
+            api="resamples",
+        ),
+    ] = 2000
+    seed: Annotated[
+        int,
+        Option(
+            "Seed of the --ci resampling (the same seed gives the same interval).",
+            minimum=0,
+            commands=EVALUATING | COMPARE,
+            panel=INTERVALS,
+            config=ConfigKey("int", "read", shared=True),
+            api="seed",
+        ),
+    ] = 0
+    ci_block: Annotated[
+        int,
+        Option(
+            "Resample rows in contiguous blocks of N for --ci (ordered data, e.g. time series).",
+            metavar="N",
+            minimum=1,
+            commands=EVALUATING | COMPARE,
+            panel=INTERVALS,
+            config=ConfigKey("int", "read", shared=True),
+            api="ci_block",
+        ),
+    ] = 1
     output: Annotated[
         str | None,
         Option(
@@ -401,7 +452,7 @@ class CommandOptions:
         str | None,
         Option(
             "Append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).",
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=OUTPUT,
         ),
     ] = None
@@ -409,7 +460,7 @@ class CommandOptions:
         ColorMode,
         Option(
             "Colour and rich tables: auto (terminal only), always, never.",
-            commands=frozenset({"loss", "eval", "check", "list"}),
+            commands=frozenset({"loss", "eval", "check", "list", "compare"}),
             panel=OUTPUT,
         ),
     ] = ColorMode.auto
@@ -455,7 +506,8 @@ class CommandOptions:
         ),
     ] = None
     debug: Annotated[
-        bool, Option("Show tracebacks (also LOSSCLI_DEBUG=1).", commands=EVALUATING, env="LOSSCLI_DEBUG")
+        bool,
+        Option("Show tracebacks (also LOSSCLI_DEBUG=1).", commands=EVALUATING | COMPARE, env="LOSSCLI_DEBUG"),
     ] = False
     losses: Annotated[
         tuple[str, ...],
@@ -464,7 +516,7 @@ class CommandOptions:
             flag="--loss",
             aliases=("-l",),
             required=True,
-            commands=frozenset({"eval"}),
+            commands=frozenset({"eval", "compare"}),
         ),
     ] = ()
     max: Annotated[
@@ -482,10 +534,32 @@ class CommandOptions:
     baseline: Annotated[
         str | None,
         Option(
-            'A losscli JSON result or flat {"mse": 0.2} metrics file to compare with.',
+            "A losscli JSON result or a metrics file to compare with: JSON, or YAML (.yaml, .yml);"
+            ' flat {"mse": 0.2} or nested {"test": {"mse": 0.2}}.',
             commands=LOSS_EVAL,
             panel=CHECKS,
             config=ConfigKey("path", "gate"),
+        ),
+    ] = None
+    baseline_key: Annotated[
+        str | None,
+        Option(
+            "Where the losses are in a nested --baseline: test (test.mse, test.mae, …; dots go"
+            " deeper), or test.mse for the one loss.",
+            commands=LOSS_EVAL,
+            panel=CHECKS,
+            config=ConfigKey("text", "gate", shared=True),
+        ),
+    ] = None
+    significance: Annotated[
+        float | None,
+        Option(
+            "With --baseline: a worsening fails only when it is significant at this level (e.g. 0.05),"
+            " paired when the baseline holds bootstrap statistics of the same rows (--write-baseline"
+            " stores them), and beyond --rtol/--atol when given.",
+            metavar="ALPHA",
+            commands=LOSS_EVAL,
+            panel=CHECKS,
         ),
     ] = None
     rtol: Annotated[
@@ -531,14 +605,15 @@ class CommandOptions:
         bool,
         Option(
             "Report checks but always exit 0.",
-            commands=EVALUATING,
+            commands=EVALUATING | COMPARE,
             panel=CHECKS,
             env="LOSSCLI_EXIT_ZERO",
             env_commands=frozenset({"check"}),
         ),
     ] = False
     junit: Annotated[
-        str | None, Option("Write the checks as JUnit XML to FILE.", commands=EVALUATING, panel=CHECKS)
+        str | None,
+        Option("Write the checks as JUnit XML to FILE.", commands=EVALUATING | COMPARE, panel=CHECKS),
     ] = None
 
 
@@ -547,6 +622,62 @@ class OtherOptions:
     """Declarations only (never instantiated): the options of ``check`` and ``list``
     that loss commands do not take, config-only keys, API-only keywords and settings
     read only from the environment."""
+
+    files: Annotated[
+        tuple[str, ...],
+        Option(
+            "The input: one file with a prediction column per model (--pred A,B), or one file per"
+            " model (each with the label column, or --labels FILE).",
+            argument=True,
+            metavar="FILE...",
+            commands=COMPARE,
+            required=True,
+        ),
+    ] = ()
+    models: Annotated[
+        tuple[str, ...],
+        Option(
+            "The models' prediction columns: A,B, repeated, or a glob ('pred_*'); for multiclass"
+            " one glob per model (--pred 'gbm_p*' --pred 'lr_p*'). With several files: the"
+            " prediction column of each.",
+            flag="--pred",
+            commands=COMPARE,
+            panel=INPUT,
+        ),
+    ] = ()
+    reference: Annotated[
+        str | None,
+        Option(
+            "The model the others are judged against (default: the first).",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = None
+    fail_if_worse: Annotated[
+        bool,
+        Option(
+            "Exit 1 when a model is significantly worse than the reference (beyond --margin).",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = False
+    require_better: Annotated[
+        bool,
+        Option(
+            "Exit 1 unless a model is significantly better than the reference (beyond --margin).",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = False
+    margin: Annotated[
+        str | None,
+        Option(
+            "Practical tolerance for the gates: X in the loss's units, or X% of the reference's value;"
+            " a gate fails only when the whole interval lies beyond it.",
+            commands=COMPARE,
+            panel=CHECKS,
+        ),
+    ] = None
 
     config: Annotated[
         str | None,

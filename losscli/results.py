@@ -10,6 +10,65 @@ from losscli.version import __version__
 
 
 @dataclass(frozen=True)
+class ConfidenceInterval:
+    """A ``--ci`` interval: [low, high] at ``level`` from the BCa bootstrap over ``units``
+    resampling units (rows, ``--ci-block`` blocks or ``--id`` values; buckets of them when
+    ``bucketed``), ``resamples`` draws seeded by ``seed``."""
+
+    level: float
+    low: float
+    high: float
+    resamples: int
+    seed: int
+    units: int
+    unit: str  # "row", "block of N rows", "id 'COL'"
+    bucketed: bool
+    method: str = "bca"
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON ``ci`` object (SPEC §4)."""
+        return {
+            "level": self.level,
+            "low": self.low,
+            "high": self.high,
+            "method": self.method,
+            "resamples": self.resamples,
+            "seed": self.seed,
+            "units": self.units,
+            "unit": self.unit,
+            "bucketed": self.bucketed,
+        }
+
+
+@dataclass(frozen=True)
+class UnitTable:
+    """The per-unit sums behind a value (losscli.accumulate.units): what a baseline stores
+    so that a later run on the same rows can be compared with it, paired. ``keys``: the
+    units' keys (rows as 0-based numbers, or id hashes) when there are at most 1,000 of
+    them, None when ``sums`` are the 1,000 hash buckets; ``per_count``: Keras' Σwℓ/N."""
+
+    unit: str
+    keys: tuple[int, ...] | None
+    sums: tuple[tuple[float, ...], ...]
+    per_count: bool = False
+    fingerprint: int | None = None  # which rows and labels (None: unknown, never paired)
+
+    @property
+    def bucketed(self) -> bool:
+        return self.keys is None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON: 9 significant digits a sum (ample for a bootstrap; ~60 KB for a mean)."""
+        return {
+            "unit": self.unit,
+            "per_count": self.per_count,
+            "fingerprint": self.fingerprint,
+            "keys": None if self.keys is None else list(self.keys),
+            "sums": [[float(f"{x:.9g}") for x in row] for row in self.sums],
+        }
+
+
+@dataclass(frozen=True)
 class GroupResult:
     """One group's finished value: the key, the value, rows and weight sum behind it."""
 
@@ -18,6 +77,7 @@ class GroupResult:
     count: int
     weight_sum: float
     names: tuple[str, ...] = ()  # the group columns
+    ci: ConfidenceInterval | None = None
 
     @property
     def parts(self) -> dict[str, Hashable]:
@@ -29,14 +89,15 @@ class GroupResult:
         """The JSON ``groups[i]`` object (SPEC §4): ``group`` is the plain value with one
         group column, an object of column → value with several."""
         group = self.parts if len(self.names) > 1 else self.group
-        return {"group": group, "value": self.value, "count": self.count}
+        found: dict[str, object] = {"group": group, "value": self.value, "count": self.count}
+        return found | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
 
 
 @dataclass(frozen=True)
 class LossResult:
     """One loss over the used rows; ``value`` is the reported (finalized) loss."""
 
-    loss: str
+    loss: str  # the name in every output (LossSpec.named): "top-k-error", "top-k-error(k=2)"
     params: dict[str, Any]
     value: float
     mean: float
@@ -50,9 +111,11 @@ class LossResult:
     quantiles_exact: bool = True
     warnings: tuple[str, ...] = ()
     clipped: int | None = None  # inputs clipped to [ε, 1 − ε], for losses that clip
-    title: str = ""  # the loss with its non-default parameters, for tables: "huber(delta=2.0)"
-    label: str = ""  # the key for gates and baselines: the loss name, or its eval column label
+    title: str = ""  # the same name, for tables (LossSpec.named)
+    label: str = ""  # the same name, as the key of gates and baselines
     groups: tuple[GroupResult, ...] | None = None  # --by, in sorted key order
+    ci: ConfidenceInterval | None = None  # --ci
+    units: UnitTable | None = None  # --write-baseline / --significance: not in to_dict()
     per_sample: str = ""  # what mean, sum and quantiles are of, when the value is not their mean
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,6 +124,9 @@ class LossResult:
                 "loss": self.loss,
                 "params": self.params,
                 "value": self.value,
+            }
+            | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+            | {
                 "mean": self.mean,
                 "sum": self.sum,
                 "count": self.count,
@@ -122,10 +188,15 @@ class EvalResult:
         return {r.label or r.loss: r for r in self.results}
 
     def __getitem__(self, name: str) -> LossResult:
-        """``result["mse"]``: one loss's result, by its name or its eval label."""
+        """``result["mse"]``: one loss's result, by its name (``top-k-error(k=2)``), or by the
+        registered name alone (``top-k-error``) when one result has it."""
         found = self.labelled()
         for r in self.results:
             found.setdefault(r.loss, r)
+        bare = [r.loss.partition("(")[0] for r in self.results]
+        for r, registered in zip(self.results, bare, strict=True):
+            if bare.count(registered) == 1:
+                found.setdefault(registered, r)
         if name not in found:
             raise KeyError(f"{name!r}: this result holds {', '.join(map(repr, found))}")
         return found[name]
@@ -160,4 +231,86 @@ class EvalResult:
             | {
                 "passed": self.passed,
             }
+        )
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """One model against the reference on one loss, over the same rows: the paired
+    bootstrap interval of ``difference`` = value − reference_value, its two-sided
+    ``p_value`` (Holm-adjusted with more than two models), the share of rows where
+    the model's per-sample loss is lower (``win_rate``), and the verdict."""
+
+    loss: str
+    params: dict[str, Any]
+    reference: str
+    model: str
+    value: float
+    reference_value: float
+    difference: float
+    ci: ConfidenceInterval
+    p_value: float
+    win_rate: float | None
+    verdict: str  # "better", "worse", "no significant difference"
+    count: int
+    higher_is_better: bool
+    p_unadjusted: float | None = None  # with Holm: the p-value before adjustment
+
+    @property
+    def worsening(self) -> tuple[float, float]:
+        """The interval of how much worse the model is (positive: worse), in the loss's direction."""
+        if self.higher_is_better:
+            return -self.ci.high, -self.ci.low
+        return self.ci.low, self.ci.high
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "loss": self.loss,
+            "params": self.params,
+            "reference": self.reference,
+            "model": self.model,
+            "value": self.value,
+            "reference_value": self.reference_value,
+            "difference": self.difference,
+            "ci": self.ci.to_dict(),
+            "p_value": self.p_value,
+            "win_rate": self.win_rate,
+            "verdict": self.verdict,
+            "count": self.count,
+        } | ({"p_value_unadjusted": self.p_unadjusted} if self.p_unadjusted is not None else {})
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """``losscli compare``: each model's results and each model against the reference."""
+
+    models: tuple[str, ...]
+    reference: str
+    runs: tuple[EvalResult, ...]  # one per model, in ``models`` order
+    comparisons: tuple[ModelComparison, ...]
+    adjusted: bool  # Holm-adjusted p-values (more than two models)
+    checks: tuple[Any, ...] = ()  # losscli.checks.CheckResult of --fail-if-worse / --require-better
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        first = self.runs[0]
+        return (
+            {
+                "losscli_version": __version__,
+                "source": first.source.to_dict(),
+                "models": list(self.models),
+                "reference": self.reference,
+                "p_adjustment": "holm" if self.adjusted else None,
+                "comparisons": [c.to_dict() for c in self.comparisons],
+                "results": [
+                    {"model": model, **r.to_dict()}
+                    for model, run in zip(self.models, self.runs, strict=True)
+                    for r in run.results
+                ],
+            }
+            | ({"checks": [c.to_dict() for c in self.checks]} if self.checks else {})
+            | {"passed": self.passed}
         )

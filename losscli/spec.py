@@ -169,6 +169,12 @@ class LossSpec:
         return "" if self.finalize is finalize_mean else self.kernel.rpartition(":")[2]
 
     @property
+    def smooth(self) -> bool:
+        """The value is a smooth function of sums (a mean, √mean, 1 − SSE/SST), so a
+        bootstrap interval means something (``--ci``); max-error's is not."""
+        return self.finalize in (finalize_mean, finalize_sqrt, finalize_r2)
+
+    @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
 
@@ -197,6 +203,18 @@ class LossSpec:
 
     def defaults(self) -> dict[str, ParamValue | None]:
         return {p.name: p.default for p in self.params}
+
+    def named(self, params: Mapping[str, Any]) -> str:
+        """The loss's name in every output (table, JSON ``loss``, ``loss_<name>`` columns,
+        Markdown, gates, baselines, JUnit, checks): the registered name, followed by the
+        parameters that differ from their defaults, in declaration order —
+        ``top-k-error`` (k = 1, the default), ``top-k-error(k=2)``, ``huber(delta=2.0)``."""
+        changed = [
+            f"{p.name}={params[p.name]}"
+            for p in self.params
+            if p.name in params and params[p.name] != p.default
+        ]
+        return self.name + (f"({', '.join(changed)})" if changed else "")
 
     def bind(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults overlaid with ``values``, each validated; raises UsageError."""

@@ -163,7 +163,8 @@ def test_json_matches_the_schema(cli, project, monkeypatch, ref):
         assert check["value"] == pytest.approx(ref[name], rel=1e-9)
         folder = "val.csv" if name.startswith("val") else "bc.csv"
         assert (project / "sub" / check["file"]).resolve() == (project / "data" / folder).resolve()
-    assert [c["loss"] for c in data["checks"]] == ["mse", "huber", "r2", "bce"]
+    # a loss is named with the parameters that differ from its defaults (README, issue 13 §4)
+    assert [c["loss"] for c in data["checks"]] == ["mse", "huber(delta=2.0)", "r2", "bce"]
     assert [(c["kind"], c["limit"]) for c in data["checks"]] == [
         ("max", 2000), ("max", 100), ("min", 0.4), ("max", 0.5)
     ]  # fmt: skip

@@ -57,10 +57,11 @@ def test_eval_json_has_one_result_per_loss_in_order(cli, sample_csv, ref, count_
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     data = json.loads(result.stdout)
-    assert [r["loss"] for r in data["results"]] == ["mse", "huber", "r2"]
+    # named with the parameters that differ from the defaults (README, issue 13 §4)
+    assert [r["loss"] for r in data["results"]] == ["mse", "huber(delta=2.0)", "r2"]
     assert data["results"][1]["params"] == {"delta": 2.0}
     for entry in data["results"]:
-        assert entry["value"] == pytest.approx(ref[entry["loss"]], rel=1e-12)
+        assert entry["value"] == pytest.approx(ref[entry["loss"].partition("(")[0]], rel=1e-12)
         assert entry["count"] == 442
     assert data["results"][2]["higher_is_better"] is True
     assert data["passed"] is True and "checks" not in data
@@ -76,9 +77,10 @@ def test_eval_csv_has_one_loss_column_per_loss(cli, sample_csv, yp):
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 442
-    assert {"loss_mse", "loss_huber", "squared_error"} <= set(rows[0]) and "loss_r2" not in rows[0]
+    assert {"loss_mse", "loss_huber(delta=2.0)", "squared_error"} <= set(rows[0]) and "loss_r2" not in rows[0]
     np.testing.assert_allclose([float(r["loss_mse"]) for r in rows], (p - y) ** 2, rtol=1e-12)
-    np.testing.assert_allclose([float(r["loss_huber"]) for r in rows], huber(y, p, 2.0), rtol=1e-12)
+    huber_2 = [float(r["loss_huber(delta=2.0)"]) for r in rows]
+    np.testing.assert_allclose(huber_2, huber(y, p, 2.0), rtol=1e-12)
     np.testing.assert_allclose([float(r["squared_error"]) for r in rows], (p - y) ** 2, rtol=1e-12)
 
 
@@ -148,7 +150,7 @@ def test_eval_repeatable_gates_per_loss(cli, sample_csv):
     data = json.loads(result.stdout)
     assert [(c["loss"], c["kind"], c["limit"], c["passed"]) for c in data["checks"]] == [
         ("mse", "max", 2000.0, False),
-        ("huber", "max", 100.0, True),
+        ("huber(delta=2.0)", "max", 100.0, True),  # --max huber=…: the only huber of the run
         ("r2", "min", 0.4, True),
     ]
     assert data["passed"] is False

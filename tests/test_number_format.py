@@ -19,7 +19,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from losscli.render.model import cells, number, numbers
+from losscli.render.model import cells, ci_cells, number, numbers
+from losscli.results import ConfidenceInterval
 
 pytestmark = pytest.mark.smoke
 
@@ -130,3 +131,20 @@ def test_any_column_one_width_six_digits_and_nothing_lost(values):
 def test_numpy_scalars_are_numbers():
     assert number(np.float64(0.125)) == "0.125000"
     assert numbers([np.float64(3.0), np.float64(4.0)]) == ["3", "4"]
+
+
+def _interval(low: float, high: float) -> ConfidenceInterval:
+    return ConfidenceInterval(0.95, low, high, 2000, 0, 442, "row", False)
+
+
+def test_an_interval_column_writes_its_bounds_by_one_rule():
+    """`--ci`'s `low … high` cells: every bound of the column with six significant digits
+    and one notation for the whole column; a row without an interval is blank."""
+    texts = ci_cells([_interval(2645.857, 3361.5249), None, _interval(0.43021949, 0.5578153)])
+    assert texts[1] == ""
+    bounds = [t.split(" … ") for t in (texts[0], texts[2])]
+    assert bounds == [["2645.86", "3361.52"], ["0.430219", "0.557815"]]  # six significant digits
+    wide = ci_cells([_interval(1.5e-6, 2.0e-6), _interval(1.25e7, 2.5e7)])
+    assert [t.split(" … ") for t in wide] == [["1.50000e-06", "2.00000e-06"], ["1.25000e+07", "2.50000e+07"]]
+    for low, high in (pair for t in wide for pair in [t.split(" … ")]):
+        assert significant(low) == significant(high) == 6

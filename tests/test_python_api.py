@@ -92,7 +92,7 @@ API_CASES = [
     ("positive", lambda f: losscli.evaluate(f("animals.csv"), "bce"), "positive=LABEL", ["bce", "animals.csv"], "--positive LABEL"),
     ("positive", lambda f: losscli.evaluate(f("animals.csv"), "bce", positive="cow"), "positive='cow' matches no label", ["bce", "animals.csv", "--positive", "cow"], "--positive 'cow' matches no label"),
     ("compat", lambda f: losscli.evaluate(f("plain.csv"), "mse", compat="bad"), "unknown compat='bad'", ["eval", "plain.csv", "-l", "mse", "--compat", "bad"], None),
-    ("normalize", lambda f: losscli.evaluate(f("rows.csv"), "cross-entropy"), "normalize=True renormalises rows", ["cross-entropy", "rows.csv"], "--normalize renormalises rows"),
+    ("normalize", lambda f: losscli.evaluate(f("rows.csv"), "cross-entropy"), "normalize=True renormalises each row", ["cross-entropy", "rows.csv"], "--normalize renormalises each row"),
     ("encoding", lambda f: losscli.evaluate(f("latin.csv"), "mse"), "InputOptions(path, encoding='latin-1')", ["mse", "latin.csv"], "use --encoding latin-1"),
     ("delimiter", lambda f: losscli.evaluate(f("fields.csv"), "mse"), "InputOptions(path, delimiter=…)", ["mse", "fields.csv"], "check --delimiter"),
     ("pred, label", lambda f: losscli.evaluate(f("text.csv"), "mse"), "pred=/label=", ["mse", "text.csv"], "--pred/--label"),

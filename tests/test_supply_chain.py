@@ -26,12 +26,19 @@ UNSAFE_MODULES = {"pickle", "_pickle", "cPickle", "cloudpickle", "dill", "marsha
 UNSAFE_BUILTINS = {"eval", "exec", "compile", "__import__"}
 UNSAFE_ATTRIBUTES = {  # (object, attribute) pairs, and any object for None
     ("yaml", "load"),
+    ("yaml", "load_all"),
     ("yaml", "unsafe_load"),
+    ("yaml", "unsafe_load_all"),
     ("yaml", "full_load"),
+    ("yaml", "full_load_all"),
     (None, "read_pickle"),
     (None, "to_pickle"),
 }
+# PyYAML's loaders that build Python objects: never named, not even to pass as Loader=
+UNSAFE_YAML_LOADERS = {"Loader", "UnsafeLoader", "FullLoader", "CLoader", "CUnsafeLoader", "CFullLoader"}
 OTHER_TOML = {"toml", "tomli", "tomlkit", "rtoml", "pytoml", "qtoml"}
+# The one module that reads YAML (baselines: metrics.yaml), with yaml.safe_load
+YAML_READERS = {"baselines.py"}
 
 
 def pyproject() -> dict:
@@ -40,9 +47,22 @@ def pyproject() -> dict:
 
 
 def requirement(name: str) -> Requirement:
-    found = [Requirement(r) for r in pyproject()["project"]["dependencies"] if Requirement(r).name == name]
+    found = [
+        Requirement(r)
+        for r in pyproject()["project"]["dependencies"]
+        if Requirement(r).name.lower() == name.lower()
+    ]
     assert len(found) == 1, f"{name} is not declared exactly once"
     return found[0]
+
+
+def test_pyyaml_floor_excludes_the_full_load_code_execution_cves():
+    """PyYAML < 5.4 runs code from full_load/FullLoader input (CVE-2020-1747, CVE-2020-14343);
+    losscli calls only safe_load, and the floor keeps a careless future call safe too."""
+    spec = requirement("pyyaml").specifier
+    for old in ("5.3.1", "5.1", "4.2b1"):
+        assert not spec.contains(old, prereleases=True), f"PyYAML {old} is allowed by {spec}"
+    assert spec.contains("6.0.2")
 
 
 def test_pyarrow_floor_is_at_least_14_0_1():
@@ -90,6 +110,15 @@ def unsafe_imports(tree: ast.AST) -> list[str]:
 def unsafe_calls(tree: ast.AST) -> list[str]:
     found = []
     for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "yaml"
+            and node.attr in UNSAFE_YAML_LOADERS
+        ):
+            found.append(f"{node.lineno}: yaml.{node.attr}")
+        if isinstance(node, ast.ImportFrom) and node.module == "yaml":
+            found += [f"{node.lineno}: from yaml import {a.name}" for a in node.names]
         if not isinstance(node, ast.Call):
             continue
         func = node.func
@@ -119,6 +148,25 @@ def test_no_eval_exec_or_unsafe_loader_is_called():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def test_yaml_is_read_in_one_module_with_safe_load_only():
+    """YAML baselines: only losscli/baselines.py imports yaml (inside its functions, so
+    --help never loads it), and it builds objects with yaml.safe_load."""
+    importers = {path.name for path, tree in _trees() if "yaml" in _imported_modules(tree)}
+    assert importers == YAML_READERS
+    tree = ast.parse((PACKAGE / "baselines.py").read_text(encoding="utf-8"))
+    top_level = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    assert "yaml" not in {a.name for n in top_level for a in n.names}
+    called = {
+        n.func.attr
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == "yaml"
+    }
+    assert "safe_load" in called and called <= {"safe_load", "parse"}, called
+
+
 def test_config_files_are_parsed_with_tomllib():
     config = ast.parse((PACKAGE / "config.py").read_text(encoding="utf-8"))
     assert "tomllib" in _imported_modules(config)
@@ -137,14 +185,23 @@ def test_the_checks_flag_what_they_are_meant_to():
     bad = ast.parse(
         "import pickle\nfrom shelve import open\nimport tomli\nimportlib.import_module('marshal')\n"
         "eval('1')\nbuiltins.exec('x')\nyaml.load(s)\ndf.to_pickle('x')\nnp.load(f, allow_pickle=True)\n"
+        "yaml.load_all(s)\nyaml.parse(s, Loader=yaml.FullLoader)\nfrom yaml import CLoader\n"
     )
     assert unsafe_imports(bad) == ["marshal", "pickle", "shelve", "tomli"]
-    assert [line.split(": ")[1] for line in unsafe_calls(bad)] == [
-        "eval(…)",
-        "builtins.exec(…)",
-        "yaml.load(…)",
-        "df.to_pickle(…)",
-        "allow_pickle",
-    ]
-    clean = ast.parse("import tomllib\nre.compile('x')\nnp.load(f)\nnp.load(f, allow_pickle=False)\n")
+    assert sorted(line.split(": ")[1] for line in unsafe_calls(bad)) == sorted(
+        [
+            "eval(…)",
+            "builtins.exec(…)",
+            "yaml.load(…)",
+            "df.to_pickle(…)",
+            "allow_pickle",
+            "yaml.load_all(…)",
+            "yaml.FullLoader",
+            "from yaml import CLoader",
+        ]
+    )
+    clean = ast.parse(
+        "import tomllib\nre.compile('x')\nnp.load(f)\nnp.load(f, allow_pickle=False)\n"
+        "yaml.safe_load(s)\nyaml.parse(s, Loader=yaml.CSafeLoader)\n"
+    )
     assert unsafe_imports(clean) == [] and unsafe_calls(clean) == []

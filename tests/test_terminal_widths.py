@@ -237,3 +237,38 @@ def test_a_column_of_numbers_has_one_digit_rule(losscli_exe, terminal, width):
     assert "29.7940" in loss and "1234.00" in loss, screen  # the issue's 29.794 and 1234
     labels = [row[headers.index("label")].strip() for row in rows]
     assert all(label.isdigit() for label in labels), screen  # whole numbers stay whole
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_interval_column_is_whole_at_every_width(losscli_exe, run_cli, terminal, width):
+    """`--ci` adds a `95% CI` column to the summary and the groups table: at every width it
+    is shown, never cut, and each cell is `low … high` with the bounds of `-f json`'s `ci`
+    to six significant digits."""
+    import json
+
+    args = ["eval", str(DATA / "diabetes_regression.csv"), "-l", "mse", "-l", "r2", "--ci", "--by", "sex"]
+    done = run_cli(*args, "-f", "json")
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)["results"]
+    screen = _tables(terminal, losscli_exe, args, width)
+    lines = screen.splitlines()
+    assert all(len(line) <= width for line in lines), screen
+    headers, summary = _table_rows(lines, "loss")
+    assert "95% CI" in headers, screen
+    at = headers.index("95% CI")
+    expected = {r["loss"]: (r["ci"]["low"], r["ci"]["high"]) for r in found}
+    for row in summary:
+        low, high = (float(b) for b in row[at].strip().split(" … "))
+        name = row[0].strip()
+        assert (low, high) == pytest.approx(expected[name], rel=5e-6), screen
+    groups = screen.split("by sex", 1)[1].splitlines()
+    group_headers = next(line for line in groups if line.startswith("┃ loss "))
+    assert "95% CI" in group_headers, screen
+    cells = [line.strip("│").split("│") for line in groups if line.startswith("│ ")]
+    want = {
+        (r["loss"], str(g["group"])): (g["ci"]["low"], g["ci"]["high"]) for r in found for g in r["groups"]
+    }
+    shown = [h.strip() for h in group_headers.strip("┃").split("┃")]
+    for row in cells:
+        low, high = (float(b) for b in row[shown.index("95% CI")].strip().split(" … "))
+        assert (low, high) == pytest.approx(want[row[0].strip(), row[1].strip()], rel=5e-6), screen

@@ -96,6 +96,12 @@ WRONG: dict[str, list[tuple[str, str]]] = {
     "int": [("1.5", "the number 1.5"), ("true", "the boolean true"), ('"1"', 'the string "1"')],
     "tolerance": [("true", "the boolean true"), ("[1]", "an array"), ("-1", "the integer -1")],
     "column": [("5", "the integer 5"), ('["a"]', "an array"), ('""', 'the string ""')],
+    "columns": [
+        ("5", "the integer 5"),
+        ("[]", "an array"),
+        ('["a", 1]', "an array"),
+        ('""', 'the string ""'),
+    ],
     "choice": [("5", "the integer 5"), ('"nope"', 'the string "nope"')],
     "char": [("5", "the integer 5"), ('",;"', 'the string ",;"'), ('""', 'the string ""')],
     "codec": [("5", "the integer 5"), ('"nope"', 'the string "nope"'), ('"rot13"', 'the string "rot13"')],

@@ -181,12 +181,12 @@ def test_check_markdown_is_a_valid_pipe_table(cli: Any, hostile_project: list[st
     lines = result.stdout.splitlines()
     table = [line for line in lines if line.startswith("|")]
     assert len(table) == 2 + len(hostile_project)  # header, alignment, one row per check
-    assert {len(markdown_cells(line)) for line in table} == {7}  # no baseline column: no check has one
+    assert {len(markdown_cells(line)) for line in table} == {8}  # no baseline column: no check has one
     assert "<b>" not in result.stdout and "<" not in result.stdout  # no raw HTML
     for name, row in zip(hostile_project, table[2:], strict=True):
         cells = markdown_cells(row)
         assert unescape_markdown(cells[0]) == visible(name)
-        assert cells[-1] == "FAIL"
+        assert cells[-2] == "FAIL" and " max " in cells[-1]  # the verdict, then why
 
 
 def test_check_json_keeps_the_name_verbatim(cli: Any, hostile_project: list[str]) -> None:
@@ -203,7 +203,7 @@ def test_summary_file_markdown_from_check(cli: Any, hostile_project: list[str], 
     text = summary.read_text(encoding="utf-8")
     assert not controls(text)
     table = [line for line in text.splitlines() if line.startswith("|")]
-    assert {len(markdown_cells(line)) for line in table} == {7}  # no baseline column: no check has one
+    assert {len(markdown_cells(line)) for line in table} == {8}  # no baseline column; a why column
 
 
 # ====================================================== --id, --by, file names ====

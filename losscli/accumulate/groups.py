@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from losscli.accumulate.loss import LossAccumulator
-from losscli.results import GroupResult
+from losscli.results import ConfidenceInterval, GroupResult
 
 F64 = NDArray[np.float64]
 
@@ -37,14 +37,16 @@ class GroupAccumulator:
         weights: F64 | None,
         y_true: F64,
         factor: F64 | None,
+        units: NDArray[np.uint64] | None = None,
     ) -> None:
         """Fold one chunk in: each group's rows, in their order, go to its state. ``keys``:
-        one array per group column; with several, a group is a tuple of their values."""
+        one array per group column; with several, a group is a tuple of their values;
+        ``units``: the rows' bootstrap unit keys (--ci)."""
         if losses.size == 0:
             return
         codes, uniques = _factorise(keys[0]) if len(keys) == 1 else _combine([_factorise(k) for k in keys])
         if len(uniques) == 1:  # one group in this chunk: its rows are the chunk
-            self._state(uniques[0]).update(losses, weights, y_true, factor)
+            self._state(uniques[0]).update(losses, weights, y_true, factor, units=units)
             return
         counts = np.bincount(codes, minlength=len(uniques))
         small = codes.astype(np.int16) if len(uniques) < 1 << 15 else codes  # radix sort
@@ -60,6 +62,7 @@ class GroupAccumulator:
                 None if weights is None else weights[rows],
                 y_true[rows],
                 None if factor is None else factor[rows],
+                units=None if units is None else units[rows],
             )
 
     def merge(self, other: GroupAccumulator) -> None:
@@ -75,7 +78,11 @@ class GroupAccumulator:
         """(key, state) in sorted key order: numbers by value, then other keys by type and value."""
         yield from sorted(self.states.items(), key=lambda kv: _order(kv[0]))
 
-    def results(self, names: Sequence[str] = ()) -> tuple[GroupResult, ...]:
+    def results(
+        self,
+        names: Sequence[str] = (),
+        interval: Callable[[LossAccumulator], ConfidenceInterval] | None = None,
+    ) -> tuple[GroupResult, ...]:
         """Each group finished by the spec's own finalize, in sorted key order; ``names``:
         the group columns. Text keys read as numbers when every key of their column is a
         number written plainly (``1``, ``-2``, ``3.5``; not ``01`` or ``1.0``)."""
@@ -83,7 +90,14 @@ class GroupAccumulator:
         return tuple(
             sorted(
                 (
-                    GroupResult(shown[key], state.value(), state.count, state.total_weight, tuple(names))
+                    GroupResult(
+                        shown[key],
+                        state.value(),
+                        state.count,
+                        state.total_weight,
+                        tuple(names),
+                        None if interval is None else interval(state),
+                    )
                     for key, state in self.states.items()
                 ),
                 key=lambda g: _order(g.group),

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
-from losscli.results import LossResult
+from losscli.accumulate.units import U64, UnitSums, fingerprint
+from losscli.intervals import CiSettings, NoInterval, bca, statistic
+from losscli.results import ConfidenceInterval, LossResult
 from losscli.spec import LossSpec, Stats
 
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
+ROUNDING = 1e-12  # a change of a value within ROUNDING · max(|value|, 1) is float rounding
 NO_SKETCH = QuantileSketch()  # the empty sketch of accumulators without quantiles; never added to
 
 
@@ -86,6 +89,14 @@ class LabelMoments:
             self.s2.add(np.array([2.0 * d * s1, s0 * d * d]))
 
 
+def _moved(d: float) -> F64:
+    """The linear map of unit sums (wℓ, w, n, w, w(y − K'), w(y − K')²) to the shift
+    K = K' − d: w(y − K) = w(y − K') + d·w, w(y − K)² = w(y − K')² + 2d·w(y − K') + d²·w."""
+    matrix = np.eye(6)
+    matrix[3, 4], matrix[3, 5], matrix[4, 5] = d, d * d, 2.0 * d
+    return matrix
+
+
 NO_LABELS = LabelMoments()  # the empty moments of losses that need none; never added to
 
 
@@ -107,12 +118,18 @@ class LossAccumulator:
     per_count: bool = False  # Keras: mean = Σwℓ / N instead of Σwℓ / Σw
     quantiles: bool = True  # keep the quantile sketch (per-group accumulators do not)
     clipped: int = 0
+    resampled: bool = False  # keep per-unit sums for --ci (made in __post_init__)
+    units: UnitSums | None = None
+    fingerprint: int = 0  # which rows and labels the unit sums hold (accumulate.units.fingerprint)
+    clip_shift: float = 0.0  # Σw(unclipped ℓ − ℓ) over clipped rows: what clipping took off Σwℓ
 
     def __post_init__(self) -> None:
         if self.quantiles and self.sketch is NO_SKETCH:
             self.sketch = QuantileSketch()
         if self.spec.needs_label_variance and self.labels is NO_LABELS:
             self.labels = LabelMoments()
+        if self.resampled and self.units is None:
+            self.units = UnitSums(6 if self.spec.needs_label_variance else 3)
 
     def update(
         self,
@@ -121,16 +138,52 @@ class LossAccumulator:
         y_true: F64,
         factor: F64 | None = None,
         clipped: int = 0,
+        clip_delta: F64 | None = None,
+        units: U64 | None = None,
     ) -> None:
         """Fold in one chunk. ``factor`` (torch's class weights w_y) scales each row's
         share of the denominator: mean = Σwℓ / Σw·factor; rows whose loss is NaN
-        (``--ignore-label``) are left out of both."""
+        (``--ignore-label``) are left out of both. ``clip_delta``: per row, the unclipped
+        loss minus the reported one (:meth:`clipping_changed`). ``units``: each row's
+        bootstrap unit key, when the accumulator keeps unit sums for ``--ci``."""
         self.clipped += clipped
+        if clip_delta is not None:
+            self.clip_shift += float(np.sum(clip_delta if weights is None else weights * clip_delta))
         if losses.size == 0:
             return
         if factor is not None:
             self._update_factored(losses, weights, factor)
-            return
+        else:
+            self._update_plain(losses, weights, y_true)
+        if self.units is not None:
+            assert units is not None, "--ci needs each row's unit key"
+            self.units.add(units, self.unit_stats(losses, weights, y_true, factor))
+            self.fingerprint = (self.fingerprint + fingerprint(units, y_true)) % 2**64
+
+    def unit_stats(self, losses: F64, weights: F64 | None, y_true: F64, factor: F64 | None) -> F64:
+        """Each row's sufficient statistics, the columns of intervals.WL … LD2:
+        wℓ, the denominator's w (w·w_y with class weights), 1 (a counted row), and for
+        r2 the label moments w, w(y − K), w(y − K)² about this accumulator's shift K."""
+        w = np.ones_like(losses) if weights is None else weights
+        width = 6 if self.spec.needs_label_variance else 3
+        stats = np.empty((losses.size, width))
+        if factor is None:
+            np.multiply(w, losses, out=stats[:, 0])
+            stats[:, 1] = w
+            stats[:, 2] = 1.0
+        else:
+            active = ~np.isnan(losses)
+            stats[:, 0] = np.where(active, w * losses, 0.0)
+            stats[:, 1] = w * factor
+            stats[:, 2] = active
+        if width == 6:
+            d = y_true - (self.labels.shift or 0.0)
+            stats[:, 3] = w
+            np.multiply(w, d, out=stats[:, 4])
+            np.multiply(stats[:, 4], d, out=stats[:, 5])
+        return stats
+
+    def _update_plain(self, losses: F64, weights: F64 | None, y_true: F64) -> None:
         self.count += int(losses.size)
         if weights is None:
             self.weighted_sum.add(losses)
@@ -160,10 +213,20 @@ class LossAccumulator:
             self.sketch.add(losses[active], w[active])
 
     def merge(self, other: LossAccumulator) -> None:
+        if self.units is not None and other.units is not None:
+            if (
+                self.spec.needs_label_variance
+                and self.labels.shift is not None
+                and other.labels.shift is not None
+            ):
+                other.units.linear(_moved(other.labels.shift - self.labels.shift))
+            self.units.merge(other.units)
+            self.fingerprint = (self.fingerprint + other.fingerprint) % 2**64
         self.weighted_sum.merge(other.weighted_sum)
         self.weight_sum.merge(other.weight_sum)
         self.unweighted += other.unweighted
         self.clipped += other.clipped
+        self.clip_shift += other.clip_shift
         self.count += other.count
         self.max = max(self.max, other.max)
         if self.quantiles:
@@ -208,10 +271,45 @@ class LossAccumulator:
             label_sst=self.labels.m2,
         )
 
+    def clipping_changed(self, stats: Stats, value: float) -> bool:
+        """Whether clipping changed the reported value beyond rounding: the value finalized
+        from Σwℓ + :attr:`clip_shift` (the unclipped losses) differs from ``value`` by more
+        than ROUNDING · max(|value|, 1). Relative for values above 1, absolute below (losses
+        are in their own units, nats for log losses: a probability of 1 clipped to 1 − ε
+        adds ε ≈ 2e-16 to its loss, which is rounding; a probability of 0 or 1e-300 clipped
+        to ε is not)."""
+        if not self.clip_shift or stats.weight_sum <= 0:
+            return False
+        divisor = float(self.count) if self.per_count else stats.weight_sum
+        total = stats.sum + self.clip_shift
+        unclipped = self.spec.finalize(replace(stats, sum=total, mean=total / divisor))
+        return not abs(unclipped - value) <= ROUNDING * max(abs(value), 1.0)
+
     def value(self) -> float:
         """The reported value: the spec's finalize over the merged sums (NaN without weight)."""
         stats = self.stats()
         return self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
+
+    def interval(self, settings: CiSettings, unit: str) -> ConfidenceInterval:
+        """The ``--ci`` interval of :meth:`value` (losscli.intervals): raises NoInterval
+        when the value is not a smooth function of sums or there are too few units."""
+        f = statistic(self.spec, self.per_count)
+        if f is None or self.units is None:
+            raise NoInterval(
+                f"{self.spec.name}'s value ({self.spec.finalize_text}) is not a smooth function of sums"
+            )
+        units = self.units.units()
+        low, high = bca(units, f, self.value(), settings)
+        return ConfidenceInterval(
+            settings.level,
+            low,
+            high,
+            settings.resamples,
+            settings.seed,
+            units.shape[0],
+            unit,
+            self.units.bucketed,
+        )
 
     def result(self) -> LossResult:
         stats = self.stats()
@@ -221,27 +319,26 @@ class LossAccumulator:
                 f"{self.spec.name}: the labels are constant (SST = 0), so R² is undefined; "
                 "reporting 1.0 for a perfect fit, else 0.0, as scikit-learn does"
             )
-        if self.clipped:
+        value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
+        if self.clipped and self.clipping_changed(stats, value):
             eps = self.params.get("eps")
             warnings.append(
-                f"{self.spec.name}: {self.clipped} probabilities were clipped to [ε, 1 − ε] (ε = {eps:g}); "
-                "their losses are capped"
+                f"{self.spec.named(self.params)}: {self.clipped} probabilities were clipped to [ε, 1 − ε] "
+                f"(ε = {eps:g}), which changed the value beyond rounding: their losses are capped"
             )
-        value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
         qs = self.sketch.quantiles(list(QUANTILES.values()))
         quantiles = dict(zip(QUANTILES, qs, strict=True))
         quantiles["max"] = stats.max
-        defaults = self.spec.defaults()
-        changed = [f"{k}={v}" for k, v in self.params.items() if v != defaults.get(k)]
+        name = self.spec.named(self.params)
         shown = {
             p.name: self.params[p.name]
             for p in self.spec.params
             if not (p.hidden and self.params[p.name] is None)
         }
         return LossResult(
-            loss=self.spec.name,
+            loss=name,
             params=shown,
-            title=self.spec.name + (f"({', '.join(changed)})" if changed else ""),
+            title=name,
             value=value,
             mean=stats.mean,
             sum=stats.sum,

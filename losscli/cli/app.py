@@ -22,7 +22,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-BUILTIN = ("list", "explain", "check", "eval")
+BUILTIN = ("list", "explain", "check", "eval", "compare")
 
 
 def build_app(only: str | None = None) -> typer.Typer:
@@ -65,9 +65,10 @@ def build_app(only: str | None = None) -> typer.Typer:
         guarded(lambda _v: show_explain(loss))
 
     app.command("check", cls=OneValueEach, rich_help_panel="Evaluate")(check_command())
+    app.command("compare", cls=OneValueEach, rich_help_panel="Evaluate")(compare_command())
 
     if only is not None:
-        for name in ("list", "explain", "check"):
+        for name in ("list", "explain", "check", "compare"):
             if not wanted(name):
                 _drop(app, name)
     if wanted("eval"):
@@ -109,6 +110,21 @@ def check_command() -> Any:
 
     check.__signature__ = inspect.Signature(parameters("check"))  # type: ignore[attr-defined]
     return check
+
+
+def compare_command() -> Any:
+    """``losscli compare``: its options are the declarations for "compare", by name."""
+
+    def compare(**kwargs: Any) -> None:
+        """Models side by side on the same rows: each model's value and interval, its paired
+        difference to the reference (interval, p-value, rows won) and a verdict."""
+        from losscli.cli.compare_command import run_compare
+
+        debug = kwargs.pop("debug")
+        guarded(lambda verdict: run_compare(kwargs, verdict), debug)
+
+    compare.__signature__ = inspect.Signature(parameters("compare"))  # type: ignore[attr-defined]
+    return compare
 
 
 class Commands(TyperGroup):

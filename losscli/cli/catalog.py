@@ -42,6 +42,10 @@ def explain_text(spec: LossSpec) -> str:
     lines += [f"  task:        {spec.task}; {'higher' if spec.higher_is_better else 'lower'} is better"]
     if spec.aliases:
         lines += [f"  aliases:     {', '.join(spec.aliases)}"]
+    if (named := _named_example(spec)) is not None:
+        lines += [
+            f"  named:       {spec.name}, or {named} (parameters other than the defaults), in every output"
+        ]
     lines += ["", "Parameters:"]
     if not [p for p in spec.params if not p.hidden]:
         lines += ["  none"]
@@ -58,12 +62,41 @@ def explain_text(spec: LossSpec) -> str:
     lines += [f"  - {note}" for note in spec.notes] or ["  - weighted mean Σwℓ/Σw, as scikit-learn"]
     if spec.equivalents:
         lines += ["", "Agrees with:"] + [f"  - {e}" for e in spec.equivalents]
+    lines += ["", "Confidence interval (--ci):", *(f"  {line}" for line in ci_text(spec))]
     lines += ["", "Compatibility (--compat):"] + [
         f"  {preset:<8} {text}" for preset, text in compat_lines(spec)
     ]
     lines += ["", "Python:", f"  losscli.losses.{spec.name.replace('-', '_')}(y_true, y_pred, ...)"]
     lines += ["", "Example:", f"  {spec.example}"]
     return "\n".join(lines) + "\n"
+
+
+def ci_text(spec: LossSpec) -> list[str]:
+    """What ``--ci`` gives for this loss."""
+    if not spec.smooth:
+        return [f"not available: the value ({spec.finalize_text}) is not a smooth function of sums (exit 2)"]
+    return [
+        "a BCa bootstrap interval for the value: an interval built this way holds the loss",
+        "of the population the rows were drawn from at the level asked (95% of the time for",
+        "--ci 0.95). Units resampled: rows, blocks of --ci-block N rows, or --id values;",
+        "past 1,000 units they are summed into 1,000 hash buckets (bounded memory).",
+    ]
+
+
+def _named_example(spec: LossSpec) -> str | None:
+    """How a run with a parameter other than its default names the loss (LossSpec.named):
+    ``top-k-error(k=2) with --k 2``: a value from the page's example, else a boolean
+    flag turned over, else ``…``."""
+    visible = [p for p in spec.params if not p.hidden]
+    for p in visible:
+        given = spec.example.partition(f"{p.option} ")[2].split(" ")[0]
+        if given and p.type in (int, float, str) and p.type(given) != p.default:
+            return f"{spec.named({p.name: p.type(given)})} with {p.option} {given}"
+    for p in visible:
+        if p.type is bool:
+            flag = f"--no-{p.option[2:]}" if p.default else p.option
+            return f"{spec.named({p.name: not p.default})} with {flag}"
+    return f"{spec.name}({visible[0].name}=…) with {visible[0].option} …" if visible else None
 
 
 INPUTS = {

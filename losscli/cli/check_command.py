@@ -1,5 +1,6 @@
 """``losscli check [CONFIG]``: every check in the config, each file read once for all
-its checks; a pass/fail table, verdict lines on stderr, JSON/Markdown/JUnit."""
+its checks with the same read options (labels file, join key, format, …); a pass/fail
+table, verdict lines on stderr, JSON/Markdown/JUnit."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import os
 import sys
 from typing import Any
 
-from losscli.checks import CheckReport, CheckResult, Gate, load_baseline, parse_tolerance, run_gate
+from losscli.baselines import load_baseline
+from losscli.checks import CheckReport, CheckResult, Gate, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
 from losscli.config import CheckConfig, Config, check_paths, discover, load
 from losscli.options import env_name
@@ -22,7 +24,7 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
     cfg = load(discover(config))
     outputs = OutputPlan()
     try:
-        outputs.add_inputs([cfg.path, *(c.file for c in cfg.checks), *(c.baseline for c in cfg.checks)])
+        outputs.add_inputs([cfg.path, *(p for c in cfg.checks for p in c.paths.values())])
         junit = outputs.add("--junit", options["junit"])
         summary = outputs.add("--summary-file", options["summary_file"], append=True)
         results = evaluate_config(cfg, options)
@@ -60,8 +62,9 @@ def _show_quietly(report: CheckReport, options: dict[str, Any]) -> None:
 
 
 def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
-    """Run every check, reading each distinct (file, read options) once; first, refuse a
-    config that points outside its folder (unless --allow-outside) before anything is read."""
+    """Run every check, reading each distinct (file, read options) once (the read options
+    include the labels file and the join key); first, refuse a config that points outside
+    its folder (unless --allow-outside) before anything is read."""
     check_paths(cfg, options.get("allow_outside", False) or _env_flag(env_name("allow_outside")))
     groups: dict[tuple[str, str], list[CheckConfig]] = {}
     for check in cfg.checks:
@@ -86,31 +89,52 @@ def _engine(options: dict[str, Any]) -> Any:
 
 
 def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> list[Any]:
-    """One read of ``file`` for all of its ``checks`` (same read options)."""
+    """One read of ``file`` for all of its ``checks`` (same read options); with ``labels``,
+    one joined source (the labels file read alongside, or joined ``on`` its key) for all."""
     from losscli.engine.local import run_shared
-    from losscli.engine.plan import prepare
+    from losscli.engine.plan import join_labels, prepare
     from losscli.engine.runner import RunOptions
     from losscli.io.source import InputOptions, open_source
 
     read = checks[0].read
-    source = InputOptions(
-        path=file,
-        format=read.get("input_format"),
-        delimiter=read.get("delimiter"),
-        header=not read.get("no_header", False),
-        encoding=read.get("encoding", "utf-8"),
+    text = {
+        "delimiter": read.get("delimiter"),
+        "header": not read.get("no_header", False),
+        "encoding": read.get("encoding", "utf-8"),
+    }
+    source = InputOptions(path=file, format=read.get("input_format"), **text)
+    labels = InputOptions(path=read["labels"], **text) if "labels" in read else None  # format: by extension
+    shared = {"positive": read.get("positive"), "compat": read.get("compat")}
+    requests = [((c.loss, c.params), {**_columns(c), **shared}) for c in checks]
+    ci = _ci_settings(read, options)
+    run_options = [RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False, ci=ci)] * len(
+        checks
     )
-    requests = [
-        ((c.loss, c.params), {**_columns(c), "positive": read.get("positive"), "compat": read.get("compat")})
-        for c in checks
-    ]
-    run_options = [RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False)] * len(checks)
     if options.get("engine", "local") == "dask":
         from losscli.engine.dask import run_dask
 
-        return run_dask(source, requests, run_options)
+        joins = {"labels": read.get("labels"), "on": read.get("on")}
+        return run_dask(source, [(losses, {**kw, **joins}) for losses, kw in requests], run_options)
     opened = open_source(source)
+    if labels is not None:
+        opened = join_labels(opened, labels, read.get("on"))
     return run_shared([prepare(opened, losses, **kw) for losses, kw in requests], run_options)
+
+
+def _ci_settings(read: dict[str, Any], options: dict[str, Any]) -> Any:
+    """--ci and its settings: a flag given on the command line, else the config's key."""
+    from losscli.intervals import RESAMPLES, CiSettings
+
+    def pick(key: str, default: Any) -> Any:
+        given = options.get(key, default)
+        return given if given != default else read.get(key, default)
+
+    level = pick("ci", None)
+    if level is None:
+        return None
+    return CiSettings(
+        float(level), int(pick("resamples", RESAMPLES)), int(pick("seed", 0)), int(pick("ci_block", 1))
+    )
 
 
 def _columns(check: CheckConfig) -> dict[str, Any]:
@@ -126,29 +150,33 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
         or check.allow_missing_baseline
     )
     gates = []
+    loss = result.label or result.loss  # named as every output names it: top-k-error(k=2)
     if check.max is not None:
-        gates.append(Gate(check.loss, "max", limit=check.max, name=check.name))
+        gates.append(Gate(loss, "max", limit=check.max, name=check.name))
     if check.min is not None:
-        gates.append(Gate(check.loss, "min", limit=check.min, name=check.name))
+        gates.append(Gate(loss, "min", limit=check.min, name=check.name))
     if check.baseline is not None:
-        values = load_baseline(check.baseline)
-        base = values.get(check.name, values.get(result.label or check.loss))
+        values = load_baseline(os.path.relpath(check.baseline), check.baseline_key)
+        base = values.lookup(check.name, loss)
         gates.append(
             Gate(
-                check.loss,
+                loss,
                 "baseline",
                 baseline=base,
                 rtol=rtol,
                 atol=atol,
                 name=check.name,
                 allow_missing=allow,
+                missing=None if base is not None else values.missing(loss, 'baseline_key = "{}"'),
             )
         )
-    shown_file = os.path.relpath(check.file)
+    extra: dict[str, Any] = {"file": os.path.relpath(check.file), "params": dict(result.params)}
+    if result.groups is not None:  # by: the verdict is the whole input's; each group's value is shown
+        extra["groups"] = tuple(g.to_dict() for g in result.groups)
     out = []
     for gate in gates:
         r = run_gate(gate, result.value, result.higher_is_better)
-        out.append(CheckResult(**{**r.__dict__, "file": shown_file, "params": dict(result.params)}))
+        out.append(CheckResult(**{**r.__dict__, **extra, "ci": result.ci}))
     return out
 
 

@@ -111,12 +111,41 @@ class OneValueEach(TyperCommand):
     twice (SPEC §3: never "the last one wins"). Repeatable options and flags are not."""
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        args = bare_ci(args)
         if not ctx.resilient_parsing:
             _, _, order = self.make_parser(ctx).parse_args(args=list(args))
             seen: set[str | None] = set()
             for param in order:
                 if isinstance(param, TyperOption) and not (param.multiple or param.is_flag or param.count):
                     if param.name in seen:
-                        ctx.fail(f"Option {param.get_error_hint(ctx)} was given twice; it takes one value.")
+                        models = " To compare models, run: losscli compare FILE --pred A,B -l LOSS." * (
+                            param.name == "pred"
+                        )
+                        ctx.fail(
+                            f"Option {param.get_error_hint(ctx)} was given twice; it takes one value.{models}"
+                        )
                     seen.add(param.name)
         return super().parse_args(ctx, args)
+
+
+#: ``--ci`` given without a level means this one
+DEFAULT_LEVEL = "0.95"
+
+
+def bare_ci(args: list[str]) -> list[str]:
+    """``--ci`` followed by no number is ``--ci 0.95`` (an option with an optional value,
+    which Typer cannot declare): ``--ci 0.9 f.csv``, ``--ci f.csv`` and a trailing ``--ci``."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--ci" and (i + 1 == len(args) or not _number(args[i + 1])):
+            out.append(DEFAULT_LEVEL)
+    return out
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

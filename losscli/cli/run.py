@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from losscli.cli.boundary import Verdict
-from losscli.cli.gates import apply_gates, baseline_json, print_verdicts
+from losscli.cli.gates import apply_gates, baseline_json, print_verdicts, read_baseline
 from losscli.cli.options import CommandOptions, Engine
 from losscli.cli.progress import ReadProgress
 from losscli.errors import UsageError
@@ -46,16 +46,10 @@ def run_losses(losses: list[tuple[str, dict[str, Any]]], options: CommandOptions
         raise
 
 
-def _plan_outputs(outputs: OutputPlan, options: CommandOptions) -> dict[str, Any]:
+def _plan_outputs(outputs: OutputPlan, options: CommandOptions, losses: int) -> dict[str, Any]:
     """Every output planned (and checked) and the baseline read, before any input is read."""
     outputs.add_inputs([options.file, options.labels, options.baseline])
-    planned: dict[str, Any] = {}
-    if options.baseline == "":
-        raise UsageError("--baseline was given an empty path", "name a file (is a shell variable unset?)")
-    if options.baseline is not None:
-        from losscli.checks import load_baseline
-
-        planned["baseline_values"] = load_baseline(options.baseline)  # found bad before reading
+    planned: dict[str, Any] = {"baseline_values": read_baseline(options, losses)}  # bad: before reading
     if options.engine is Engine.dask:
         outputs.refuse_input("-o", options.output)
         if options.output is not None:
@@ -84,11 +78,11 @@ def _run(
     from losscli.io.source import InputOptions
 
     rows = parse_rows(options.rows)
-    planned = _plan_outputs(outputs, options)
+    planned = _plan_outputs(outputs, options, len(losses))
     source = InputOptions(
         path=options.file,
         format=options.input_format.value if options.input_format else None,
-        delimiter=_delimiter(options.delimiter),
+        delimiter=parse_delimiter(options.delimiter),
         header=not options.no_header,
         encoding=options.encoding,
     )
@@ -108,6 +102,7 @@ def _run(
         rows=rows if shown.head_rows else 0,
         worst=options.worst if shown.head_rows else 0,
         quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline),
+        ci=ci_settings(options),
     )
     if options.engine is Engine.dask:
         outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
@@ -126,6 +121,19 @@ def _run(
         if per_sample is not None:
             per_sample.discard()
         raise
+
+
+def ci_settings(options: CommandOptions) -> Any:
+    """The --ci settings of a run; without --ci, unit sums only (no interval) when a
+    baseline is written (a later run pairs with it) or a --significance gate needs them;
+    else None."""
+    from losscli.intervals import CiSettings
+
+    if options.ci is not None:
+        return CiSettings(options.ci, options.resamples, options.seed, options.ci_block)
+    if options.write_baseline or options.significance is not None:
+        return CiSettings(0.95, options.resamples, options.seed, options.ci_block, intervals=False)
+    return None
 
 
 def _run_dask(
@@ -193,13 +201,13 @@ def _label_source(options: CommandOptions) -> Any:
         return None
     return InputOptions(
         path=options.labels,
-        delimiter=_delimiter(options.delimiter),
+        delimiter=parse_delimiter(options.delimiter),
         header=not options.no_header,
         encoding=options.encoding,
     )
 
 
-def _delimiter(text: str | None) -> str | None:
+def parse_delimiter(text: str | None) -> str | None:
     if text is None:
         return None
     value = {"\\t": "\t", "tab": "\t"}.get(text, text)

@@ -154,7 +154,7 @@ def _stacked(grid: Grid, column: str, under: str) -> Grid:
 
 
 def _essential(header: str) -> bool:
-    return header in ESSENTIAL or header.startswith("loss_")
+    return header in ESSENTIAL or header.startswith("loss_") or header.endswith("% CI")
 
 
 def _widths(grid: Grid, width: int) -> list[tuple[int | None, int | None]]:

@@ -126,6 +126,7 @@ def run_dask(
     :class:`StagedParts` the caller made, left staged for the caller to ``commit()`` (or
     ``discard()``) with the run's other outputs. On any failure it is discarded here."""
     require_dask()
+    _refuse_row_units(requests, options)
     check_requests(requests)
     staged = StagedParts(output) if isinstance(output, str) else output
     try:
@@ -205,6 +206,19 @@ def _run(
     return results, sizes, list(plans[0].layout.samples)
 
 
+def _refuse_row_units(requests: Sequence[Request], options: Sequence[RunOptions]) -> None:
+    """--ci resamples rows by their number, and a partition numbers its own rows: on Dask
+    the units must be --id values, the same on every engine and partitioning."""
+    for (_, kw), run in zip(requests, options, strict=True):
+        if run.ci is not None and kw.get("id") is None:
+            raise UsageError(
+                f"{spelled('ci')} with {spelled('engine', 'dask')} needs {spelled('id')}: partitions number "
+                "their own rows, so only an identifying column gives each row the same bootstrap unit everywhere",
+                f"add {spelled('id', 'COLUMN', placeholder=True)} (a column that identifies rows), "
+                "or use the local engine",
+            )
+
+
 def check_requests(requests: Sequence[Request]) -> None:
     """Refuse what the Dask engine does not do (before any cluster is started)."""
     for _, kw in requests:
@@ -219,7 +233,7 @@ def _project(plan: Plan, used: list[int], source: Any) -> Plan:
     """The plan over only the used columns, in ``used`` order (what each partition holds)."""
     where = {p: i for i, p in enumerate(used)}
     positions = {role: [where[p] for p in ps] for role, ps in plan.columns.positions.items()}
-    columns = Resolved(positions, dict(plan.columns.names))
+    columns = Resolved(positions, dict(plan.columns.names), plan.columns.header)
     return Plan(source, plan.jobs, columns, layouts(columns, plan.jobs), plan.positive)
 
 
@@ -228,7 +242,11 @@ def _meta(data: _Input) -> Any:
     if data.csv is not None:
         names = data.csv.names
         return ColumnarSource(
-            data.path, data.format, schema(names, frozenset()), lambda _cols, _numeric: iter(())
+            data.path,
+            data.format,
+            schema(names, frozenset()),
+            lambda _cols, _numeric: iter(()),
+            named=data.csv.header,
         )
     return frame_source(data.frame._meta, path=data.path, fmt=data.format)
 

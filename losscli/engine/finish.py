@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from losscli import neutralise
@@ -14,9 +15,10 @@ from losscli.accumulate.rows import RowBlock
 from losscli.columns import Resolved
 from losscli.engine.plan import Plan
 from losscli.errors import DataError
+from losscli.intervals import CiSettings, NoInterval
 from losscli.io.joined import JoinedSource
 from losscli.options import spelled
-from losscli.results import EvalResult, SourceInfo
+from losscli.results import ConfidenceInterval, EvalResult, SourceInfo, UnitTable
 
 
 def finish(
@@ -26,6 +28,7 @@ def finish(
     head: RowBlock | None,
     worst: RowBlock | None,
     groups: list[GroupAccumulator | None] | None = None,
+    ci: CiSettings | None = None,
 ) -> EvalResult:
     source, columns = plan.source, plan.columns
     seen, used = counts
@@ -48,11 +51,16 @@ def finish(
                 else "the weights"
             )
             raise DataError(f"{source.path}: {acc.spec.name}: {what} sum to 0 (or every row was ignored)")
+    interval = (
+        None if ci is None or not ci.intervals else partial(_interval, ci, _unit(ci, columns), source.path)
+    )
     results = tuple(
         replace(
             acc.result(),
-            label=job.label or job.spec.name,
-            groups=None if groups is None else (grouped.results(by) if grouped is not None else ()),
+            label=job.label or job.spec.named(job.params),
+            groups=None if groups is None else (grouped.results(by, interval) if grouped is not None else ()),
+            ci=None if interval is None else interval(acc),
+            units=None if ci is None else _table(acc, _unit(ci, columns)),
         )
         for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)
     )
@@ -74,6 +82,35 @@ def finish(
         loss_columns=plan.layout.loss_columns,
         layout=plan.layout,
     )
+
+
+def _unit(ci: CiSettings, columns: Resolved) -> str:
+    """What the bootstrap resamples: --id values, blocks of rows, or rows."""
+    if "id" in columns.names:
+        return f"id {neutralise.quote(columns.name('id'))}"
+    return f"block of {ci.block} rows" if ci.block > 1 else "row"
+
+
+def _table(acc: LossAccumulator, unit: str) -> UnitTable | None:
+    if acc.units is None:
+        return None
+    keys = acc.units.keys_of()
+    return UnitTable(
+        unit,
+        None if keys is None else tuple(int(k) for k in keys),
+        tuple(tuple(row) for row in acc.units.units().tolist()),
+        acc.per_count,
+        acc.fingerprint,
+    )
+
+
+def _interval(ci: CiSettings, unit: str, path: str, acc: LossAccumulator) -> ConfidenceInterval:
+    try:
+        return acc.interval(ci, unit)
+    except NoInterval as exc:
+        raise DataError(
+            f"{path}: {acc.spec.name}: no confidence interval: {exc}", f"drop {spelled('ci')}"
+        ) from None
 
 
 def _why_no_rows(source: JoinedSource | None, seen: int, unmatched: int) -> tuple[str, str]:

@@ -22,8 +22,8 @@ LossArg = str | LossSpec | tuple[str, Mapping[str, Any]]
 @dataclass(frozen=True)
 class LossJob:
     """One loss to evaluate: its spec, bound parameters, its per-sample column and its
-    label (the key of gates, baselines and ``-f value`` lines; the loss's name unless
-    ``eval`` has the same loss twice)."""
+    label (:meth:`LossSpec.named`: the loss's name in every output, the key of gates,
+    baselines and ``-f value`` lines)."""
 
     spec: LossSpec
     params: dict[str, Any]
@@ -55,7 +55,10 @@ def make_jobs(
         jobs.append(LossJob(spec, spec.bind(spec.with_compat(compat, given)), compat=compat))
     if not jobs:
         raise UsageError("no loss given")
-    labels = [_label(j, jobs) if len(jobs) > 1 else j.spec.name for j in jobs]
+    labels = [j.spec.named(j.params) for j in jobs]
+    twice = next((label for label in labels if labels.count(label) > 1), None)
+    if twice is not None:
+        raise UsageError(f"{twice} is asked for twice", "give each loss once (or with other parameters)")
     return [
         LossJob(j.spec, j.params, _column(j, label, jobs), j.compat, label)
         for j, label in zip(jobs, labels, strict=True)
@@ -63,24 +66,17 @@ def make_jobs(
 
 
 def _column(job: LossJob, label: str, jobs: list[LossJob]) -> str:
-    """The per-sample column: ``loss`` for one loss, ``loss_<label>`` for several (SPEC §8)
-    — except for a loss whose value is not the mean of ℓ (rmse, r2, rmsle, max-error):
+    """The per-sample column: ``loss`` for one loss, ``loss_<name>`` for several, the
+    name as :meth:`LossSpec.named` spells it (``loss_huber(delta=2.0)``, SPEC §8) —
+    except for a loss whose value is not the mean of ℓ (rmse, r2, rmsle, max-error):
     its ℓ is not a loss of its own, so its column is named for what ℓ is
     (``squared_error``), one column shared by every such loss with the same ℓ (r2 and
-    rmse); ``squared_error_<label>`` if two such losses' ℓ differ (other parameters)."""
+    rmse); ``squared_error_<name>`` if two such losses' ℓ differ (other parameters)."""
     name = job.spec.per_sample
     if not name:
         return f"loss_{label}" if len(jobs) > 1 else "loss"
     alike = [(j.spec.kernel, j.params) for j in jobs if j.spec.per_sample == name]
     return name if len(set(map(repr, alike))) == 1 else f"{name}_{label}"
-
-
-def _label(job: LossJob, jobs: list[LossJob]) -> str:
-    same = [j for j in jobs if j.spec.name == job.spec.name]
-    if len(same) == 1:
-        return job.spec.name
-    changed = [f"{k}={v}" for k, v in job.params.items() if v != job.spec.defaults()[k]]
-    return "_".join([job.spec.name, *changed]) if changed else job.spec.name
 
 
 def parse_job(text: str) -> tuple[LossSpec, dict[str, Any]]:

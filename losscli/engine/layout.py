@@ -1,21 +1,30 @@
 """Which columns per-sample output shows, in which order, under which headers.
 
-``samples`` (csv/tsv/jsonl/``-o``): row number or ``--id``, every used input
-column by header name, one loss column per loss (``loss`` or ``loss_<name>``), and
-for losses whose value is not the mean of ℓ one column named for ℓ
-(``squared_error``), once however many such losses share it. ``table``: the same, except
-that multiclass rows show label, predicted class and p(true class), and
-K-column tasks show only the losses.
+``samples`` (csv/tsv/jsonl/``-o``): row number or ``--id``, every used input column by
+header name (predictions, label, variance, weight, then the ``--by`` group columns, each
+once), for multiclass losses the predicted class and p(true class) as the table shows
+them, then one loss column per loss (``loss`` or ``loss_<name>``), and for losses whose
+value is not the mean of ℓ one column named for ℓ (``squared_error``), once however
+many such losses share it. ``table``: the same, except that multiclass rows show label,
+predicted class and p(true class) instead of the K score columns, K-column tasks show
+only the losses, group columns are left to the groups table, and a ``squared_error``
+column that only repeats ``loss_mse`` is left out (a table says each thing once).
+
+Names: an input column keeps its header name. A column losscli adds (``row``,
+``predicted``, ``p(true)``, ``loss``, ``loss_<name>``, ``squared_error``) whose name an
+input column of the same row already has gets ``_`` appended until it is free
+(``predicted_``), so no two columns of a row share a name (JSON Lines keys, Parquet fields).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from losscli.columns import Resolved
 from losscli.engine.jobs import LossJob
 
-INPUT_ORDER = ("y_pred", "y_true", "var", "weight")
+INPUT_ORDER = ("y_pred", "y_true", "var", "weight", "by")
 
 
 @dataclass(frozen=True)
@@ -30,28 +39,37 @@ class Layout:
 
 def layouts(columns: Resolved, jobs: list[LossJob]) -> Layout:
     lead = _lead(columns)
-    losses = [(column, column) for column in dict.fromkeys(job.column for job in jobs)]  # r2, rmse: one
-    inputs = [
-        (f"#{p}", name)
-        for role in INPUT_ORDER
-        for p, name in zip(columns.positions.get(role, []), columns.names.get(role, []), strict=True)
-    ]
+    inputs = _once(
+        lead,
+        [
+            (f"#{p}", name)
+            for role in INPUT_ORDER
+            for p, name in zip(columns.positions.get(role, []), columns.names.get(role, []), strict=True)
+        ],
+    )
+    taken = {header for key, header in lead + inputs if key != "row"}
+    named = _free_names(taken)
+    lead = [(key, named(header)) if key == "row" else (key, header) for key, header in lead]
+    losses = [
+        (column, named(column)) for column in dict.fromkeys(job.column for job in jobs)
+    ]  # r2, rmse: one
     same = _repeats(jobs)
-    shown = [(c, h) for c, h in losses if c not in same]  # a table says each thing once
+    shown_losses = [(c, h) for c, h in losses if c not in same]  # a table says each thing once
     spec = jobs[0].spec
     if spec.task == "multiclass":
-        label = [(f"#{columns.positions['y_true'][0]}", columns.name("y_true")), ("@predicted", "predicted")]
-        if "from_logits" in jobs[0].params:
-            label.append(("@p_true", "p(true)"))
-        table = lead + label + shown
+        shown = [("@predicted", named("predicted"))]
+        if any("from_logits" in job.params for job in jobs):  # probabilities or logits: p(true) exists
+            shown.append(("@p_true", named("p(true)")))
+        label = [(f"#{columns.positions['y_true'][0]}", columns.name("y_true"))]
+        table = lead + label + shown + shown_losses
+        samples = lead + inputs + shown + losses
     elif spec.label_multi or spec.pred_multi:
-        table = lead + shown
+        table, samples = lead + shown_losses, lead + inputs + losses
     else:
-        table = lead + inputs + shown
+        table = lead + [(key, h) for key, h in inputs if key not in _group_keys(columns)] + shown_losses
+        samples = lead + inputs + losses
     first = jobs[0].column
-    return Layout(
-        tuple(lead + inputs + losses), tuple(table), tuple(c for c, _ in losses), same.get(first, first)
-    )
+    return Layout(tuple(samples), tuple(table), tuple(c for c, _ in losses), same.get(first, first))
 
 
 def _repeats(jobs: list[LossJob]) -> dict[str, str]:
@@ -66,3 +84,32 @@ def _lead(columns: Resolved) -> list[tuple[str, str]]:
     if "id" in columns.positions:
         return [(f"#{columns.positions['id'][0]}", columns.name("id"))]
     return [("row", "row")]
+
+
+def _group_keys(columns: Resolved) -> set[str]:
+    return {f"#{p}" for p in columns.positions.get("by", [])}
+
+
+def _once(lead: list[tuple[str, str]], inputs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Each input column once (a --by column that is also the --id column is the id)."""
+    seen = {key for key, _ in lead}
+    out = []
+    for key, header in inputs:
+        if key not in seen:
+            seen.add(key)
+            out.append((key, header))
+    return out
+
+
+def _free_names(taken: set[str]) -> Callable[[str], str]:
+    """A namer for added columns: the name, with ``_`` appended while an input column
+    (or an added column named before) already has it."""
+    used = set(taken)
+
+    def named(name: str) -> str:
+        while name in used:
+            name += "_"
+        used.add(name)
+        return name
+
+    return named

@@ -4,8 +4,8 @@ and resolves its columns (nothing is read yet). Both engines start from one."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, cast
 
 from losscli.columns import Request, Resolved, resolve
 from losscli.engine.jobs import LossArg, LossJob, make_jobs
@@ -13,6 +13,9 @@ from losscli.engine.layout import Layout, layouts
 from losscli.errors import UsageError
 from losscli.io.source import InputOptions, Source, open_source
 from losscli.options import spelled
+
+if TYPE_CHECKING:
+    from losscli.io.joined import JoinedSource
 
 # What an input may be: a path ('-' for stdin), read options, an opened Source, or a
 # pandas DataFrame / pyarrow Table (a Dask DataFrame goes to the Dask engine).
@@ -48,7 +51,8 @@ def prepare(
 ) -> Plan:
     """Bind the losses, open the source and resolve its columns (nothing is read yet).
 
-    ``labels``: labels from another file, aligned by row or joined ``on`` a key column.
+    ``labels``: labels from another file, aligned by row or joined ``on`` a key column
+    (a ``source`` already joined by :func:`join_labels` is taken as it is).
     ``by``: per-group results keyed by that column's values; several columns (a list,
     a comma list or a glob) group by their combination.
     """
@@ -63,43 +67,53 @@ def prepare(
     if var is not None and "var" not in extra:
         raise UsageError(f"{spelled('var')} is only used by losses that take a variance (gaussian-nll)")
     requests = {
-        "y_pred": Request(pred, first.pred_multi, first.pred_flavour(jobs[0].params)),
+        "y_pred": Request(
+            pred, first.pred_multi, first.pred_flavour(jobs[0].params), task=first.task, positive=positive
+        ),
         "weight": Request(weight, required=False),
         "id": Request(id, required=False),
         "by": Request(by if by is None or isinstance(by, str) else ",".join(by), multi=True, required=False),
     }
     requests.update({role: Request(var if role == "var" else None) for role in extra})
     label_request = Request(label, first.label_multi)
-    if labels is None:
-        if on is not None:
-            raise UsageError(
-                f"{spelled('on', 'KEY', placeholder=True)} joins a {spelled('labels', 'FILE', placeholder=True)}:"
-                " give the labels file too"
-            )
-        columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
+    if labels is not None:
+        opened = join_labels(opened, labels, on)
+    elif on is not None:
+        raise UsageError(
+            f"{spelled('on', 'KEY', placeholder=True)} joins a {spelled('labels', 'FILE', placeholder=True)}:"
+            " give the labels file too"
+        )
+    if _is_joined(opened):
+        columns = _resolve_joined(cast("JoinedSource", opened), label_request, requests)
     else:
-        opened, columns = _with_label_file(opened, labels, on, label_request, requests)
+        columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
+    columns = replace(columns, header=opened.named)  # --no-header: names are positions
     _check_shapes(jobs, columns, opened.path)
     return Plan(opened, jobs, columns, layouts(columns, jobs), positive)
 
 
-def _with_label_file(
-    opened: Source,
-    labels: str | InputOptions,
-    on: str | None,
-    label_request: Request,
-    requests: dict[str, Request],
-) -> tuple[Source, Resolved]:
-    """Predictions from ``opened``, labels from ``labels``: one joined source."""
+def join_labels(source: SourceArg, labels: str | InputOptions | Source, on: str | None) -> JoinedSource:
+    """Predictions from ``source``, labels from ``labels`` (aligned by row, or joined
+    ``on`` a key column): one source. Several plans given the same joined source share
+    one read of both files (``losscli check``)."""
     from losscli.io.joined import JoinedSource
 
-    label_source = open_any(labels)
-    joined = JoinedSource(opened, label_source, on)
-    main = resolve(opened.names, requests, opened.path)
-    found = resolve(label_source.names, {"y_true": label_request}, label_source.path)
+    return JoinedSource(open_any(source), open_any(labels), on)
+
+
+def _is_joined(source: Source) -> bool:
+    from losscli.io.joined import JoinedSource
+
+    return isinstance(source, JoinedSource)
+
+
+def _resolve_joined(joined: JoinedSource, label_request: Request, requests: dict[str, Request]) -> Resolved:
+    """The label column in the labels file, every other column in the predictions file."""
+    main = resolve(joined.main.names, requests, joined.main.path)
+    found = resolve(joined.labels.names, {"y_true": label_request}, joined.labels.path)
     positions = {"y_true": [p + joined.offset for p in found.positions["y_true"]], **main.positions}
     names = {"y_true": found.names["y_true"], **main.names}
-    return joined, Resolved(positions, names)
+    return Resolved(positions, names)
 
 
 def _check_shapes(jobs: list[LossJob], columns: Resolved, where: str) -> None:

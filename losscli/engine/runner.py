@@ -11,17 +11,19 @@ from typing import Any, Literal
 
 import numpy as np
 
-from losscli import interrupt
+from losscli import interrupt, spelling
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import HeadRows, RowBlock, RowRange, WorstRows
-from losscli.columns import class_names
 from losscli.engine.finish import finish
 from losscli.engine.jobs import LossJob
 from losscli.engine.merge import RunnerState
 from losscli.engine.plan import Plan
 from losscli.engine.validate import Problem, apply_nan_policy, check_common, problem
+from losscli.errors import UsageError
+from losscli.intervals import CiSettings, statistic
 from losscli.losses.inputs import JobInputs
+from losscli.options import spelled
 from losscli.results import EvalResult
 
 Sink = Callable[[RowBlock], None]
@@ -37,6 +39,7 @@ class RunOptions:
     sink: Sink | None = None
     on_chunk: Callable[[], None] | None = None  # e.g. a progress bar; called after every chunk
     quantiles: bool = True  # False when nothing shows p50/p90/p99 (they are then NaN)
+    ci: CiSettings | None = None  # --ci: keep per-unit sums and finish with intervals
 
 
 def _raw(plan: Plan, by_position: Mapping[int, Any]) -> dict[str, Any]:
@@ -73,9 +76,11 @@ class Runner:
     def __init__(self, plan: Plan, options: RunOptions) -> None:
         self.plan, self.options = plan, options
         jobs, columns = plan.jobs, plan.columns
-        names = class_names(columns.names["y_pred"]) if jobs[0].spec.task == "multiclass" else None
+        names = columns.classes() if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
-        self.accs = [self._new_state(job, options.quantiles) for job in jobs]
+        if options.ci is not None and options.ci.intervals:
+            _check_ci(plan, options.ci)
+        self.accs = [self._new_state(job, options.quantiles, self._resampled(job)) for job in jobs]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, plan.layout.worst)
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
@@ -86,6 +91,7 @@ class Runner:
         raw, row_ids = apply_nan_policy(raw, row_ids, self.options.nan, where, plan.columns)
         check_common(raw, row_ids, where, plan.columns)
         block = RowBlock(row_ids, {k: v for k, v in raw.items() if k.startswith("#")})
+        units = self._units(raw, row_ids)
         keeps = self.options.sink is not None or self.options.worst > 0 or not self.head.full
         for index, (job, adapter, acc) in enumerate(zip(plan.jobs, self.adapters, self.accs, strict=True)):
             inputs, ignored, issue = adapter.prepare(raw)
@@ -94,10 +100,16 @@ class Runner:
                 raise problem(issue, values, row_ids, where, plan.columns, _counter(adapter), job.spec.name)
             computed = adapter.compute(inputs, ignored, display=keeps)
             acc.update(
-                computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, computed.clipped
+                computed.losses,
+                raw.get("weight"),
+                inputs["y_true"],
+                computed.factor,
+                computed.clipped,
+                computed.clip_delta,
+                units=units,
             )
             if "by" in raw:
-                self._update_groups(index, job, raw, inputs, computed)
+                self._update_groups(index, job, raw, inputs, computed, units)
             block.columns[job.column] = computed.losses
             block.columns.update(computed.display)
         self.used += row_ids.size
@@ -106,20 +118,38 @@ class Runner:
         if self.options.sink is not None and row_ids.size:
             self.options.sink(block)
 
+    def _units(self, raw: dict[str, Any], row_ids: Any) -> Any:
+        """Each row's bootstrap unit for --ci: its --id value, else its row (or block of rows)."""
+        settings = self.options.ci
+        if settings is None:
+            return None
+        from losscli.accumulate.units import id_units, row_units
+
+        if "id" in raw:
+            return id_units(raw["id"])
+        return row_units(np.asarray(row_ids), settings.block)
+
     def _update_groups(
-        self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any
+        self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any, units: Any
     ) -> None:
         """Per-group states: the same accumulator as the whole file, one per key (losscli.accumulate.groups)."""
         groups = self.groups[index]
         if groups is None:
-            groups = self.groups[index] = GroupAccumulator(partial(self._new_state, job))
+            make = partial(self._new_state, job, False, self._resampled(job))
+            groups = self.groups[index] = GroupAccumulator(make)
         keys = [raw[f"#{p}"] for p in self.plan.columns.positions["by"]]  # each as read, NaN rows gone
-        groups.update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor)
+        groups.update(keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, units)
+
+    def _resampled(self, job: LossJob) -> bool:
+        """Keep per-unit sums: for --ci, and (smooth losses only) for a baseline to pair with."""
+        return self.options.ci is not None and job.spec.smooth
 
     @staticmethod
-    def _new_state(job: LossJob, quantiles: bool = False) -> LossAccumulator:
+    def _new_state(job: LossJob, quantiles: bool = False, resampled: bool = False) -> LossAccumulator:
         """A job's accumulator: the whole file's (with its quantile sketch) or a group's."""
-        return LossAccumulator(job.spec, job.params, per_count=job.compat == "keras", quantiles=quantiles)
+        return LossAccumulator(
+            job.spec, job.params, per_count=job.compat == "keras", quantiles=quantiles, resampled=resampled
+        )
 
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
         raw = _raw(self.plan, by_position)
@@ -147,7 +177,15 @@ class Runner:
         for adapter in self.adapters:
             adapter.finish(where)
         groups = self.groups if "by" in self.plan.columns.positions else None
-        return finish(self.plan, self.accs, (seen, self.used), self.head.rows(), self.worst.rows(), groups)
+        return finish(
+            self.plan,
+            self.accs,
+            (seen, self.used),
+            self.head.rows(),
+            self.worst.rows(),
+            groups,
+            self.options.ci,
+        )
 
 
 def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] | None = None) -> int:
@@ -184,6 +222,24 @@ def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] 
         if on_chunk is not None:
             on_chunk()
     return seen
+
+
+def _check_ci(plan: Plan, settings: CiSettings) -> None:
+    """--ci only for values that are smooth functions of sums, at a level in (0, 1)."""
+    ci = spelled("ci")
+    if not 0.0 < settings.level < 1.0:
+        alone = "" if spelling.in_python() else f" (or {ci} alone)"
+        raise UsageError(
+            f"{ci} takes a confidence level between 0 and 1, not {settings.level:g}",
+            f"e.g. {spelled('ci', 0.95)}{alone}",
+        )
+    for job in plan.jobs:
+        if statistic(job.spec, job.compat == "keras") is None:
+            raise UsageError(
+                f"no confidence interval ({ci}) for {job.spec.name}: its value ({job.spec.finalize_text}) "
+                "is not a smooth function of sums, so a bootstrap interval for it would mean nothing",
+                f"drop {ci} for {job.spec.name}",
+            )
 
 
 def _counter(adapter: JobInputs) -> Callable[[dict[str, Any]], int]:

@@ -126,9 +126,8 @@ def problem(
     names = columns.names.get(issue.role, [issue.role])
     column = f"column {quote(names[0])}" if len(names) == 1 else f"columns {listing(names, limit=6)}"
     need = f"{loss} needs {column} to {v.requirement}" if loss else f"{column} must {v.requirement}"
-    message = (
-        f"{literal(where)}: {literal(need)}, but row {{row}} is {literal(_show(v.value))} ({{total}} in all)"
-    )
+    detail = f": {literal(issue.detail)}" if issue.detail else ""
+    message = f"{literal(where)}: {literal(need)}, but row {{row}} is {literal(_show(v.value))} ({{total}} in all){detail}"
     hint = issue.hint or (f"{loss} is undefined there" if loss else "fix the data")
     kind = f"{issue.role}: {v.requirement}"
     return Problem(message, hint, v.count, counter, row=int(row_ids[v.index]), kind=kind)

@@ -28,11 +28,18 @@ class ColumnarSource:
     """An input read as Arrow record batches."""
 
     def __init__(
-        self, path: str, fmt: str, schema: Any, batches: Batches, opened: OpenedFiles | None = None
+        self,
+        path: str,
+        fmt: str,
+        schema: Any,
+        batches: Batches,
+        opened: OpenedFiles | None = None,
+        named: bool = True,
     ) -> None:
         self.path, self.format = path, fmt
         self.schema = schema
         self.names: list[str] = list(schema.names)
+        self.named = named  # False: names 1, 2, … given for --no-header
         self._batches = batches
         self._opened = opened
         self.rows_read = 0

@@ -59,6 +59,7 @@ class DelimitedSource:
         self.path = "<stdin>" if options.path == "-" else options.path
         self.format = fmt
         self.names = header.names
+        self.named = options.header  # with --no-header the names are positions 1, 2, …
         self.options = options
         self.delimiter = header.delimiter
         self.encoding = encoding  # the codec the text is decoded with (a byte-order mark may pick it)

@@ -28,6 +28,7 @@ class JoinedSource:
         self.format = main.format
         self.offset = len(main.names)
         self.names = list(main.names) + list(labels.names)
+        self.named: bool = main.named  # the predictions' names (class columns) are main's
         self.unmatched = 0
         self._text: frozenset[int] = frozenset()
         # aligned by position: a column both files have that identifies rows must agree

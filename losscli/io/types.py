@@ -39,6 +39,7 @@ class Source(Protocol):
     path: str
     format: str
     names: list[str]
+    named: bool  # False: ``names`` are --no-header's positions 1, 2, …, not the file's own
 
     def chunks(
         self, positions: list[int], numeric: set[int], text: frozenset[int] = frozenset()

@@ -79,7 +79,7 @@ def compute(
     if reduction == "sum":
         return float(np.nansum(w * losses))
     acc = LossAccumulator(spec, bound, per_count=compat == "keras")
-    acc.update(losses, weights, inputs["y_true"], computed.factor, computed.clipped)
+    acc.update(losses, weights, inputs["y_true"], computed.factor, computed.clipped, computed.clip_delta)
     if acc.total_weight == 0:
         raise DataError(f"{spec.name}: the sample weights sum to 0")
     return acc.result().value
@@ -92,7 +92,7 @@ def _refuse(spec: LossSpec, issue: RowIssue, values: Any) -> NoReturn:
     v = first_bad(issue, values)
     raise DataError(
         f"{spec.name}: {v.role} must {v.requirement}: {v.count} value(s) are not "
-        f"(first at index {v.index}: {v.value!r})",
+        f"(first at index {v.index}: {v.value!r})" + (f": {issue.detail}" if issue.detail else ""),
         issue.hint or None,
     )
 

@@ -4,6 +4,7 @@ sum to 1, 0/1 label matrices, log-probabilities. Each returns the first
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -91,12 +92,36 @@ def _distribution(role: str, p: Any, params: Mapping[str, Any], ignored: Any = N
         bad &= ~ignored
     if bad.any():
         return RowIssue(role, bad, "hold probabilities in [0, 1]", hint)
-    off = np.abs(p.sum(axis=1) - 1.0) > ROW_SUM_TOL
+    sums = p.sum(axis=1)
+    off = np.abs(sums - 1.0) > ROW_SUM_TOL
     if ignored is not None:
         off &= ~ignored
     if off.any():
-        return RowIssue(role, off, "sum to 1 in each row (within 1e-6)", hint)
+        first = float(sums[int(np.argmax(off))])
+        return RowIssue(role, off, "sum to 1 in each row", _sum_fixes(params, role), sum_detail(first))
     return None
+
+
+def sum_detail(total: float) -> str:
+    """``its probabilities sum to 1.0312 (off by 0.0312; tolerance 1e-06)``: the sum with
+    enough digits to show how far it is from 1."""
+    off = abs(total - 1.0)
+    digits = max(6, math.ceil(-math.log10(off)) + 2) if 0 < off < 1 else 6
+    return f"its probabilities sum to {total:.{digits}g} (off by {off:.3g}; tolerance {ROW_SUM_TOL:g})"
+
+
+def _sum_fixes(params: Mapping[str, Any], role: str) -> str:
+    """Rows that do not sum to 1: renormalise them (where the loss can), or read them as scores."""
+    fixes = []
+    if role == "y_pred" and "normalize" in params:
+        fixes.append(f"{param('normalize', boolean=True)} renormalises each row to sum to 1")
+    if role == "y_pred" and "from_logits" in params:
+        fixes.append(
+            f"use {param('from_logits', boolean=True)} if these are scores (logits), not probabilities"
+        )
+    if role == "y_pred" and "log_input" in params:
+        fixes.append(f"use {param('log_input', boolean=True)} if these are log-probabilities")
+    return "; ".join(fixes) or "normalise each row to sum to 1"
 
 
 def _class_weights(params: Mapping[str, Any], k: int) -> RowIssue | None:

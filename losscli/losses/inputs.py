@@ -24,12 +24,14 @@ F64 = NDArray[np.float64]
 @dataclass(frozen=True)
 class Computed:
     """One chunk of one loss: per-sample losses (NaN where ignored), the denominator
-    factor (None: 1 per row), clipped count, and display columns for tables."""
+    factor (None: 1 per row), clipped count, display columns for tables, and what
+    clipping took off each row's loss (to tell whether it changed the value)."""
 
     losses: F64
     factor: F64 | None
     clipped: int
     display: dict[str, Any]
+    clip_delta: F64 | None = None  # per row: unclipped ℓ − reported ℓ (0 where ignored), when clipped
 
 
 class JobInputs:
@@ -97,11 +99,29 @@ class JobInputs:
         if not isinstance(out, KernelOutput):
             out = KernelOutput(out)
         losses, factor = out.losses, out.factor
+        delta = self._clip_delta(inputs, losses) if out.clipped else None
         if ignored is not None and ignored.any():
             losses = np.where(ignored, np.nan, losses)
             base = np.ones(losses.size) if factor is None else factor
             factor = np.where(ignored, 0.0, base)
-        return Computed(losses, factor, out.clipped, self._display(inputs) if display else {})
+            delta = None if delta is None else np.where(ignored, 0.0, delta)
+        return Computed(losses, factor, out.clipped, self._display(inputs) if display else {}, delta)
+
+    def _clip_delta(self, inputs: Mapping[str, Any], losses: F64) -> F64 | None:
+        """Unclipped minus clipped per-sample losses: the kernel again with ε the smallest
+        positive float (no probability moves but an exact 0 or 1, whose log would be
+        infinite; −log of it is 744, so such a row still counts as changed). Run only for
+        chunks where something was clipped."""
+        if "eps" not in self.kernel_params:
+            return None
+        tiny = float(np.finfo(np.float64).smallest_subnormal)
+        with np.errstate(all="ignore"):
+            out = self.kernel(
+                *(inputs[role] for role in self.spec.inputs), **{**self.kernel_params, "eps": tiny}
+            )
+        unclipped = out.losses if isinstance(out, KernelOutput) else out
+        delta: F64 = np.asarray(unclipped, dtype=np.float64) - losses
+        return delta
 
     def _display(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
         if self.classes is None:

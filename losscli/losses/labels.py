@@ -136,7 +136,8 @@ class ClassLabels:
     """Class names (the pred columns' suffixes) or integer indices → indices 0..K−1.
 
     Numeric labels map by index, except when every class name is an integer:
-    then label ``3`` means the column whose name ends in ``3``.
+    then label ``3`` means the column whose name ends in ``3``. A label read as text
+    is a class name, else an index (the same rule, for labels that arrive as text).
     """
 
     def __init__(self, names: list[str], ignore: int | None = None) -> None:
@@ -165,7 +166,7 @@ class ClassLabels:
             return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
         uniques, inverse = np.unique(np.asarray(labels, dtype=str), return_inverse=True)  # per distinct label
         text = [_label_text(v) for v in uniques.tolist()]
-        mapped = np.array([self.lookup.get(t, self.lower.get(t.lower(), -1)) for t in text], dtype=np.int64)
+        mapped = np.array([self._by_text(t) for t in text], dtype=np.int64)
         index = mapped[inverse.reshape(-1)]
         if self.ignore is not None:
             ignored = np.array([t == str(self.ignore) for t in text], dtype=bool)[inverse.reshape(-1)]
@@ -173,6 +174,14 @@ class ClassLabels:
             ignored = np.zeros(index.size, dtype=bool)
         bad = (index < 0) & ~ignored
         return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
+
+    def _by_text(self, text: str) -> int:
+        """A label read as text: a class name, else (names not all integers) an index
+        ``0..K−1`` written as text (as a CSV read by Dask gives it), else −1."""
+        found = self.lookup.get(text, self.lower.get(text.lower(), -1))
+        if found < 0 and not self.by_name and text.isdigit() and int(text) < len(self.names):
+            return int(text)
+        return found
 
     def _problem(self, bad: NDArray[np.bool_]) -> RowIssue | None:
         if not bad.any():

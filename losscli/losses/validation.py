@@ -25,12 +25,14 @@ class Violation:
 
 @dataclass(frozen=True)
 class RowIssue:
-    """Rows (``mask``) of input ``role`` that break ``requirement``; ``hint`` says how to fix it."""
+    """Rows (``mask``) of input ``role`` that break ``requirement``; ``hint`` says how to fix
+    it, ``detail`` (optional) what is wrong with the first of them."""
 
     role: str
     mask: NDArray[np.bool_]
     requirement: str
     hint: str = ""
+    detail: str = ""  # more about the first offending row: "its probabilities sum to 1.0312 (…)"
 
 
 def first_bad(issue: RowIssue, values: Any) -> Violation:

@@ -11,18 +11,31 @@ from losscli.render.text import grid_markdown
 from losscli.version import __version__
 
 
-def report_grid(report: CheckReport) -> Grid:
-    """One row per check: name, file, loss, value, gate, limit, baseline, PASS/FAIL. A
-    limit or baseline column no check has is left out (it would be empty); in a narrow
-    terminal the file, then the gate, go before anything is cut."""
-    headers = ["check", "file", "loss", "value", "gate", "limit", "baseline", "result"]
-    rows: list[list[Cell]] = [[r.name, r.file or "", r.loss, *check_cells(r)] for r in report.checks]
+def report_grid(report: CheckReport, why: bool = False) -> Grid:
+    """One row per check: name, file, loss, value, gate, limit, baseline, PASS/FAIL (and
+    with ``why``, the reason: ``0.512 > max 0.5``). A limit or baseline column no check
+    has is left out (it would be empty); in a narrow terminal the file, then the gate,
+    go before anything is cut."""
+    headers = [
+        "check",
+        "file",
+        "loss",
+        "value",
+        "gate",
+        "limit",
+        "baseline",
+        "result",
+        *(["why"] if why else []),
+    ]
+    rows: list[list[Cell]] = [
+        [r.name, r.file or "", r.loss, *check_cells(r), *([r.detail] if why else [])] for r in report.checks
+    ]
     keep = [
         i
         for i, h in enumerate(headers)
         if h not in ("limit", "baseline") or any(row[i] is not None for row in rows)
     ]
-    numeric = [False, False, False, True, False, True, True, False]
+    numeric = [False, False, False, True, False, True, True, False, False]
     failed = sum(not r.passed for r in report.checks)
     title = f"losscli check: {len(report.checks) - failed} passed, {failed} failed"
     return Grid(
@@ -46,8 +59,9 @@ def report_json(report: CheckReport) -> str:
 
 
 def report_markdown(report: CheckReport) -> str:
-    """The pass/fail table as a GitHub pipe table (a PR comment, ``--summary-file``)."""
-    return grid_markdown(report_grid(report))
+    """The pass/fail table as a GitHub pipe table (a PR comment, ``--summary-file``), with
+    why each check passed or failed."""
+    return grid_markdown(report_grid(report, why=True))
 
 
 def report_junit(report: CheckReport) -> str:

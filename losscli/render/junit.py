@@ -32,6 +32,9 @@ def to_junit(checks: Sequence[Any], suite: str = "losscli") -> str:
         for key in ("loss", "kind", "value", "limit", "baseline"):
             if getattr(check, key) is not None:  # a gate without a limit has no limit="None"
                 ET.SubElement(props, "property", name=key, value=xml(str(getattr(check, key))))
+        if check.ci is not None:  # the value's --ci interval
+            shown = f"{check.ci.low!r} … {check.ci.high!r} ({check.ci.level:g})"
+            ET.SubElement(props, "property", name="ci", value=xml(shown))
         if not check.passed:
             failure = ET.SubElement(
                 case, "failure", message=xml(f"{check.name}: {check.detail}"), type=xml(check.kind)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from losscli.results import EvalResult, LossResult
+from losscli.results import ConfidenceInterval, EvalResult, LossResult
 
 SPARKS = " ▁▂▃▄▅▆▇█"
 
@@ -209,7 +209,8 @@ def summary_grid(result: EvalResult, people: bool = False) -> Grid:
     - a loss whose value is not (rmse, r2, rmsle, max-error: ``LossResult.per_sample``
       names ℓ): the value and count only; ℓ's statistics are in a row named for what ℓ
       is (``squared error``: mean, sum, count, quantiles), once, or, when a loss of the
-      table has the same ℓ (mse for rmse and r2), in that loss's row; the footer says which.
+      table has the same ℓ (mse for rmse and r2), in that loss's row; the footer says which;
+    - with ``--ci``, the interval of each value after it (``95% CI``: ``low … high``).
 
     ``people``: counts with thousands separators (tables)."""
     own = [r for r in result.results if not r.per_sample]
@@ -219,18 +220,22 @@ def summary_grid(result: EvalResult, people: bool = False) -> Grid:
             shared.setdefault(r.per_sample, []).append(r)
     carrier = {q: next((o for o in own if _same_stats(o, rs[0])), None) for q, rs in shared.items()}
     with_mean = any(c is None for c in carrier.values())
+    ci = ci_header([r.ci for r in result.results])
+    intervals = ci_cells([r.ci for r in result.results]) if ci else []
     rows: list[list[Cell]] = []
-    for r in result.results:
+    for i, r in enumerate(result.results):
         stats: list[Cell] = [r.sum, *(r.quantiles[k] for k in QUANTILES)]
         if r.per_sample:
             stats = [None] * len(stats)
-        rows.append(_summary_row(r.title or r.loss, r.value, None, stats, count(r.count, people), with_mean))
+        value: list[Cell] = [r.value, *intervals[i : i + 1]]
+        rows.append(_summary_row(r.title or r.loss, value, None, stats, count(r.count, people), with_mean))
     for q, rs in shared.items():
         if carrier[q] is None:
             r = rs[0]
             stats = [r.sum, *(r.quantiles[k] for k in QUANTILES)]
-            rows.append(_summary_row(words(q), None, r.mean, stats, count(r.count, people), with_mean))
-    headers = ["loss", "value", *(["mean"] if with_mean else []), "sum", "count", *QUANTILES]
+            value = [None, *([""] if ci else [])]
+            rows.append(_summary_row(words(q), value, r.mean, stats, count(r.count, people), with_mean))
+    headers = ["loss", "value", *ci, *(["mean"] if with_mean else []), "sum", "count", *QUANTILES]
     src = result.source
     dropped = f", {count(src.rows_dropped, people)} dropped" if src.rows_dropped else ""
     title = f"{src.path} · {count(src.rows_used, people)} rows{dropped}"
@@ -240,10 +245,11 @@ def summary_grid(result: EvalResult, people: bool = False) -> Grid:
 
 
 def _summary_row(
-    name: str, value: Cell, mean: Cell, stats: list[Cell], counted: str, with_mean: bool
+    name: str, value: list[Cell], mean: Cell, stats: list[Cell], counted: str, with_mean: bool
 ) -> list[Cell]:
-    """loss, value, [mean], sum, count, p50, p90, p99, max (``stats``: sum then quantiles)."""
-    return [name, value, *([mean] if with_mean else []), stats[0], counted, *stats[1:]]
+    """loss, value, [CI], [mean], sum, count, p50, p90, p99, max (``value``: the value and
+    its interval cell with ``--ci``; ``stats``: sum then quantiles)."""
+    return [name, *value, *([mean] if with_mean else []), stats[0], counted, *stats[1:]]
 
 
 def _computed_from(q: str, losses: list[LossResult], carrier: LossResult | None) -> str:
@@ -266,6 +272,30 @@ def _same_stats(a: LossResult, b: LossResult) -> bool:
 
 def _same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def ci_header(intervals: Sequence[ConfidenceInterval | None]) -> list[str]:
+    """The interval column's header, ``95% CI``, when there are intervals (else none)."""
+    shown = [ci for ci in intervals if ci is not None]
+    return [f"{shown[0].level * 100:g}% CI"] if shown else []
+
+
+def ci_cells(intervals: Sequence[ConfidenceInterval | None]) -> list[str]:
+    """An interval column: ``low … high`` per row, every bound of the column written by
+    one rule (:func:`numbers` of all lows and highs together: the same significant
+    digits, fixed or scientific for the whole column), each bound without the padding
+    that aligns decimal points (two aligned bounds in one cell would double its width);
+    blank where a row has no interval."""
+    bounds = [
+        b.strip() for b in numbers([b for ci in intervals if ci is not None for b in (ci.low, ci.high)])
+    ]
+    texts = iter(zip(bounds[0::2], bounds[1::2], strict=True))
+    return ["" if ci is None else "{} … {}".format(*next(texts)) for ci in intervals]
+
+
+def ci_cell(ci: ConfidenceInterval | None) -> str:
+    """One interval alone, ``low … high`` (:func:`ci_cells` of a one-row column)."""
+    return ci_cells([ci])[0]
 
 
 def sparkline(r: LossResult, label: str = "") -> str:
@@ -310,11 +340,13 @@ def check_cells(c: Any) -> list[Cell]:
     return [c.value, c.kind, c.limit, c.baseline, "PASS" if c.passed else "FAIL"]
 
 
-def checks_grid(checks: Any) -> Grid:
-    """A run's gates: check, value, gate, limit, baseline, result."""
-    headers = ["check", "value", "gate", "limit", "baseline", "result"]
-    rows = [[c.name, *check_cells(c)] for c in checks]
-    return Grid("checks", headers, cells(rows), [False, True, False, True, True, False])
+def checks_grid(checks: Any, why: bool = False) -> Grid:
+    """A run's gates: check, value, gate, limit, baseline, result (``why``: and the
+    reason, e.g. ``0.512 > max 0.5``, as Markdown shows it)."""
+    headers = ["check", "value", "gate", "limit", "baseline", "result", *(["why"] if why else [])]
+    rows = [[c.name, *check_cells(c), *([c.detail] if why else [])] for c in checks]
+    numeric = [False, True, False, True, True, False, *([False] if why else [])]
+    return Grid("checks", headers, cells(rows), numeric)
 
 
 def groups_grid(result: EvalResult, people: bool = False) -> Grid | None:
@@ -325,14 +357,18 @@ def groups_grid(result: EvalResult, people: bool = False) -> Grid | None:
         return None
     by = result.columns.get("by", "group")
     several = isinstance(by, list)
+    ci = ci_header([g.ci for _, g in groups])
+    intervals = ci_cells([g.ci for _, g in groups]) if ci else []
     rows: list[list[Cell]] = [
         [
             r.title or r.loss,
             ", ".join(f"{k}={v}" for k, v in g.parts.items()) if several else str(g.group),
             g.value,
+            *intervals[i : i + 1],
             count(g.count, people),
         ]
-        for r, g in groups
+        for i, (r, g) in enumerate(groups)
     ]
     title = f"by {', '.join(by) if several else by}"
-    return Grid(title, ["loss", "group", "value", "count"], cells(rows), [False, False, True, True])
+    headers = ["loss", "group", "value", *ci, "count"]
+    return Grid(title, headers, cells(rows), [False, False] + [True] * (len(headers) - 2))

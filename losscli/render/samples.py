@@ -1,12 +1,16 @@
 """Per-sample rows as CSV, TSV, JSON Lines or Parquet, written chunk by chunk (constant memory).
 
-Columns: ``row`` (or the ``--id`` column), the used inputs by header name, then
-``loss`` (one loss) or ``loss_<name>`` (several). Floats at full precision.
+Columns: :mod:`losscli.engine.layout` (``row`` or the ``--id`` column, the used inputs
+and ``--by`` columns by header name, ``predicted`` and ``p(true)`` for multiclass, then
+``loss`` or ``loss_<name>``). Floats are written as the shortest text that reads back
+as the same float (pyarrow's formatting: ``1.710306402914791e-7``), so a per-sample file
+read back gives the very numbers losscli computed.
 
-Text from the input (header names, ``--id`` values) never breaks a row: CSV is
-quoted per RFC 4180 (values verbatim); TSV has no quoting, so a backslash, tab,
-newline or CR in a value is written as backslash-backslash, backslash-t,
-backslash-n, backslash-r (:func:`losscli.neutralise.tsv`).
+Text from the input (header names, ``--id`` and group values, class names) never breaks
+a row: CSV quotes a value per RFC 4180 only when it needs it (it holds a comma, a double
+quote, CR or LF; a quote is doubled); TSV has no quoting, so a backslash, tab, newline or
+CR in a value is written as backslash-backslash, backslash-t, backslash-n, backslash-r
+(:func:`losscli.neutralise.tsv`).
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import csv
 import io
 import json
 import math
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from losscli.accumulate.rows import RowBlock
-from losscli.neutralise import tsv, tsv_array
+from losscli.neutralise import csv_array, tsv, tsv_array
+
+TEXT_SLICE = 1 << 16  # rows turned into text at a time when a row holds text
 
 
 class DelimitedWriter:
@@ -39,17 +46,14 @@ class DelimitedWriter:
         import pyarrow.csv as pacsv
 
         arrays = [_arrow(block, key) for key, _ in self.columns]
-        text = any(pa.types.is_string(a.type) for a in arrays)
-        if self.delimiter == "\t" and text:  # TSV cannot quote: escape (numbers need nothing)
-            self.out.write(_tsv_rows(arrays))
+        if any(pa.types.is_string(a.type) for a in arrays):  # text: quoted (CSV) or escaped (TSV)
+            escape = tsv_array if self.delimiter == "\t" else csv_array
+            for start in range(0, len(arrays[0]), TEXT_SLICE):  # bounded memory for the text copies
+                part = [a.slice(start, TEXT_SLICE) for a in arrays]
+                self.out.write(_text_rows(part, escape, self.delimiter))
             return
         table = pa.table(arrays, names=[f"c{i}" for i in range(len(arrays))])
-        needs_quotes = text and self.delimiter != "\t"
-        options = pacsv.WriteOptions(
-            include_header=False,
-            delimiter=self.delimiter,
-            quoting_style="needed" if needs_quotes else "none",
-        )
+        options = pacsv.WriteOptions(include_header=False, delimiter=self.delimiter, quoting_style="none")
         sink = io.BytesIO()
         pacsv.write_csv(table, sink, options)
         self.out.write(sink.getvalue())
@@ -68,14 +72,14 @@ def tsv_writer(out: BinaryIO, columns: list[tuple[str, str]]) -> DelimitedWriter
     return DelimitedWriter(out, columns, "\t")
 
 
-def _tsv_rows(arrays: list[Any]) -> bytes:
-    """TSV lines: each column cast to text as pyarrow's CSV writer does (the same bytes as
-    its output), text columns escaped, joined by tabs; nulls empty."""
+def _text_rows(arrays: list[Any], escape: Callable[[Any], Any], delimiter: str) -> bytes:
+    """Delimited lines: each number column cast to text as pyarrow's CSV writer does (the
+    same bytes as its output), text columns through ``escape``; nulls empty."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells = [tsv_array(a) if pa.types.is_string(a.type) else pc.cast(a, pa.string()) for a in arrays]
-    joined = pc.binary_join_element_wise(*cells, "\t", null_handling="replace", null_replacement="")
+    cells = [escape(a) if pa.types.is_string(a.type) else pc.cast(a, pa.string()) for a in arrays]
+    joined = pc.binary_join_element_wise(*cells, delimiter, null_handling="replace", null_replacement="")
     lines = pc.binary_join_element_wise(joined, pa.scalar("\n"), "")
     return _text_bytes(lines)
 

@@ -46,7 +46,7 @@ def to_markdown(result: EvalResult) -> str:
     if (groups := groups_grid(result)) is not None:
         text += "\n" + grid_markdown(groups)
     if result.checks:
-        text += "\n" + grid_markdown(checks_grid(result.checks))
+        text += "\n" + grid_markdown(checks_grid(result.checks, why=True))
     return text
 
 

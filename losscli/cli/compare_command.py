@@ -1,0 +1,155 @@
+"""``losscli compare``: read, compare, render, gate (a thin layer over losscli.compare)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import Any
+
+from losscli.cli.boundary import Verdict
+from losscli.errors import UsageError
+
+
+def run_compare(options: dict[str, Any], verdict: Verdict) -> int:
+    """Every output planned before reading, committed together at the end (as a loss run)."""
+    from losscli.output.plan import OutputPlan
+
+    outputs = OutputPlan()
+    try:
+        return _run(options, verdict, outputs)
+    except BaseException:
+        outputs.discard()
+        raise
+
+
+def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
+    from losscli.cli.run import parse_delimiter
+    from losscli.comparison import compare
+    from losscli.engine.jobs import parse_job
+    from losscli.io.source import InputOptions
+
+    files: list[str] = list(options["files"])
+    fmt = options["format"].value
+    if fmt not in ("table", "json", "markdown"):
+        raise UsageError(
+            f"compare writes table, json or markdown, not {fmt}", "use -f json for the per-model numbers"
+        )
+    if len(files) > 1:
+        raise UsageError(
+            "compare takes one file with a prediction column per model (--pred A,B)",
+            "several files, one per model, are not supported yet: join them into one file first",
+        )
+    if not options["models"]:
+        raise UsageError("compare needs the models' prediction columns", "e.g. --pred pred_gbm,pred_ridge")
+    outputs.add_inputs([*files, options["labels"]])
+    junit = outputs.add("--junit", options["junit"])
+    summary = outputs.add("--summary-file", options["summary_file"], append=True)
+    margin = _margin(options["margin"])
+    level = options["ci"] if options["ci"] is not None else 0.95
+    source = InputOptions(
+        path=files[0],
+        format=options["input_format"].value if options["input_format"] else None,
+        delimiter=parse_delimiter(options["delimiter"]),
+        header=not options["no_header"],
+        encoding=options["encoding"],
+    )
+    losses = [(spec.name, params) for spec, params in (parse_job(t) for t in options["losses"])]
+    result = compare(
+        source, list(options["models"]), losses,
+        label=options["label"], weight=options["weight"], id=options["id"], positive=options["positive"],
+        compat=options["compat"].value if options["compat"] else None, labels=options["labels"], on=options["on"],
+        nan=options["nan"].value, ci=level, resamples=options["resamples"], seed=options["seed"],
+        ci_block=options["ci_block"], reference=options["reference"],
+    )  # fmt: skip
+    result = replace(result, checks=tuple(_gates(result, options, margin)))
+    for check in result.checks:
+        sys.stderr.write(check.verdict_line() + "\n")
+    if junit is not None:
+        from losscli.render.junit import to_junit
+
+        outputs.set_text(junit, to_junit(result.checks, suite="losscli compare"))
+    if summary is not None:
+        from losscli.render.comparison import comparison_markdown
+
+        outputs.set_text(summary, comparison_markdown(result) + "\n")
+    if not result.passed and not options["exit_zero"]:
+        verdict.code = 1
+    _show(result, fmt, options)
+    outputs.commit()
+    return verdict.code
+
+
+def _show(result: Any, fmt: str, options: dict[str, Any]) -> None:
+    from losscli.cli.boundary import silence_stdout
+    from losscli.render.comparison import comparison_grids, comparison_json, comparison_markdown
+
+    try:
+        if fmt == "json":
+            sys.stdout.write(comparison_json(result))
+        elif fmt == "markdown":
+            sys.stdout.write(comparison_markdown(result))
+        else:
+            from losscli.cli.display import show_grids
+
+            show_grids(comparison_grids(result), [], options["color"])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+
+
+def _margin(text: str | None) -> tuple[float, bool]:
+    """--margin X (absolute) or X% (relative to the reference's value); (0, False) without."""
+    from losscli.checks import parse_tolerance
+
+    if text is None:
+        return 0.0, False
+    relative = str(text).strip().endswith("%")
+    value = parse_tolerance(text, "--margin")
+    assert value is not None
+    return value, relative
+
+
+def _gates(result: Any, options: dict[str, Any], margin: tuple[float, bool]) -> list[Any]:
+    """--fail-if-worse: each model against the reference; --require-better: one per loss."""
+    from losscli.checks import CheckResult
+    from losscli.render.comparison import comparison_detail
+
+    checks: list[Any] = []
+    amount, relative = margin
+
+    def beyond(c: Any) -> float:
+        return amount * abs(c.reference_value) if relative else amount
+
+    if options["fail_if_worse"]:
+        for c in result.comparisons:
+            worse_low = c.worsening[0]
+            passed = not (c.verdict == "worse" and worse_low > beyond(c))
+            detail = comparison_detail(c)
+            checks.append(
+                CheckResult(
+                    f"{c.loss} {c.model}",
+                    c.loss,
+                    "baseline",
+                    None,
+                    c.value,
+                    c.reference_value,
+                    passed,
+                    detail,
+                    ci=c.ci,
+                )
+            )
+    if options["require_better"]:
+        for loss in dict.fromkeys(c.loss for c in result.comparisons):
+            ours = [c for c in result.comparisons if c.loss == loss]
+            better = [c for c in ours if c.verdict == "better" and -c.worsening[1] > beyond(c)]
+            best = better[0] if better else min(ours, key=lambda c: c.p_value)
+            detail = comparison_detail(best)
+            if not better:
+                detail += ": no model is significantly better than the reference"
+            checks.append(
+                CheckResult(
+                    f"{loss} better than {best.reference}", loss, "baseline", None, best.value,
+                    best.reference_value, bool(better), detail, ci=best.ci,
+                )
+            )  # fmt: skip
+    return checks

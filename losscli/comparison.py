@@ -1,0 +1,259 @@
+"""``losscli compare``: models side by side on the same rows, paired.
+
+For each loss and each model M against the reference R, over the same rows:
+Δ = value(M) − value(R), with a paired BCa bootstrap interval (the same resampled
+units for both models, so the rows' shared difficulty cancels), the two-sided p-value
+of Δ = 0 from inverting that interval, Holm-adjusted across the models when there are
+more than two, and the share of rows where M's per-sample loss is lower than R's.
+The verdict is ``better``/``worse`` when the adjusted p-value is below 1 − level (the
+interval then excludes 0), else ``no significant difference``.
+
+One read of the file feeds every model (each model is a plan over the shared source).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from losscli.accumulate.loss import LossAccumulator
+from losscli.accumulate.rows import RowBlock
+from losscli.engine.jobs import LossArg, make_jobs
+from losscli.engine.plan import SourceArg, join_labels, open_any, prepare
+from losscli.errors import DataError, UsageError
+from losscli.intervals import RESAMPLES, CiSettings, NoInterval, holm, paired, statistic
+from losscli.io.source import InputOptions
+from losscli.io.types import Source
+from losscli.results import CompareResult, ConfidenceInterval, EvalResult, ModelComparison
+
+GLOB = set("*?[")
+
+
+def model_columns(preds: Sequence[str], names: Sequence[str], multi: bool) -> list[str]:
+    """The models: each ``--pred`` is one model for multi-column losses (a glob or a comma
+    list of class columns); for one-column losses a comma list or a glob names several."""
+    if multi:
+        return list(preds)
+    models: list[str] = []
+    for given in preds:
+        for part in (p.strip() for p in given.split(",")):
+            if GLOB & set(part) and part not in names:
+                found = [n for n in names if fnmatch.fnmatchcase(n, part)]
+                if not found:
+                    raise UsageError(f"--pred '{part}' matches no column")
+                models += found
+            elif part:
+                models.append(part)
+    seen: set[str] = set()
+    repeated = [m for m in models if m in seen or seen.add(m)]  # type: ignore[func-returns-value]
+    if repeated:
+        raise UsageError(f"--pred names model '{repeated[0]}' twice")
+    return models
+
+
+@dataclass
+class _Wins:
+    """Rows where each model's per-sample loss is lower than the reference's, per loss."""
+
+    columns: list[str]
+    models: int
+    reference: int
+    blocks: dict[int, RowBlock] = field(default_factory=dict)
+    wins: dict[tuple[int, int], int] = field(default_factory=dict)
+    rows: int = 0
+
+    def sink(self, model: int) -> Any:
+        def take(block: RowBlock) -> None:
+            self.blocks[model] = block
+            if len(self.blocks) == self.models:
+                self._count()
+
+        return take
+
+    def _count(self) -> None:
+        ref = self.blocks[self.reference]
+        ids = np.asarray(ref.row_ids)
+        for model, block in self.blocks.items():
+            if len(block) != len(ref) or not np.array_equal(np.asarray(block.row_ids), ids):
+                raise DataError(
+                    "the models were not evaluated on the same rows (--nan drop dropped different rows)",
+                    "compare needs every model's value on every row: fill or remove those rows first",
+                )
+            for j, column in enumerate(self.columns):
+                if model != self.reference:
+                    lower = np.count_nonzero(block.columns[column] < ref.columns[column])
+                    self.wins[(j, model)] = self.wins.get((j, model), 0) + int(lower)
+        self.rows += len(ref)
+        self.blocks.clear()
+
+    def rate(self, loss: int, model: int) -> float | None:
+        return self.wins.get((loss, model), 0) / self.rows if self.rows else None
+
+
+def compare(
+    source: SourceArg,
+    preds: Sequence[str],
+    losses: LossArg | Sequence[LossArg],
+    *,
+    label: str | None = None,
+    weight: str | None = None,
+    id: str | None = None,
+    positive: str | None = None,
+    compat: str | None = None,
+    labels: str | InputOptions | None = None,
+    on: str | None = None,
+    nan: Literal["error", "drop"] = "error",
+    ci: float = 0.95,
+    resamples: int = RESAMPLES,
+    seed: int = 0,
+    ci_block: int = 1,
+    reference: str | None = None,
+) -> CompareResult:
+    """Compare the models named by ``preds`` (columns of one source) on ``losses``; the
+    first model (or ``reference``) is the one the others are judged against."""
+    from losscli.engine.runner import Runner, RunOptions, feed
+    from losscli.engine.validate import Problem
+
+    opened: Source = open_any(source)
+    if labels is not None:
+        opened = join_labels(opened, labels, on)
+    elif on is not None:
+        raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
+    multi = make_jobs(losses, None, compat)[0].spec.pred_multi
+    models = model_columns(preds, list(opened.names), multi)
+    if len(models) < 2:
+        raise UsageError(
+            "compare needs at least two models", "name them: --pred A,B (or --pred A --pred B, or a glob)"
+        )
+    ref = _reference(models, reference)
+    plans = [
+        prepare(opened, losses, pred=m, label=label, weight=weight, id=id, positive=positive, compat=compat)
+        for m in models
+    ]
+    settings = CiSettings(ci, resamples, seed, ci_block)
+    wins = _Wins([job.column for job in plans[0].jobs], len(models), ref)
+    options = [
+        RunOptions(nan, rows=0, worst=0, quantiles=True, ci=settings, sink=wins.sink(i))
+        for i in range(len(plans))
+    ]
+    with np.errstate(all="ignore"):
+        runners = [Runner(plan, opts) for plan, opts in zip(plans, options, strict=True)]
+        try:
+            seen = feed(plans, runners)
+        except Problem as found:
+            raise found.error() from None
+        runs = tuple(runner.result(seen) for runner in runners)
+    _same_rows(runs, models)
+    comparisons: list[ModelComparison] = []
+    adjusted = len(models) > 2
+    for j, job in enumerate(plans[0].jobs):
+        pairs = [
+            _pair(job.spec.name, runs, [r.accs[j] for r in runners], j, i, ref, models, settings, wins)
+            for i in range(len(models))
+            if i != ref
+        ]
+        if adjusted:
+            ps = holm([c.p_value for c in pairs])
+            pairs = [_with_p(c, p, settings.level) for c, p in zip(pairs, ps, strict=True)]
+        comparisons += pairs
+    return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted)
+
+
+def _reference(models: list[str], reference: str | None) -> int:
+    if reference is None:
+        return 0
+    if reference not in models:
+        raise UsageError(f"--reference '{reference}' is not one of the models: {', '.join(models)}")
+    return models.index(reference)
+
+
+def _same_rows(runs: tuple[EvalResult, ...], models: list[str]) -> None:
+    used = {run.source.rows_used for run in runs}
+    if len(used) > 1:
+        counts = ", ".join(f"{m}: {run.source.rows_used}" for m, run in zip(models, runs, strict=True))
+        raise DataError(
+            f"the models were evaluated on different rows ({counts}; --nan drop dropped different rows)",
+            "compare needs every model's value on every row: fill or remove those rows first",
+        )
+
+
+def _pair(
+    name: str,
+    runs: tuple[EvalResult, ...],
+    accs: list[LossAccumulator],
+    loss: int,
+    model: int,
+    ref: int,
+    models: list[str],
+    settings: CiSettings,
+    wins: _Wins,
+) -> ModelComparison:
+    mine, theirs = runs[model].results[loss], runs[ref].results[loss]
+    a, b = accs[model], accs[ref]
+    f_a, f_b = statistic(a.spec, a.per_count), statistic(b.spec, b.per_count)
+    if f_a is None or f_b is None or a.units is None or b.units is None:
+        raise UsageError(
+            f"compare: {name}'s value is not a smooth function of sums; it has no paired interval"
+        )
+    if not _aligned(a, b):
+        raise DataError("the models were not evaluated on the same rows", "compare needs the same rows")
+    difference = mine.value - theirs.value
+    try:
+        boot = paired(a.units.units(), f_a, b.units.units(), f_b, difference, settings)
+    except NoInterval as exc:
+        raise DataError(f"compare: {name}: no paired interval: {exc}") from None
+    low, high = boot.interval()
+    assert mine.ci is not None
+    interval = ConfidenceInterval(
+        settings.level,
+        low,
+        high,
+        settings.resamples,
+        settings.seed,
+        mine.ci.units,
+        mine.ci.unit,
+        mine.ci.bucketed,
+    )
+    p = boot.p_value(0.0)
+    return ModelComparison(
+        loss=mine.label or mine.loss,
+        params=mine.params,
+        reference=models[ref],
+        model=models[model],
+        value=mine.value,
+        reference_value=theirs.value,
+        difference=difference,
+        ci=interval,
+        p_value=p,
+        win_rate=wins.rate(loss, model),
+        verdict=verdict(difference, p, settings.level, mine.higher_is_better),
+        count=mine.count,
+        higher_is_better=mine.higher_is_better,
+    )
+
+
+def _aligned(a: LossAccumulator, b: LossAccumulator) -> bool:
+    assert a.units is not None and b.units is not None
+    ka, kb = a.units.keys_of(), b.units.keys_of()
+    if ka is None or kb is None:
+        return ka is None and kb is None
+    return bool(np.array_equal(ka, kb))
+
+
+def _with_p(c: ModelComparison, p: float, level: float) -> ModelComparison:
+    from dataclasses import replace
+
+    return replace(
+        c, p_value=p, p_unadjusted=c.p_value, verdict=verdict(c.difference, p, level, c.higher_is_better)
+    )
+
+
+def verdict(difference: float, p: float, level: float, higher_is_better: bool) -> str:
+    """``better``/``worse`` when p < 1 − level, else ``no significant difference``."""
+    if p >= 1.0 - level or difference == 0:
+        return "no significant difference"
+    return "better" if (difference > 0) == higher_is_better else "worse"

@@ -1,0 +1,172 @@
+"""Confidence intervals for ``--ci``: the BCa bootstrap over units (or buckets of units).
+
+θ̂ = f(S), where S = Σ_u S_u sums each unit's sufficient statistics and f is the loss's
+finalize (mean, √mean, 1 − SSE/SST). A resample b draws m units with replacement:
+S*_b = Σ_u c_bu S_u with (c_b1 … c_bm) ~ Multinomial(m, 1/m), θ*_b = f(S*_b). The
+interval is the bias-corrected and accelerated (BCa) percentile interval of the θ*_b
+(Efron 1987; Efron & Tibshirani 1993, §14.3):
+
+    z₀ = Φ⁻¹( #{θ*_b < θ̂} + ½·#{θ*_b = θ̂} ) / B )
+    a  = Σ (θ̄₍.₎ − θ₍ᵤ₎)³ / (6 · (Σ (θ̄₍.₎ − θ₍ᵤ₎)²)^{3/2})     (jackknife: leave unit u out)
+    α₁,₂ = Φ( z₀ + (z₀ + z_{α/2, 1−α/2}) / (1 − a·(z₀ + z_{α/2, 1−α/2})) )
+    [low, high] = the α₁ and α₂ quantiles of θ*.
+
+The resampling counts depend only on (m, B, seed), so the same seed gives the same
+interval for any chunking, and groups of the same size share one draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import NormalDist
+
+import numpy as np
+from numpy.typing import NDArray
+
+from losscli.spec import LossSpec, finalize_mean, finalize_r2, finalize_sqrt
+
+F64 = NDArray[np.float64]
+METHOD = "BCa bootstrap"
+#: the default number of resamples: BCa's quantiles at 2.5 % and 97.5 % rest on ~50
+#: resamples each side, and 2,000 keeps their Monte-Carlo error under ~3 % of the width
+RESAMPLES = 2000
+_NORMAL = NormalDist()
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    """What ``--ci`` asks: the level, resamples, seed, and the block length for rows."""
+
+    level: float = 0.95
+    resamples: int = RESAMPLES
+    seed: int = 0
+    block: int = 1
+    intervals: bool = True  # False: keep the unit sums only (--write-baseline, --significance)
+
+
+class NoInterval(ValueError):
+    """The data cannot give an interval (fewer than two units)."""
+
+
+#: index of each sufficient statistic in a unit's sums (see LossAccumulator.unit_stats)
+WL, W, N, LW, LD, LD2 = range(6)
+
+
+def statistic(spec: LossSpec, per_count: bool) -> Callable[[F64], F64] | None:
+    """f: (B × k) sums → (B,) values, the loss's finalize on resampled sums; None when the
+    value is not a smooth function of sums (max-error)."""
+    finalize = spec.finalize
+
+    def mean(s: F64) -> F64:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return s[:, WL] / s[:, N if per_count else W]
+
+    if finalize is finalize_mean:
+        return mean
+    if finalize is finalize_sqrt:
+        return lambda s: np.sqrt(np.maximum(mean(s), 0.0))
+    if finalize is finalize_r2:
+
+        def r2(s: F64) -> F64:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                sst = np.maximum(s[:, LD2] - s[:, LD] * (s[:, LD] / s[:, LW]), 0.0)
+                fitted = np.where(s[:, WL] == 0.0, 1.0, 0.0)
+                return np.where(sst > 0.0, 1.0 - s[:, WL] / np.where(sst > 0, sst, 1.0), fitted)
+
+        return r2
+    return None
+
+
+@lru_cache(maxsize=4)
+def _counts(units: int, resamples: int, seed: int) -> F64:
+    """(B × m) multinomial resampling counts: row b counts how often each unit was drawn."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, units, size=(resamples, units))
+    flat = (draws + np.arange(resamples)[:, None] * units).ravel()
+    counts = np.bincount(flat, minlength=resamples * units).reshape(resamples, units)
+    out = counts.astype(np.float64)
+    out.flags.writeable = False
+    return out
+
+
+def bca(units: F64, f: Callable[[F64], F64], estimate: float, settings: CiSettings) -> tuple[float, float]:
+    """The BCa interval of θ̂ = ``estimate`` from per-unit sums ``units`` (m × k)."""
+    return Bootstrap(units, f, estimate, settings).interval()
+
+
+class Bootstrap:
+    """The resampled values θ*_b of θ̂ = f(Σ units), with BCa's z₀ and a: its interval,
+    and the p-value of θ = θ₀ found by inverting it (the smallest α whose BCa interval
+    leaves θ₀ out; p < 1 − level exactly when the interval excludes θ₀)."""
+
+    def __init__(self, units: F64, f: Callable[[F64], F64], estimate: float, settings: CiSettings) -> None:
+        m = units.shape[0]
+        if m < 2:
+            raise NoInterval(f"an interval needs at least 2 resampling units, and there is {m}")
+        theta = f(_counts(m, settings.resamples, settings.seed) @ units)
+        self.theta = np.sort(theta[np.isfinite(theta)])
+        if self.theta.size == 0:
+            raise NoInterval("no resample gave a finite value")
+        self.estimate, self.level = estimate, settings.level
+        self.constant = float(self.theta[0]) == float(self.theta[-1])
+        n = self.theta.size
+        below = (np.count_nonzero(self.theta < estimate) + 0.5 * np.count_nonzero(self.theta == estimate)) / n
+        self.z0 = _NORMAL.inv_cdf(min(max(below, 0.5 / n), 1.0 - 0.5 / n))
+        jack = f(units.sum(axis=0) - units)
+        jack = jack[np.isfinite(jack)]
+        d = jack.mean() - jack if jack.size else np.zeros(1)
+        spread = float(np.sum(d * d))
+        self.a = float(np.sum(d**3)) / (6.0 * spread**1.5) if spread > 0 else 0.0
+
+    def _adjusted(self, tail: float) -> float:
+        """BCa's α(tail) = Φ(z₀ + (z₀ + z_tail) / (1 − a(z₀ + z_tail)))."""
+        z = self.z0 + _NORMAL.inv_cdf(tail)
+        if self.a * z >= 1:
+            return 1.0 if tail > 0.5 else 0.0
+        return _NORMAL.cdf(self.z0 + z / (1.0 - self.a * z))
+
+    def interval(self) -> tuple[float, float]:
+        if self.constant:
+            return float(self.theta[0]), float(self.theta[0])
+        alpha = 1.0 - self.level
+        low, high = np.quantile(self.theta, [self._adjusted(alpha / 2), self._adjusted(1 - alpha / 2)])
+        return float(low), float(high)
+
+    def p_value(self, null: float = 0.0) -> float:
+        """Two-sided: 2·min(α₀, 1 − α₀), α₀ the BCa tail at which the bound reaches ``null``."""
+        if self.constant:
+            return 1.0 if float(self.theta[0]) == null else 0.0
+        n = self.theta.size
+        share = float(np.count_nonzero(self.theta < null) + 0.5 * np.count_nonzero(self.theta == null)) / n
+        share = min(max(share, 0.5 / n), 1.0 - 0.5 / n)  # the resamples' resolution
+        w = _NORMAL.inv_cdf(share) - self.z0
+        if 1.0 + self.a * w <= 0:
+            return 0.0
+        tail = _NORMAL.cdf(w / (1.0 + self.a * w) - self.z0)
+        return float(min(1.0, 2.0 * min(tail, 1.0 - tail)))
+
+
+def paired(
+    a: F64,
+    f_a: Callable[[F64], F64],
+    b: F64,
+    f_b: Callable[[F64], F64],
+    estimate: float,
+    settings: CiSettings,
+) -> Bootstrap:
+    """The bootstrap of θ_a − θ_b over the same units (the same resamples for both)."""
+    k = a.shape[1]
+    return Bootstrap(np.hstack([a, b]), lambda s: f_a(s[:, :k]) - f_b(s[:, k:]), estimate, settings)
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment: p₍ᵢ₎ ↦ max_{j≤i} min(1, (m − j + 1)·p₍ⱼ₎), in the input order."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
