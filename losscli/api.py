@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+from losscli import spelling
 from losscli.engine.jobs import LossArg
 from losscli.engine.local import run
 from losscli.engine.plan import SourceArg, is_dask_frame, prepare
@@ -20,6 +21,7 @@ from losscli.io.source import InputOptions
 from losscli.results import EvalResult
 
 
+@spelling.for_python  # its errors name keywords: pred=, not --pred
 def evaluate(
     source: SourceArg,
     losses: LossArg | Sequence[LossArg],

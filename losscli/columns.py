@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from losscli.errors import ColumnError
 from losscli.neutralise import cut, listing, plausible_header, quote
+from losscli.options import spelled
+from losscli.spelling import in_python
 
 GENERIC_PRED = (
     "pred",
@@ -62,14 +64,22 @@ INDEX_FAMILY = "0..K−1"
 POSITIVE_CLASS = frozenset({"1", "+1", "true", "t", "yes", "y", "pos", "positive"})
 NEGATIVE_CLASS = frozenset({"0", "-1", "false", "f", "no", "n", "neg", "negative"})
 MAX_POSITIONS = 8  # positions of a repeated name listed in a message
-OPTION = {
-    "y_true": "--label",
-    "y_pred": "--pred",
-    "var": "--var",
-    "weight": "--weight",
-    "id": "--id",
-    "by": "--by",
-}
+ROLE_OPTIONS = {"y_true": "label", "y_pred": "pred", "var": "var", "weight": "weight", "id": "id", "by": "by"}
+
+
+def option(role: str, value: str | None = None, placeholder: bool = False) -> str:
+    """The option that names ``role``'s column, spelled for the caller (``--pred`` on the
+    command line, ``pred=`` in Python: :func:`losscli.options.spelled`)."""
+    if role not in ROLE_OPTIONS:
+        return role
+    return spelled(ROLE_OPTIONS[role], value, placeholder=placeholder)
+
+
+def _spelled_with(name: str, word: str) -> str:
+    """Option ``name`` with an example argument ``word``, already written for a shell
+    (bare, or quoted by :func:`_shell_word`): ``--pred prob_1``; in Python a string
+    literal, ``pred='prob_1'``."""
+    return spelled(name, f"'{word}'" if in_python() and not word.startswith("'") else word, placeholder=True)
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,7 @@ def _given(header: list[str], wanted: str, where: str, role: str, multi: bool) -
         found = [i for i, name in enumerate(header) if fnmatch.fnmatchcase(name, wanted)]
         if not found:
             raise ColumnError(
-                f"{where}: no column matches {quote(wanted)} (for {OPTION.get(role, role)})",
+                f"{where}: no column matches {quote(wanted)} (for {option(role)})",
                 _listing(header),
             )
         return found
@@ -157,20 +167,18 @@ def find_column(header: list[str], wanted: str, where: str, role: str) -> int:
         where_all = ", ".join(f"#{i + 1}" for i in exact[:MAX_POSITIONS]) + (
             ", …" if len(exact) > MAX_POSITIONS else ""
         )
+        position = f"'#{exact[0] + 1}'"
         raise ColumnError(
             f"{where}: column name {quote(wanted)} appears {len(exact)} times ({where_all})",
-            f"pick one by position, e.g. {OPTION.get(role, '--pred')} '#{exact[0] + 1}'",
+            f"pick one by position, e.g. {_spelled_with(ROLE_OPTIONS.get(role, 'pred'), position)}",
         )
-    raise ColumnError(
-        f"{where}: no column {quote(wanted)} (for {OPTION.get(role, role)})", _suggest(header, wanted)
-    )
+    raise ColumnError(f"{where}: no column {quote(wanted)} (for {option(role)})", _suggest(header, wanted))
 
 
 def _by_default(
     header: list[str], role: str, req: Request, where: str, taken: Mapping[int, str]
 ) -> list[int]:
     key = f"{role}:{req.flavour}" if req.flavour else role
-    option = OPTION.get(role, role)
     if req.multi:
         patterns, by_index = DEFAULT_FAMILIES.get(key, ()), req.task == "multiclass"
         families = _families(header, patterns, by_index, taken)
@@ -196,8 +204,12 @@ def _by_default(
     if undecided and len(candidates) == 2:
         raise _which_positive(header, undecided[0], req.positive, where)
     shown = listing([header[i] for i in candidates])
-    example = f"{option} {_argument(header, candidates[0])}"
-    hint = f"choose one, e.g. {example}" + ("; to compare models, run each with --pred" if models else "")
+    example = (
+        _spelled_with(ROLE_OPTIONS[role], _argument(header, candidates[0])) if role in ROLE_OPTIONS else role
+    )
+    hint = f"choose one, e.g. {example}" + (
+        f"; to compare models, run each with {option(role)}" if models else ""
+    )
     raise ColumnError(f"{where}: several columns could be the {_what(role)}: {shown}", hint)
 
 
@@ -211,12 +223,12 @@ def _none_found(
     where: str,
 ) -> ColumnError:
     """No candidate: say which names were looked for, or which given role took the one found."""
-    option = OPTION.get(role, role)
+    col = option(role, "COL", placeholder=True)
     if named:
-        other = OPTION.get(taken[named[0]], taken[named[0]])
+        other = option(taken[named[0]])
         return ColumnError(
             f"{where}: cannot tell which column is the {_what(role)}: {quote(header[named[0]])} is the {other} column",
-            f"use {option} COL; {_listing(header)}",
+            f"use {col}; {_listing(header)}",
         )
     message = (
         f"{where}: cannot tell which column is the {_what(role)}: none is named {', '.join(names[:4])}, …"
@@ -231,12 +243,12 @@ def _none_found(
             k = len(classes[0])
             shown = listing([header[i] for i in classes[0]], limit=4)
             hint = (
-                f"for {k} classes use a multiclass loss such as cross-entropy, or choose one column with {option} COL"
+                f"for {k} classes use a multiclass loss such as cross-entropy, or choose one column with {col}"
                 if k > 2
-                else f"a binary loss takes one score per row (of two logits, z₁ − z₀): give it with {option} COL"
+                else f"a binary loss takes one score per row (of two logits, z₁ − z₀): give it with {col}"
             )
             return ColumnError(f"{message}; {shown} are {k} class columns", hint)
-    return ColumnError(message, f"use {option} COL; {_listing(header)}")
+    return ColumnError(message, f"use {col}; {_listing(header)}")
 
 
 def _model_columns(header: list[str], taken: Mapping[int, str]) -> list[int]:
@@ -301,12 +313,14 @@ def _which_positive(header: list[str], pair: list[int], positive: str | None, wh
     classes = class_names([header[i] for i in pair])
     if positive is not None:
         return ColumnError(
-            f"{where}: --positive {quote(positive)} names neither class column ({shown})",
-            f"name one of the classes ({', '.join(quote(c) for c in classes)}) or choose the column with --pred COL",
+            f"{where}: {spelled('positive', quote(positive), placeholder=True)} names neither class column ({shown})",
+            f"name one of the classes ({', '.join(quote(c) for c in classes)}) "
+            f"or choose the column with {option('y_pred', 'COL', placeholder=True)}",
         )
     return ColumnError(
         f"{where}: two class columns ({shown}): which class is the positive one?",
-        f"name it, e.g. --positive {_shell_word(classes[1])} (or --pred {_argument(header, pair[1])})",
+        f"name it, e.g. {_spelled_with('positive', _shell_word(classes[1]))} "
+        f"(or {_spelled_with('pred', _argument(header, pair[1]))})",
     )
 
 
@@ -338,16 +352,15 @@ def _families(
 def _no_one_family(
     header: list[str], role: str, families: list[tuple[str, list[int]]], shown: str, where: str
 ) -> ColumnError:
-    option = OPTION.get(role, role)
     if not families:
         return ColumnError(
             f"{where}: cannot find the {_what(role)} columns: no family like {shown}",
-            f"use {option} 'prefix_*' or a comma list; {_listing(header)}",
+            f"use {option(role, 'prefix_*')} or a comma list; {_listing(header)}",
         )
     groups = "; ".join(listing([header[i] for i in group], limit=4) for _, group in families)
     return ColumnError(
         f"{where}: several column families could be the {_what(role)}: {groups}",
-        f"choose one, e.g. {option} {_family_argument([header[i] for i in families[0][1]])}",
+        f"choose one, e.g. {_spelled_with(ROLE_OPTIONS.get(role, role), _family_argument([header[i] for i in families[0][1]]))}",
     )
 
 
@@ -399,7 +412,7 @@ def _no_column_twice(positions: dict[str, list[int]], header: list[str]) -> None
         for p in ps:
             if p in seen:
                 raise ColumnError(
-                    f"column {quote(header[p])} is used as both {OPTION.get(seen[p], seen[p])} and {OPTION.get(role, role)}",
+                    f"column {quote(header[p])} is used as both {option(seen[p])} and {option(role)}",
                     "give each role its own columns",
                 )
             seen[p] = role

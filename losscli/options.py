@@ -26,8 +26,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from losscli.io.formats import INPUT_FORMATS
-from losscli.render.formats import DEFAULT_FORMAT, check_formats, result_formats
+from losscli.render.formats import DEFAULT_FORMAT, check_formats, compare_formats, result_formats
 from losscli.spec import TASKS
+from losscli.spelling import in_python, value_text
 
 if TYPE_CHECKING:
     from losscli.spec import LossSpec
@@ -59,9 +60,11 @@ COMPARE: frozenset[Command] = frozenset({"compare"})
 # mypy cannot see members made from data, so code names a member by value: OutputFormat("json").
 OutputFormat = StrEnum("OutputFormat", {n: n for n in result_formats()})  # type: ignore[misc]
 CheckFormat = StrEnum("CheckFormat", {n: n for n in check_formats()})  # type: ignore[misc]
+CompareFormat = StrEnum("CompareFormat", {n: n for n in compare_formats()})  # type: ignore[misc]
 InputFormat = StrEnum("InputFormat", {n: n for n in INPUT_FORMATS})  # type: ignore[misc]
 DEFAULT_OUTPUT = OutputFormat(DEFAULT_FORMAT)
 DEFAULT_CHECK = CheckFormat(DEFAULT_FORMAT)
+DEFAULT_COMPARE = CompareFormat(DEFAULT_FORMAT)
 
 
 class NanPolicy(StrEnum):
@@ -125,7 +128,9 @@ class Option:
     where the option means something else there; ``env``: the environment variable that
     also sets it, read by Typer when ``env_parsed``, else by the option's behaviour
     (which looks the name up here), in ``env_commands`` only when those are given;
-    ``api``: its keyword in ``losscli.evaluate``, with ``api_default`` when that differs.
+    ``api``: its keyword in ``losscli.evaluate``, with ``api_default`` when that differs;
+    ``python``: how Python code gives an option that is no keyword there, ``{}`` standing
+    for the value (``InputOptions(path, encoding={})``); see :func:`spelled`.
     """
 
     help: str
@@ -145,6 +150,7 @@ class Option:
     env_commands: frozenset[Command] | None = None
     api: str | None = None
     api_default: object = SAME
+    python: str | None = None
     name: str = ""  # filled in from the field
     type: object = object  # filled in from the field: the parsed value's type
     default: object = REQUIRED  # filled in from the field
@@ -335,6 +341,7 @@ class CommandOptions:
             commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("bool", "read"),
+            python="InputOptions(path, header=False)",
         ),
     ] = False
     delimiter: Annotated[
@@ -345,6 +352,7 @@ class CommandOptions:
             commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("char", "read"),
+            python="InputOptions(path, delimiter={})",
         ),
     ] = None
     input_format: Annotated[
@@ -354,6 +362,7 @@ class CommandOptions:
             commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("choice", "read"),
+            python="InputOptions(path, format={})",
         ),
     ] = None
     encoding: Annotated[
@@ -363,10 +372,11 @@ class CommandOptions:
             commands=LOSS_EVAL | COMPARE,
             panel=INPUT,
             config=ConfigKey("codec", "read"),
+            python="InputOptions(path, encoding={})",
         ),
     ] = "utf-8"
     format: Annotated[
-        OutputFormat, Option("Output format.", aliases=("-f",), commands=LOSS_EVAL | COMPARE, panel=OUTPUT)
+        OutputFormat, Option("Output format.", aliases=("-f",), commands=LOSS_EVAL, panel=OUTPUT)
     ] = DEFAULT_OUTPUT
     rows: Annotated[
         str,
@@ -637,6 +647,16 @@ class OtherOptions:
             panel=INPUT,
         ),
     ] = ()
+    compare_format: Annotated[
+        CompareFormat,
+        Option(
+            "Output format (csv, tsv, jsonl: per-sample rows of every model).",
+            flag="--format",
+            aliases=("-f",),
+            commands=COMPARE,
+            panel=OUTPUT,
+        ),
+    ] = DEFAULT_COMPARE
     reference: Annotated[
         str | None,
         Option(
@@ -728,6 +748,7 @@ class OtherOptions:
         Option(
             "The longest line a text reader takes: bytes, or 512M, 1G (default 256 MiB, at most 1 GiB).",
             env="LOSSCLI_MAX_LINE_BYTES",
+            python="InputOptions(path, max_line_bytes={})",
         ),
     ] = None
 
@@ -776,6 +797,33 @@ def for_command(command: Command, spec: LossSpec | None = None) -> tuple[Option,
         for o in declarations()
         if command in o.commands and (spec is None or o.only_if is None or o.only_if(spec))
     )
+
+
+def spelled(name: str, value: object = None, *, placeholder: bool = False, short: bool = False) -> str:
+    """The option ``name`` as a message names it (:mod:`losscli.spelling`).
+
+    On the command line its flag, with ``value`` shell-quoted (``--nan drop``,
+    ``--pred 'prob_*'``); in Python (inside :func:`losscli.spelling.python`) its API
+    keyword (``nan='drop'``, ``pred=``), else its declared Python spelling
+    (``InputOptions(path, encoding='latin-1')``), else its environment variable. A
+    ``placeholder`` value (``KEY``, ``COL``) is written as it is, never quoted. ``short``:
+    the shortest flag (``-o``)."""
+    import shlex
+
+    o = declaration(name)
+    flag = (min(o.flags, key=len) if short else o.flags[0]) if o.flags else name
+    if not in_python():
+        if value is None:
+            return flag
+        return f"{flag} {value if placeholder else shlex.quote(str(value))}"
+    shown = "" if value is None else value_text(value, placeholder)
+    if o.api is not None:
+        return f"{o.api}={shown or ('True' if o.type is bool else '')}"
+    if o.python is not None:
+        return o.python.format(shown or "…")
+    if o.env is not None:
+        return f"${o.env}" if value is None else f"{o.env}={value}"
+    return flag
 
 
 def api_keywords() -> dict[str, object]:

@@ -116,6 +116,7 @@ class LossResult:
     groups: tuple[GroupResult, ...] | None = None  # --by, in sorted key order
     ci: ConfidenceInterval | None = None  # --ci
     units: UnitTable | None = None  # --write-baseline / --significance: not in to_dict()
+    per_sample: str = ""  # what mean, sum and quantiles are of, when the value is not their mean
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -133,6 +134,7 @@ class LossResult:
                 "higher_is_better": self.higher_is_better,
                 "quantiles": dict(self.quantiles),
             }
+            | ({"per_sample": self.per_sample} if self.per_sample else {})
             | ({"clipped": self.clipped} if self.clipped is not None else {})
             | ({"groups": [g.to_dict() for g in self.groups]} if self.groups is not None else {})
             | ({"label": self.label} if self.label and self.label != self.loss else {})

@@ -160,6 +160,15 @@ class LossSpec:
     clips: bool = False  # reports how many inputs were clipped
 
     @property
+    def per_sample(self) -> str:
+        """What ℓ is when the value is not the mean of ℓ (a finalizer other than
+        :func:`finalize_mean`: rmse, r2, rmsle, max-error), named after the kernel that
+        computes it (``squared_error``); "" when the value is the mean of ℓ. The
+        per-sample column and the summary's per-sample statistics of such a loss are
+        named for it, not for the loss."""
+        return "" if self.finalize is finalize_mean else self.kernel.rpartition(":")[2]
+
+    @property
     def smooth(self) -> bool:
         """The value is a smooth function of sums (a mean, √mean, 1 − SSE/SST), so a
         bootstrap interval means something (``--ci``); max-error's is not."""
@@ -210,6 +219,7 @@ class LossSpec:
     def bind(self, values: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Defaults overlaid with ``values``, each validated; raises UsageError."""
         from losscli.errors import UsageError
+        from losscli.spelling import param
 
         known = {p.name: p for p in self.params}
         bound: dict[str, Any] = self.defaults()
@@ -223,5 +233,5 @@ class LossSpec:
                 bound[key] = value = float(value)
             problem = known[key].validate(value)
             if problem:
-                raise UsageError(f"{self.name}: {known[key].option} {problem} (got {value!r})")
+                raise UsageError(f"{self.name}: {param(key)} {problem} (got {value!r})")
         return bound

@@ -70,15 +70,18 @@ def test_eval_json_has_one_result_per_loss_in_order(cli, sample_csv, ref, count_
 
 
 def test_eval_csv_has_one_loss_column_per_loss(cli, sample_csv, yp):
+    """loss_<name> per loss whose value is the mean of its per-sample losses; r2's
+    per-sample values are the squared error, in a column named so (issue 13 §1)."""
     y, p = yp
     result = cli("eval", sample_csv, "-l", "mse", "-l", "huber:delta=2", "-l", "r2", "-f", "csv")
     assert result.exit_code == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 442
-    assert {"loss_mse", "loss_huber(delta=2.0)", "loss_r2"} <= set(rows[0])
+    assert {"loss_mse", "loss_huber(delta=2.0)", "squared_error"} <= set(rows[0]) and "loss_r2" not in rows[0]
     np.testing.assert_allclose([float(r["loss_mse"]) for r in rows], (p - y) ** 2, rtol=1e-12)
     huber_2 = [float(r["loss_huber(delta=2.0)"]) for r in rows]
     np.testing.assert_allclose(huber_2, huber(y, p, 2.0), rtol=1e-12)
+    np.testing.assert_allclose([float(r["squared_error"]) for r in rows], (p - y) ** 2, rtol=1e-12)
 
 
 def test_eval_same_loss_twice_gets_distinct_columns(cli, sample_csv, yp):

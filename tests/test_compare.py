@@ -261,3 +261,17 @@ def test_a_closed_pipe_keeps_the_verdict(losscli_exe, models_csv):
         shell=True, executable="/bin/bash", capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 1 and "FAIL mse pred_new" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_junit_has_a_testcase_per_comparison_or_gate(cli, models_csv):
+    import xml.etree.ElementTree as ET
+
+    report = cli(
+        "compare", models_csv, "--pred", "pred_old,pred_new", "-l", "mse", "-l", "mae", "-f", "junit"
+    )
+    cases = ET.fromstring(report.stdout).findall(".//testcase")
+    assert [c.get("name") for c in cases] == ["mse pred_new", "mae pred_new"] and report.exit_code == 0
+    gated = cli(
+        "compare", models_csv, "--pred", "pred_old,pred_new", "-l", "mse", "-f", "junit", "--fail-if-worse"
+    )
+    assert gated.exit_code == 1 and len(ET.fromstring(gated.stdout).findall(".//failure")) == 1

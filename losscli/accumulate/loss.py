@@ -356,4 +356,5 @@ class LossAccumulator:
             quantiles_exact=self.sketch.exact,
             warnings=tuple(warnings),
             clipped=self.clipped if self.spec.clips else None,
+            per_sample=self.spec.per_sample,
         )

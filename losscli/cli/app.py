@@ -121,7 +121,8 @@ def compare_command() -> Any:
         from losscli.cli.compare_command import run_compare
 
         debug = kwargs.pop("debug")
-        guarded(lambda verdict: run_compare(kwargs, verdict), debug)
+        options = {("format" if name == "compare_format" else name): v for name, v in kwargs.items()}
+        guarded(lambda verdict: run_compare(options, verdict), debug)
 
     compare.__signature__ = inspect.Signature(parameters("compare"))  # type: ignore[attr-defined]
     return compare

@@ -26,6 +26,7 @@ def show_list(task: str | None, color: ColorMode) -> int:
         drop_first=("task",),
         wrap=("aliases",),  # names and aliases whole; formulas wrap
         fold=("per-sample loss",),
+        stack=(("aliases", "name"),),  # narrow: aliases under the name rather than no formula
     )
     show_grids([grid], [], color)
     return 0

@@ -30,11 +30,6 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
 
     files: list[str] = list(options["files"])
     fmt = options["format"].value
-    if fmt not in ("table", "json", "markdown", "csv", "tsv", "jsonl"):
-        raise UsageError(
-            f"compare writes table, json, markdown, csv, tsv or jsonl, not {fmt}",
-            "use -f json for the per-model numbers",
-        )
     if len(files) == 1 and not options["models"]:
         raise UsageError("compare needs the models' prediction columns", "e.g. --pred pred_gbm,pred_ridge")
     outputs.add_inputs([*files, options["labels"]])
@@ -104,19 +99,17 @@ def _row_writer(fmt: str, gated: bool) -> Any:
 
 def _show(result: Any, fmt: str, options: dict[str, Any]) -> None:
     from losscli.cli.boundary import silence_stdout
-    from losscli.render.comparison import comparison_grids, comparison_json, comparison_markdown
+    from losscli.render.comparison import comparison_grids
+    from losscli.render.formats import output_format
 
+    spec = output_format(fmt)
     try:
-        if fmt in ("csv", "tsv", "jsonl"):
-            pass  # the rows were written while reading
-        elif fmt == "json":
-            sys.stdout.write(comparison_json(result))
-        elif fmt == "markdown":
-            sys.stdout.write(comparison_markdown(result))
-        else:
+        if spec.terminal:
             from losscli.cli.display import show_grids
 
             show_grids(comparison_grids(result), [], options["color"])
+        elif not spec.streams:  # streamed rows were written while reading
+            sys.stdout.write(spec.render_comparison()(result))
         sys.stdout.flush()
     except BrokenPipeError:
         silence_stdout()

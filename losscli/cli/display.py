@@ -152,7 +152,7 @@ def show_result(result: Any, color: ColorMode) -> None:
 
     grids = [g for g in (head_grid(result), worst_grid(result)) if g is not None and g.rows]
     grids.append(summary_grid(result, people=True))
-    if (groups := groups_grid(result)) is not None:
+    if (groups := groups_grid(result, people=True)) is not None:
         grids.append(groups)
     if result.checks:
         grids.append(checks_grid(result.checks))

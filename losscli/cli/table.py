@@ -7,6 +7,7 @@ terminal) and then passed as ``rich.text.Text``, so it is never read as markup.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from losscli.neutralise import line
@@ -24,16 +25,15 @@ def write_grid(grid: Grid, console: Any) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    grid = grid.map(line)
+    grid = _right_aligned(grid.map(line))
     grid, dropped = _drop_columns(grid, console.width)
     table = Table()
-    for header, numeric, (least, most) in zip(
-        grid.headers, grid.numeric, _widths(grid, console.width), strict=True
-    ):
+    widest = _widest(grid)
+    for i, (header, (least, most)) in enumerate(zip(grid.headers, _widths(grid, console.width), strict=True)):
         wraps, folds = header in grid.wrap, header in grid.fold
         table.add_column(
-            Text(header),
-            justify="right" if numeric else "left",
+            Text(_pad(header, widest[i]) if grid.numeric[i] else header),
+            justify="left",  # numeric columns come padded (rich's right justify drops their padding)
             no_wrap=not (wraps or folds),
             overflow="fold" if folds else "ellipsis",
             min_width=_longest_word(grid, header) if wraps else FOLDED if folds else least,
@@ -50,10 +50,32 @@ def write_grid(grid: Grid, console: Any) -> None:
         console.print(Text(grid.footer, style="dim"), soft_wrap=True)
 
 
+def _right_aligned(grid: Grid) -> Grid:
+    """Numeric columns' cells padded on the left to one width: right-aligned, with
+    the trailing spaces that align a column's decimal points kept (rich's right
+    justification strips them)."""
+    widest = _widest(grid)
+
+    def pad(text: str, i: int) -> str:
+        return _pad(text, widest[i]) if grid.numeric[i] else text
+
+    return replace(grid, rows=[[pad(c, i) for i, c in enumerate(row)] for row in grid.rows])
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal cells."""
+    from rich.cells import cell_len
+
+    return " " * (width - cell_len(text)) + text
+
+
 def _widest(grid: Grid) -> list[int]:
     from rich.cells import cell_len
 
-    return [max([cell_len(h), *(cell_len(row[i]) for row in grid.rows)]) for i, h in enumerate(grid.headers)]
+    def wide(text: str) -> int:
+        return max(cell_len(part) for part in text.split("\n"))
+
+    return [max([wide(h), *(wide(row[i]) for row in grid.rows)]) for i, h in enumerate(grid.headers)]
 
 
 def _longest_word(grid: Grid, header: str) -> int:
@@ -92,30 +114,43 @@ def _least(grid: Grid) -> int:
 
 def _drop_columns(grid: Grid, width: int) -> tuple[Grid, list[str]]:
     """Leave out columns until it fits: the grid's declared ``drop_first`` columns in
-    their order, then from the right (never the first or an essential one)."""
-    keep = list(range(len(grid.headers)))
+    their order, then its ``stack`` columns go under another column's text (``list``'s
+    aliases under the name), then columns from the right (never the first or an
+    essential one)."""
     dropped: list[str] = []
-    current = grid
-    while _least(current) > width:
-        droppable = [i for i in keep[1:] if not _essential(grid, grid.headers[i])]
+    while _least(grid) > width:
+        droppable = [i for i in range(1, len(grid.headers)) if not _essential(grid, grid.headers[i])]
+        declared = [i for name in grid.drop_first for i in droppable if grid.headers[i] == name]
+        stackable = [(c, u) for c, u in grid.stack if c in grid.headers and u in grid.headers]
+        if not declared and stackable:
+            grid = _stacked(grid, *stackable[0])
+            continue
         if not droppable:
             break
-        declared = [i for name in grid.drop_first for i in droppable if grid.headers[i] == name]
         gone = declared[0] if declared else droppable[-1]
-        keep.remove(gone)
         dropped.append(grid.headers[gone])
-        current = Grid(
-            grid.title,
-            [grid.headers[i] for i in keep],
-            [[row[i] for i in keep] for row in grid.rows],
-            [grid.numeric[i] for i in keep],
-            grid.footer,
-            grid.drop_first,
-            grid.wrap,
-            grid.fold,
-            grid.essential,
-        )
-    return current, dropped
+        grid = _without(grid, gone)
+    return grid, dropped
+
+
+def _without(grid: Grid, gone: int) -> Grid:
+    keep = [i for i in range(len(grid.headers)) if i != gone]
+    return replace(
+        grid,
+        headers=[grid.headers[i] for i in keep],
+        rows=[[row[i] for i in keep] for row in grid.rows],
+        numeric=[grid.numeric[i] for i in keep],
+    )
+
+
+def _stacked(grid: Grid, column: str, under: str) -> Grid:
+    """``column``'s text on a line of its own, in parentheses, under ``under``'s text
+    (``mse`` / ``(l2, mean-squared-error)``); the merged column wraps between words."""
+    i, j = grid.headers.index(column), grid.headers.index(under)
+    merged = f"{under} ({column})"
+    rows = [[*row[:j], row[j] + (f"\n({row[i]})" if row[i] else ""), *row[j + 1 :]] for row in grid.rows]
+    headers = [*grid.headers[:j], merged, *grid.headers[j + 1 :]]
+    return _without(replace(grid, headers=headers, rows=rows, wrap=(*grid.wrap, merged)), i)
 
 
 def _essential(grid: Grid, header: str) -> bool:

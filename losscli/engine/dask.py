@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from losscli import spelling
 from losscli.columns import Resolved
 from losscli.engine.dask_cluster import connect, require_dask, stop_own_workers
 from losscli.engine.dask_csv import CsvDataset, Unparsable, batches, locate, open_csv, schema
@@ -36,6 +37,7 @@ from losscli.io.columnar import ColumnarSource
 from losscli.io.detect import detect
 from losscli.io.frames import frame_source
 from losscli.io.source import InputOptions
+from losscli.options import spelled
 from losscli.results import EvalResult
 
 PARTITION_BYTES = "64MiB"
@@ -62,7 +64,7 @@ def open_frame(options: InputOptions) -> _Input:
 
     path = options.path
     if path == "-":
-        raise UsageError("--engine dask reads files, not stdin", "use --engine local for stdin")
+        raise UsageError(f"{_dask()} reads files, not stdin", f"use {spelled('engine', 'local')} for stdin")
     fmt = options.format or _format_of(path)
     try:
         if fmt == formats.DATASET:
@@ -73,8 +75,13 @@ def open_frame(options: InputOptions) -> _Input:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: cannot read with Dask: {first_line(exc)}") from None
     raise UsageError(
-        f"{path}: --engine dask reads Parquet and CSV/TSV, not {fmt}", "use --engine local for this file"
+        f"{path}: {_dask()} reads Parquet and CSV/TSV, not {fmt}",
+        f"use {spelled('engine', 'local')} for this file",
     )
+
+
+def _dask() -> str:
+    return spelled("engine", "dask")
 
 
 def _format_of(path: str) -> str:
@@ -85,8 +92,8 @@ def _format_of(path: str) -> str:
         return formats.DATASET
     if fmt is None:
         raise UsageError(
-            f"{path}: cannot tell the format for --engine dask",
-            "name the files .parquet or .csv/.tsv, or pass --input-format",
+            f"{path}: cannot tell the format for {_dask()}",
+            f"name the files .parquet or .csv/.tsv, or pass {spelled('input_format')}",
         )
     return fmt
 
@@ -103,6 +110,7 @@ class _Task:
     csv: CsvDataset | None = None  # CSV/TSV: each partition is a CsvBlock of it
     names: tuple[str, ...] = ()  # the used columns, in partition order
     numeric: frozenset[str] = frozenset()  # of those, the ones read as float64 (CSV)
+    python: bool = False  # messages name options as Python code does (losscli.spelling)
 
 
 def run_dask(
@@ -149,7 +157,9 @@ def _run(
     used = sorted({p for plan in first for ps in plan.columns.positions.values() for p in ps})
     names = [meta.names[p] for p in used]
     if len(set(names)) != len(names):
-        raise UsageError(f"{data.path}: duplicate column names", "use --engine local, or rename the columns")
+        raise UsageError(
+            f"{data.path}: duplicate column names", f"use {spelled('engine', 'local')}, or rename the columns"
+        )
     typed = {
         name
         for plan in first
@@ -183,6 +193,7 @@ def _run(
         data.csv,
         tuple(names),
         numeric,
+        spelling.in_python(),
     )
     state, sizes = _reduce(parts, task)
     if state.problem is not None:
@@ -201,9 +212,10 @@ def _refuse_row_units(requests: Sequence[Request], options: Sequence[RunOptions]
     for (_, kw), run in zip(requests, options, strict=True):
         if run.ci is not None and kw.get("id") is None:
             raise UsageError(
-                "--ci with --engine dask needs --id: partitions number their own rows, "
-                "so only an identifying column gives each row the same bootstrap unit everywhere",
-                "add --id COLUMN (a column that identifies rows), or use the local engine",
+                f"{spelled('ci')} with {spelled('engine', 'dask')} needs {spelled('id')}: partitions number "
+                "their own rows, so only an identifying column gives each row the same bootstrap unit everywhere",
+                f"add {spelled('id', 'COLUMN', placeholder=True)} (a column that identifies rows), "
+                "or use the local engine",
             )
 
 
@@ -211,7 +223,10 @@ def check_requests(requests: Sequence[Request]) -> None:
     """Refuse what the Dask engine does not do (before any cluster is started)."""
     for _, kw in requests:
         if kw.get("labels") is not None or kw.get("on") is not None:
-            raise UsageError("--labels/--on are not available with --engine dask", "join the files first")
+            raise UsageError(
+                f"{spelled('labels')}/{spelled('on')} are not available with {_dask()}",
+                "join the files first",
+            )
 
 
 def _project(plan: Plan, used: list[int], source: Any) -> Plan:
@@ -327,7 +342,13 @@ def _client() -> Any:
 
 
 def _partition(part: Any, index: int, task: _Task) -> Sized:
-    """One partition through the local engine (runs on a worker)."""
+    """One partition through the local engine (runs on a worker), its messages spelled
+    as the caller's (a worker does not share the caller's context)."""
+    with spelling.python(task.python):
+        return _run_partition(part, index, task)
+
+
+def _run_partition(part: Any, index: int, task: _Task) -> Sized:
     if task.csv is not None:
         block, data = part, task.csv
         source: Any = ColumnarSource(

@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from losscli.errors import InputError, UsageError, first_line
+from losscli.options import spelled
 
 INSTALL = "pip install 'losscli[dask]'"
 SCHEDULER_ENV = "LOSSCLI_SCHEDULER"
@@ -36,7 +37,9 @@ def require_dask() -> None:
         import dask.dataframe  # noqa: F401
         import distributed  # noqa: F401
     except ImportError as exc:
-        raise UsageError(f"--engine dask needs Dask, which is not installed ({exc.name})", INSTALL) from None
+        raise UsageError(
+            f"{spelled('engine', 'dask')} needs Dask, which is not installed ({exc.name})", INSTALL
+        ) from None
 
 
 @contextlib.contextmanager
@@ -92,14 +95,16 @@ def _client_for(address: str, timeout: float) -> Any:
     from distributed import Client
     from distributed.comm.addressing import parse_address
 
-    hint = f"check --scheduler / ${SCHEDULER_ENV} (e.g. tcp://host:8786)"
+    hint = f"check {spelled('scheduler')} / ${SCHEDULER_ENV} (e.g. tcp://host:8786)"
     try:
         protocol, location = parse_address(address)
     except ValueError as exc:
-        raise UsageError(f"--scheduler {address}: not a scheduler address: {first_line(exc)}", hint) from None
+        raise UsageError(
+            f"{spelled('scheduler', address)}: not a scheduler address: {first_line(exc)}", hint
+        ) from None
     if protocol not in PROTOCOLS:
         raise UsageError(
-            f"--scheduler {address}: unsupported protocol '{protocol}://'",
+            f"{spelled('scheduler', address)}: unsupported protocol '{protocol}://'",
             "use tcp://host:port (or tls://host:port)",
         )
     if protocol == "tcp":
@@ -122,7 +127,9 @@ def _handshake(address: str, location: str, timeout: float, hint: str) -> None:
     try:
         host, port = parse_host_port(location, 8786)
     except ValueError as exc:
-        raise UsageError(f"--scheduler {address}: not a scheduler address: {first_line(exc)}", hint) from None
+        raise UsageError(
+            f"{spelled('scheduler', address)}: not a scheduler address: {first_line(exc)}", hint
+        ) from None
     deadline = time.monotonic() + timeout
     data = b""
     try:
@@ -139,8 +146,8 @@ def _handshake(address: str, location: str, timeout: float, hint: str) -> None:
         if data:  # something that is not a (complete) Dask handshake
             raise InputError(f"{address} answers, but not as a Dask scheduler", hint) from None
         raise InputError(
-            f"the Dask scheduler at {address} did not answer within {timeout:g} s (--timeout)",
-            f"check that a Dask scheduler listens there, or raise --timeout / ${TIMEOUT_ENV}",
+            f"the Dask scheduler at {address} did not answer within {timeout:g} s ({spelled('timeout')})",
+            f"check that a Dask scheduler listens there, or raise {_timeouts()}",
         ) from None
     except OSError as exc:
         reason = exc.strerror or first_line(exc)
@@ -149,12 +156,17 @@ def _handshake(address: str, location: str, timeout: float, hint: str) -> None:
         raise InputError(f"{address} answers, but not as a Dask scheduler", hint)
 
 
+def _timeouts() -> str:
+    """Where the timeout is set: ``--timeout / $LOSSCLI_TIMEOUT`` (in Python the variable)."""
+    return " / ".join(dict.fromkeys([spelled("timeout"), f"${TIMEOUT_ENV}"]))
+
+
 def resolve_timeout(value: float | str | None = None, config: str | None = None) -> float:
     """Seconds to wait for a scheduler: ``value`` (--timeout), else $LOSSCLI_TIMEOUT, else the
     top-level ``timeout`` of the config file (``config``, or the one ``losscli check`` would
     discover), else 10. Each must be a finite number > 0."""
     if value is not None:
-        return _seconds(value, "--timeout")
+        return _seconds(value, spelled("timeout"))
     env = os.environ.get(TIMEOUT_ENV)
     if env:
         return _seconds(env, f"${TIMEOUT_ENV}")
@@ -175,7 +187,9 @@ def _seconds(value: object, where: str) -> float:
             number = float(value.strip())
     if number is None or not math.isfinite(number) or number <= 0:
         shown = repr(value)[:40]
-        raise UsageError(f"{where} must be a number of seconds > 0, not {shown}", "e.g. --timeout 30")
+        raise UsageError(
+            f"{where} must be a number of seconds > 0, not {shown}", f"e.g. {spelled('timeout', 30)}"
+        )
     return number
 
 

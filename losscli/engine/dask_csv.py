@@ -23,10 +23,14 @@ from losscli.engine.merge import PartProblem
 from losscli.engine.validate import literal
 from losscli.errors import ColumnError, InputError, first_line
 from losscli.io.source import InputOptions
+from losscli.options import spelled
 
 BLOCK_BYTES = 64 << 20
 BATCH_BYTES = 1 << 22
-FIELDS_HINT = "check --delimiter and quoting"
+
+
+def fields_hint() -> str:
+    return f"check {spelled('delimiter')} and quoting"
 
 
 class Unparsable(Exception):
@@ -281,7 +285,7 @@ def locate(block: CsvBlock, data: CsvDataset, names: Sequence[str], numeric: fro
             reason = "malformed CSV"
     if found is not None:
         return found
-    return PartProblem(literal(f"{data.path}: unreadable data ({reason})"), FIELDS_HINT, 1, 1, "unreadable")
+    return PartProblem(literal(f"{data.path}: unreadable data ({reason})"), fields_hint(), 1, 1, "unreadable")
 
 
 def _scan(
@@ -299,14 +303,18 @@ def _scan(
     for number, row in enumerate(rows, start=1):
         if len(row) != width and len(row) != 0:
             message = f"{where}: row {{row}} has {len(row)} fields but the header has {width}"
-            return PartProblem(message, FIELDS_HINT, number, 1, "fields")
+            return PartProblem(message, fields_hint(), number, 1, "fields")
         for p, name in zip(block.columns, names, strict=True):
             cell = row[p] if p < len(row) else ""
             column = literal(f"{data.path}: column '{name[:60]}' row ")
             if not cell.isprintable() and undecodable(cell):
                 message = f"{column}{{row}}: bytes that are not valid {literal(data.encoding)} ({undecodable(cell)[:40]})"
                 return PartProblem(
-                    message, "use --encoding latin-1 (or the file's encoding)", number, 1, "bytes"
+                    message,
+                    f"use {spelled('encoding', 'latin-1')} (or the file's encoding)",
+                    number,
+                    1,
+                    "bytes",
                 )
             if name in numeric and not _number(cell.strip(), NULLS, NUMBER):
                 kind = f"{name}: a number"

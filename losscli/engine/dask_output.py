@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from losscli.errors import InputError, UsageError, first_line
+from losscli.options import spelled
 from losscli.render.formats import OUTPUT_FORMATS
 
 # the per-sample file kinds -o writes (a name with one of these is a file, else a directory)
@@ -45,36 +46,43 @@ PART = "part-{:05d}"
 _PART_RE = r"part-\d{5}"
 
 
+def _o(path: str | None = None) -> str:
+    """``-o PATH`` (``output='PATH'`` in Python)."""
+    return spelled("output", path, short=True)
+
+
 class StagedParts:
     """Where the workers write (``pattern``: a path in the staging directory with one '*',
     which each partition replaces with ``part-NNNNN``) and how it becomes ``output``."""
 
     def __init__(self, output: str) -> None:
         if not output:
-            raise UsageError("-o needs a path, not an empty string")
+            raise UsageError(f"{_o()} needs a path, not an empty string")
         self.output = output
         self._single: Any = None  # the PerSampleFile of -o FILE, once finish() has written it
         self._made: list[str] = []  # folders made for the output, removed by discard()
         self.done = False
         name = os.path.basename(output.rstrip("/" + os.sep))
         if "*" in os.path.dirname(output):
-            raise UsageError(f"-o {output}: '*' may only be in the file name", "e.g. -o 'losses/mse-*.csv'")
+            raise UsageError(
+                f"{_o(output)}: '*' may only be in the file name", f"e.g. {_o('losses/mse-*.csv')}"
+            )
         if "*" in name:
             self.mode, self.folder, name_pattern = "pattern", os.path.dirname(output) or ".", name
         elif name.lower().endswith(EXTENSIONS) and not os.path.isdir(output):
             self.mode, self.folder, name_pattern = "file", os.path.dirname(output) or ".", "*.parquet"
         elif name.lower().endswith(OTHER_FILES) and not os.path.isdir(output):
             raise UsageError(
-                f"-o {output}: cannot tell the format",
+                f"{_o(output)}: cannot tell the format",
                 "name the file .csv, .tsv or .parquet, or a directory for one file per partition",
             )
         else:
             self.mode, self.folder, name_pattern = "dir", output.rstrip("/" + os.sep) or output, "*.parquet"
         if not name_pattern.lower().endswith(EXTENSIONS):
-            raise UsageError(f"-o {output}: cannot tell the format", "name the files .csv, .tsv or .parquet")
+            raise UsageError(f"{_o(output)}: cannot tell the format", "name the files .csv, .tsv or .parquet")
         if name_pattern.count("*") != 1:
             raise UsageError(
-                f"-o {output}: put exactly one '*' in the file name", "e.g. -o 'losses/mse-*.csv'"
+                f"{_o(output)}: put exactly one '*' in the file name", f"e.g. {_o('losses/mse-*.csv')}"
             )
         head, tail = name_pattern.split("*")
         self._ours = re.compile(re.escape(head) + _PART_RE + re.escape(tail) + "$")
@@ -90,7 +98,7 @@ class StagedParts:
         if self.mode == "file":
             parent = os.path.dirname(os.path.abspath(self.output))
             if not os.path.isdir(parent):
-                raise InputError(f"-o {self.output}: cannot write here: no such directory {parent}")
+                raise InputError(f"{_o(self.output)}: cannot write here: no such directory {parent}")
             return self._mkdtemp(parent, f".{os.path.basename(self.output)}.")
         folder = self.folder
         if os.path.isdir(folder):
@@ -99,14 +107,16 @@ class StagedParts:
                 strangers = [n for n in names if not (self._is_ours(n) or self._staging_re.match(n))]
                 if strangers:
                     raise UsageError(
-                        f"-o {self.output}: the directory holds files losscli did not write "
+                        f"{_o(self.output)}: the directory holds files losscli did not write "
                         f"({strangers[0][:60]!r}{' …' if len(strangers) > 1 else ''})",
                         "name a new or empty directory, or put the parts beside those files "
-                        "with -o 'DIR/name-*.parquet'",
+                        f"with {_o('DIR/name-*.parquet')}",
                     )
             return self._mkdtemp(folder, ".parts.")
         if os.path.lexists(folder):
-            raise UsageError(f"-o {self.output}: exists and is not a directory", "name a directory or a file")
+            raise UsageError(
+                f"{_o(self.output)}: exists and is not a directory", "name a directory or a file"
+            )
         parent = os.path.dirname(os.path.abspath(folder))
         self._make_parents(parent)
         return self._mkdtemp(parent, f".{os.path.basename(os.path.abspath(folder))}.")
@@ -125,7 +135,7 @@ class StagedParts:
                 os.mkdir(folder)
             except OSError as exc:
                 self.discard()
-                raise InputError(f"-o {self.output}: cannot create {folder}: {exc.strerror}") from None
+                raise InputError(f"{_o(self.output)}: cannot create {folder}: {exc.strerror}") from None
             self._made.append(folder)
 
     def _mkdtemp(self, folder: str, prefix: str) -> str:
@@ -133,7 +143,7 @@ class StagedParts:
             path = tempfile.mkdtemp(dir=folder, prefix=prefix, suffix=".tmp")
         except OSError as exc:
             self.discard()
-            raise InputError(f"-o {self.output}: cannot write in {folder}: {exc.strerror}") from None
+            raise InputError(f"{_o(self.output)}: cannot write in {folder}: {exc.strerror}") from None
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(path, 0o777 & ~umask)  # as mkdir would make it: workers may run as another user
@@ -152,7 +162,7 @@ class StagedParts:
                 clash = same and self._is_ours(os.path.basename(real))
             if clash:
                 raise UsageError(
-                    f"-o {self.output}: would replace {path}, an input of this run",
+                    f"{_o(self.output)}: would replace {path}, an input of this run",
                     "write the per-sample output somewhere else",
                 )
 
@@ -184,8 +194,8 @@ class StagedParts:
                     target(RowBlock(ids, {k: v for k, v in values.items()}))
             elif written:
                 raise InputError(
-                    f"-o {self.output}: the workers' part files are not visible here",
-                    "-o FILE needs the workers to share this filesystem; use -o DIR there",
+                    f"{_o(self.output)}: the workers' part files are not visible here",
+                    f"{_o('FILE')} needs the workers to share this filesystem; use {_o('DIR')} there",
                 )
             offset += size
 
@@ -196,7 +206,7 @@ class StagedParts:
         self.done = True
         if self.mode == "file":
             if self._single is None:
-                raise InputError(f"-o {self.output}: nothing to commit (finish() was not called)")
+                raise InputError(f"{_o(self.output)}: nothing to commit (finish() was not called)")
             self._single.commit()
             self._remove_staging()
             return
@@ -215,7 +225,7 @@ class StagedParts:
         except OSError as exc:
             self._remove_staging()
             raise InputError(
-                f"-o {self.output}: cannot write here: {exc.strerror or first_line(exc)}"
+                f"{_o(self.output)}: cannot write here: {exc.strerror or first_line(exc)}"
             ) from None
         self._remove_staging()
 

@@ -17,6 +17,7 @@ from losscli.engine.plan import Plan
 from losscli.errors import DataError
 from losscli.intervals import CiSettings, NoInterval
 from losscli.io.joined import JoinedSource
+from losscli.options import spelled
 from losscli.results import ConfidenceInterval, EvalResult, SourceInfo, UnitTable
 
 
@@ -56,7 +57,7 @@ def finish(
     results = tuple(
         replace(
             acc.result(),
-            label=job.spec.named(job.params),
+            label=job.label or job.spec.named(job.params),
             groups=None if groups is None else (grouped.results(by, interval) if grouped is not None else ()),
             ci=None if interval is None else interval(acc),
             units=None if ci is None else _table(acc, _unit(ci, columns)),
@@ -107,28 +108,31 @@ def _interval(ci: CiSettings, unit: str, path: str, acc: LossAccumulator) -> Con
     try:
         return acc.interval(ci, unit)
     except NoInterval as exc:
-        raise DataError(f"{path}: {acc.spec.name}: no confidence interval: {exc}", "drop --ci") from None
+        raise DataError(
+            f"{path}: {acc.spec.name}: no confidence interval: {exc}", f"drop {spelled('ci')}"
+        ) from None
 
 
 def _why_no_rows(source: JoinedSource | None, seen: int, unmatched: int) -> tuple[str, str]:
     """Why no row was left: no data rows, no label matched the --on key, or --nan drop."""
+    drop = spelled("nan", "drop")
     if seen == 0 or source is None:
-        why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped (--nan drop)"
+        why = "the input has no data rows" if seen == 0 else f"all {seen} rows were dropped ({drop})"
         return why, "a mean of nothing is not a number"
     if unmatched == seen:
         return (
             f"none of its {seen} rows has a label in {source.labels.path} (no value of key '{source.on}' matched)",
-            "check that --on names the same key in both files and that the values are spelled alike "
-            "(keys compare as text: 7 and 7.0 differ)",
+            f"check that {spelled('on')} names the same key in both files and that the values are spelled "
+            "alike (keys compare as text: 7 and 7.0 differ)",
         )
     dropped = seen - unmatched
     if unmatched:
         return (
             f"{unmatched} rows have no label in {source.labels.path} (key '{source.on}') "
-            f"and the other {dropped} were dropped (--nan drop)",
+            f"and the other {dropped} were dropped ({drop})",
             "a mean of nothing is not a number",
         )
-    return f"all {seen} rows were dropped (--nan drop)", "a mean of nothing is not a number"
+    return f"all {seen} rows were dropped ({drop})", "a mean of nothing is not a number"
 
 
 def _refuse_overflow(

@@ -10,8 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from losscli import spelling
 from losscli.errors import UsageError
 from losscli.losses.registry import get_loss
+from losscli.options import spelled
 from losscli.spec import COMPAT_PRESETS, LossSpec, Param
 
 LossArg = str | LossSpec | tuple[str, Mapping[str, Any]]
@@ -19,12 +21,15 @@ LossArg = str | LossSpec | tuple[str, Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class LossJob:
-    """One loss to evaluate: its spec, bound parameters, and output column name."""
+    """One loss to evaluate: its spec, bound parameters, its per-sample column and its
+    label (:meth:`LossSpec.named`: the loss's name in every output, the key of gates,
+    baselines and ``-f value`` lines)."""
 
     spec: LossSpec
     params: dict[str, Any]
     column: str = "loss"
     compat: str | None = None
+    label: str = ""
 
 
 def make_jobs(
@@ -35,7 +40,7 @@ def make_jobs(
     Parameter values: the spec's defaults < the ``compat`` preset's < the given ones.
     """
     if compat is not None and compat not in COMPAT_PRESETS:
-        raise UsageError(f"unknown --compat '{compat}'", f"use one of {', '.join(COMPAT_PRESETS)}")
+        raise UsageError(f"unknown {spelled('compat', compat)}", f"use one of {', '.join(COMPAT_PRESETS)}")
     items: Sequence[LossArg] = [losses] if isinstance(losses, (str, LossSpec, tuple)) else losses
     jobs = []
     for item in items:
@@ -50,14 +55,28 @@ def make_jobs(
         jobs.append(LossJob(spec, spec.bind(spec.with_compat(compat, given)), compat=compat))
     if not jobs:
         raise UsageError("no loss given")
-    if len(jobs) > 1:
-        jobs = [LossJob(j.spec, j.params, f"loss_{j.spec.named(j.params)}", j.compat) for j in jobs]
-        columns = [j.column for j in jobs]
-        twice = next((c for c in columns if columns.count(c) > 1), None)
-        if twice is not None:
-            name = twice.removeprefix("loss_")
-            raise UsageError(f"{name} is asked for twice", "give each loss once (or with other parameters)")
-    return jobs
+    labels = [j.spec.named(j.params) for j in jobs]
+    twice = next((label for label in labels if labels.count(label) > 1), None)
+    if twice is not None:
+        raise UsageError(f"{twice} is asked for twice", "give each loss once (or with other parameters)")
+    return [
+        LossJob(j.spec, j.params, _column(j, label, jobs), j.compat, label)
+        for j, label in zip(jobs, labels, strict=True)
+    ]
+
+
+def _column(job: LossJob, label: str, jobs: list[LossJob]) -> str:
+    """The per-sample column: ``loss`` for one loss, ``loss_<name>`` for several, the
+    name as :meth:`LossSpec.named` spells it (``loss_huber(delta=2.0)``, SPEC §8) —
+    except for a loss whose value is not the mean of ℓ (rmse, r2, rmsle, max-error):
+    its ℓ is not a loss of its own, so its column is named for what ℓ is
+    (``squared_error``), one column shared by every such loss with the same ℓ (r2 and
+    rmse); ``squared_error_<name>`` if two such losses' ℓ differ (other parameters)."""
+    name = job.spec.per_sample
+    if not name:
+        return f"loss_{label}" if len(jobs) > 1 else "loss"
+    alike = [(j.spec.kernel, j.params) for j in jobs if j.spec.per_sample == name]
+    return name if len(set(map(repr, alike))) == 1 else f"{name}_{label}"
 
 
 def parse_job(text: str) -> tuple[LossSpec, dict[str, Any]]:
@@ -84,8 +103,8 @@ def parse_value(param: Param, raw: str) -> Any:
             return True
         if lowered in ("false", "0", "no", "off"):
             return False
-        raise UsageError(f"{param.option} takes true or false, not '{raw}'")
+        raise UsageError(f"{spelling.param(param.name)} takes true or false, not '{raw}'")
     try:
         return param.type(raw)
     except ValueError:
-        raise UsageError(f"{param.option} takes a {param.type.__name__}, not '{raw}'") from None
+        raise UsageError(f"{spelling.param(param.name)} takes a {param.type.__name__}, not '{raw}'") from None

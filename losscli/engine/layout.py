@@ -3,14 +3,17 @@
 ``samples`` (csv/tsv/jsonl/``-o``): row number or ``--id``, every used input column by
 header name (predictions, label, variance, weight, then the ``--by`` group columns, each
 once), for multiclass losses the predicted class and p(true class) as the table shows
-them, then one loss column per loss. ``table``: the same, except that multiclass rows
-show label, predicted class and p(true class) instead of the K score columns, K-column
-tasks show only the losses, and group columns are left to the groups table.
+them, then one loss column per loss (``loss`` or ``loss_<name>``), and for losses whose
+value is not the mean of ℓ one column named for ℓ (``squared_error``), once however
+many such losses share it. ``table``: the same, except that multiclass rows show label,
+predicted class and p(true class) instead of the K score columns, K-column tasks show
+only the losses, group columns are left to the groups table, and a ``squared_error``
+column that only repeats ``loss_mse`` is left out (a table says each thing once).
 
 Names: an input column keeps its header name. A column losscli adds (``row``,
-``predicted``, ``p(true)``, ``loss``, ``loss_<name>``) whose name an input column of the
-same row already has gets ``_`` appended until it is free (``predicted_``), so no two
-columns of a row share a name (JSON Lines keys, Parquet fields).
+``predicted``, ``p(true)``, ``loss``, ``loss_<name>``, ``squared_error``) whose name an
+input column of the same row already has gets ``_`` appended until it is free
+(``predicted_``), so no two columns of a row share a name (JSON Lines keys, Parquet fields).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class Layout:
     samples: tuple[tuple[str, str], ...]
     table: tuple[tuple[str, str], ...]
     loss_columns: tuple[str, ...]
+    worst: str = "loss"  # the column --worst ranks by (one the table shows)
 
 
 def layouts(columns: Resolved, jobs: list[LossJob]) -> Layout:
@@ -46,21 +50,34 @@ def layouts(columns: Resolved, jobs: list[LossJob]) -> Layout:
     taken = {header for key, header in lead + inputs if key != "row"}
     named = _free_names(taken)
     lead = [(key, named(header)) if key == "row" else (key, header) for key, header in lead]
-    losses = [(job.column, named(job.column)) for job in jobs]
+    losses = [
+        (column, named(column)) for column in dict.fromkeys(job.column for job in jobs)
+    ]  # r2, rmse: one
+    same = _repeats(jobs)
+    shown_losses = [(c, h) for c, h in losses if c not in same]  # a table says each thing once
     spec = jobs[0].spec
     if spec.task == "multiclass":
         shown = [("@predicted", named("predicted"))]
         if any("from_logits" in job.params for job in jobs):  # probabilities or logits: p(true) exists
             shown.append(("@p_true", named("p(true)")))
         label = [(f"#{columns.positions['y_true'][0]}", columns.name("y_true"))]
-        table = lead + label + shown + losses
+        table = lead + label + shown + shown_losses
         samples = lead + inputs + shown + losses
     elif spec.label_multi or spec.pred_multi:
-        table, samples = lead + losses, lead + inputs + losses
+        table, samples = lead + shown_losses, lead + inputs + losses
     else:
-        table = lead + [(key, h) for key, h in inputs if key not in _group_keys(columns)] + losses
+        table = lead + [(key, h) for key, h in inputs if key not in _group_keys(columns)] + shown_losses
         samples = lead + inputs + losses
-    return Layout(tuple(samples), tuple(table), tuple(c for c, _ in losses))
+    first = jobs[0].column
+    return Layout(tuple(samples), tuple(table), tuple(c for c, _ in losses), same.get(first, first))
+
+
+def _repeats(jobs: list[LossJob]) -> dict[str, str]:
+    """Per-sample columns a loss column already holds: ``squared_error`` (r2, rmse) →
+    ``loss_mse`` when mse is evaluated too (same kernel, same parameters, same numbers)."""
+    own = {repr((j.spec.kernel, j.params)): j.column for j in jobs if not j.spec.per_sample}
+    found = {j.column: own.get(repr((j.spec.kernel, j.params))) for j in jobs if j.spec.per_sample}
+    return {column: same for column, same in found.items() if same is not None}
 
 
 def _lead(columns: Resolved) -> list[tuple[str, str]]:

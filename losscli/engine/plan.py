@@ -12,6 +12,7 @@ from losscli.engine.jobs import LossArg, LossJob, make_jobs
 from losscli.engine.layout import Layout, layouts
 from losscli.errors import UsageError
 from losscli.io.source import InputOptions, Source, open_source
+from losscli.options import spelled
 
 if TYPE_CHECKING:
     from losscli.io.joined import JoinedSource
@@ -64,7 +65,7 @@ def prepare(
     opened = open_any(source)
     extra = sorted({role for job in jobs for role in job.spec.extra_inputs})
     if var is not None and "var" not in extra:
-        raise UsageError("--var is only used by losses that take a variance (gaussian-nll)")
+        raise UsageError(f"{spelled('var')} is only used by losses that take a variance (gaussian-nll)")
     requests = {
         "y_pred": Request(
             pred, first.pred_multi, first.pred_flavour(jobs[0].params), task=first.task, positive=positive
@@ -78,7 +79,10 @@ def prepare(
     if labels is not None:
         opened = join_labels(opened, labels, on)
     elif on is not None:
-        raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
+        raise UsageError(
+            f"{spelled('on', 'KEY', placeholder=True)} joins a {spelled('labels', 'FILE', placeholder=True)}:"
+            " give the labels file too"
+        )
     if _is_joined(opened):
         columns = _resolve_joined(cast("JoinedSource", opened), label_request, requests)
     else:
@@ -121,7 +125,7 @@ def _check_shapes(jobs: list[LossJob], columns: Resolved, where: str) -> None:
         raise UsageError(
             f"{where}: {spec.name} needs as many label columns as prediction columns "
             f"({len(columns.positions['y_true'])} vs {k})",
-            "check --label and --pred",
+            f"check {spelled('label')} and {spelled('pred')}",
         )
 
 

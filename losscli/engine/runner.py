@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from losscli import interrupt
+from losscli import interrupt, spelling
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import HeadRows, RowBlock, RowRange, WorstRows
@@ -23,6 +23,7 @@ from losscli.engine.validate import Problem, apply_nan_policy, check_common, pro
 from losscli.errors import UsageError
 from losscli.intervals import CiSettings, statistic
 from losscli.losses.inputs import JobInputs
+from losscli.options import spelled
 from losscli.results import EvalResult
 
 Sink = Callable[[RowBlock], None]
@@ -81,7 +82,7 @@ class Runner:
             _check_ci(plan, options.ci)
         printed = options.ci is not None and options.ci.fingerprint
         self.accs = [self._new_state(job, options.quantiles, self._resampled(job), printed) for job in jobs]
-        self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, jobs[0].column)
+        self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, plan.layout.worst)
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
 
@@ -242,17 +243,19 @@ def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] 
 
 def _check_ci(plan: Plan, settings: CiSettings) -> None:
     """--ci only for values that are smooth functions of sums, at a level in (0, 1)."""
+    ci = spelled("ci")
     if not 0.0 < settings.level < 1.0:
+        alone = "" if spelling.in_python() else f" (or {ci} alone)"
         raise UsageError(
-            f"--ci takes a confidence level between 0 and 1, not {settings.level:g}",
-            "e.g. --ci 0.95 (or --ci alone)",
+            f"{ci} takes a confidence level between 0 and 1, not {settings.level:g}",
+            f"e.g. {spelled('ci', 0.95)}{alone}",
         )
     for job in plan.jobs:
         if statistic(job.spec, job.compat == "keras") is None:
             raise UsageError(
-                f"--ci: {job.spec.name}'s value ({job.spec.finalize_text}) is not a smooth function of sums, "
-                "so a bootstrap interval for it would mean nothing",
-                f"drop --ci for {job.spec.name}",
+                f"no confidence interval ({ci}) for {job.spec.name}: its value ({job.spec.finalize_text}) "
+                "is not a smooth function of sums, so a bootstrap interval for it would mean nothing",
+                f"drop {ci} for {job.spec.name}",
             )
 
 

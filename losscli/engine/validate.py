@@ -24,9 +24,16 @@ from losscli.losses.validation import (
     rows_with,
 )
 from losscli.neutralise import cut, listing, quote, quote_cell
+from losscli.options import spelled
 
 Counter = Callable[[dict[str, Any]], int]
-DROP_HINT = "use --nan drop to skip such rows"
+
+
+def drop_hint() -> str:
+    """How to skip rows with a missing value: ``use --nan drop`` (``nan='drop'`` in Python)."""
+    return f"use {spelled('nan', 'drop')} to skip such rows"
+
+
 INF_HINT = "infinite values are never valid: fix the data"
 WEIGHT_HINT = "sample weights must be non-negative"
 
@@ -82,7 +89,7 @@ def apply_nan_policy(
             return {role: values[keep] for role, values in raw.items()}, row_ids[keep]
         return raw, row_ids
     for role in roles:
-        if missing[role].any() and (issue := missing_issue(raw[role], role, DROP_HINT)) is not None:
+        if missing[role].any() and (issue := missing_issue(raw[role], role, drop_hint())) is not None:
             raise problem(issue, raw, row_ids, where, columns, _count_missing(role))
     return raw, row_ids
 

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from losscli.errors import InputError, UsageError
+from losscli.options import spelled
 
 MAX_LINE_BYTES = 256 << 20
 LIMIT_CEILING = 1 << 30  # pyarrow's block size is an int32; leave room for the rest of the block
@@ -169,7 +170,7 @@ class Transcoded(io.RawIOBase):
                 raise InputError(
                     f"{self._where}: bytes that are not valid {self._encoding} "
                     f"(at byte {self._offset + max(exc.start, 0):,}: {exc.reason})",
-                    "give the file's encoding with --encoding (e.g. utf-8, latin-1, utf-16-le)",
+                    f"give the file's encoding with {spelled('encoding')} (e.g. utf-8, latin-1, utf-16-le)",
                 ) from None
             self._offset += len(data)
             self._pending = memoryview(text.encode("utf-8"))
@@ -220,8 +221,8 @@ def text_encoding(given: str, head: bytes, where: str) -> str:
     if name == f"{codec}-{other}":
         raise InputError(
             f"{where}: the input starts with a {codec.upper()} {order.upper()} byte-order mark, "
-            f"but --encoding says {given}",
-            f"use --encoding {codec} (the mark gives the byte order)",
+            f"but {spelled('encoding')} says {given}",
+            f"use {spelled('encoding', codec)} (the mark gives the byte order)",
         )
     return name
 

@@ -24,6 +24,7 @@ from losscli.io.detect import sniff_delimiter
 from losscli.io.formats import delimited_by, input_format
 from losscli.io.prefetch import prefetch
 from losscli.io.types import InputOptions, Where
+from losscli.options import spelled
 
 __all__ = ["DelimitedSource", "open_delimited", "open_unnamed", "python_encoding"]
 
@@ -306,14 +307,16 @@ def parse_header(
         guess = blocks.nul_guess(head)
         raise InputError(
             f"{where}: the header holds NUL bytes: this is not {encoding} text",
-            f"use --encoding {guess}" if guess else "give the file's encoding with --encoding",
+            f"use {spelled('encoding', guess)}"
+            if guess
+            else f"give the file's encoding with {spelled('encoding')}",
         )
     try:
         first = prefix[:end].decode("ascii" if encoding == "ascii" else "utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{where}: the header is not valid {options.encoding} ({exc.reason} at byte {exc.start:,})",
-            "give the file's encoding with --encoding (e.g. latin-1)",
+            f"give the file's encoding with {spelled('encoding')} (e.g. latin-1)",
         ) from None
     first = first.lstrip("\ufeff").removesuffix("\n").removesuffix("\r")
     if "\r" in first and b"\n" not in prefix:

@@ -16,6 +16,7 @@ import numpy as np
 
 from losscli.errors import ColumnError, DataError
 from losscli.neutralise import listing, quote, quote_cell
+from losscli.options import spelled
 
 
 class JoinedSource:
@@ -36,7 +37,7 @@ class JoinedSource:
             for side in (main, labels):
                 if on not in side.names:
                     raise ColumnError(
-                        f"{side.path}: no key column {quote(on)} for --on",
+                        f"{side.path}: no key column {quote(on)} for {spelled('on')}",
                         f"columns are: {listing(side.names)}",
                     )
 
@@ -75,7 +76,7 @@ class JoinedSource:
                 got = rows + (0 if taken is None else len(taken[0]))
                 raise DataError(
                     f"{self.labels.path} has {got} rows but {self.main.path} has more",
-                    "files given with --labels must have the same rows in the same order, or use --on KEY",
+                    _same_order(),
                 )
             mine, theirs = (
                 dict(zip(main_wanted, chunk, strict=True)),
@@ -95,7 +96,7 @@ class JoinedSource:
         if labels.take(1):
             raise DataError(
                 f"{self.main.path} has {rows} rows but {self.labels.path} has more",
-                "files given with --labels must have the same rows in the same order, or use --on KEY",
+                _same_order(),
             )
 
     def _joined(
@@ -147,8 +148,13 @@ class JoinedSource:
             f"{self.main.path} row {row} has {key} = {quote_cell(_row_keys(mine[i : i + 1])[0])} but "
             f"{self.labels.path} row {row} has {key} = {quote_cell(_row_keys(theirs[i : i + 1])[0])}: "
             "the files are not in the same order",
-            f"use --on {self.row_key} to join them on it",
+            f"use {spelled('on', self.row_key)} to join them on it",
         )
+
+
+def _same_order() -> str:
+    labels, on = spelled("labels"), spelled("on", "KEY", placeholder=True)
+    return f"files given with {labels} must have the same rows in the same order, or use {on}"
 
 
 _ROW_KEY = re.compile(r"(^|[_\-. ])(id|key|uuid|uid|index|idx)$")

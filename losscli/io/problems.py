@@ -15,6 +15,7 @@ from typing import Any
 
 from losscli.errors import DataError, InputError
 from losscli.neutralise import quote, quote_cell
+from losscli.options import spelled
 
 # What pyarrow's float64 conversion accepts, besides its null spellings.
 NUMBER = re.compile(r"^[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)$", re.I)
@@ -43,7 +44,7 @@ def locate(source: Any, positions: list[int], numeric: set[int]) -> Exception | 
     except UnicodeDecodeError as exc:
         return InputError(
             f"{source.path}: bytes that are not valid {source.encoding} ({exc.reason})",
-            "use --encoding latin-1 (or the file's encoding)",
+            f"use {spelled('encoding', 'latin-1')} (or the file's encoding)",
         )
     except (csv.Error, OSError, pa.ArrowException):
         return None
@@ -74,14 +75,14 @@ def _scan(
         if len(row) != width and len(row) != 0:
             return InputError(
                 f"{source.path}: row {number} has {len(row)} fields but the header has {width}",
-                "check --delimiter and quoting",
+                f"check {spelled('delimiter')} and quoting",
             )
         for p in positions:
             if p < len(row) and not row[p].isprintable() and undecodable(row[p]):
                 return InputError(
                     f"{source.path}: column {quote(source.names[p])} row {number}: bytes that are not valid "
                     f"{source.encoding} ({undecodable(row[p])})",
-                    "use --encoding latin-1 (or the file's encoding)",
+                    f"use {spelled('encoding', 'latin-1')} (or the file's encoding)",
                 )
             # pyarrow matches null markers exactly, and trims blanks around numbers only
             if p in numeric and p < len(row) and row[p] not in NULLS and not NUMBER.match(row[p].strip()):
@@ -92,7 +93,8 @@ def _scan(
     number, p, cell = first
     more = f" ({'' if whole else 'at least '}{bad_values} such values)" if bad_values > 1 else ""
     where = f"{source.path}: column {quote(source.names[p])} row {number}"
-    missing = "leave a missing value's cell empty (--nan drop then skips its row), or fix the value"
+    drop = spelled("nan", "drop")
+    missing = f"leave a missing value's cell empty ({drop} then skips its row), or fix the value"
     if not cell.strip():
         return DataError(f"{where}: a cell of only blanks ({_shown(cell)}) is not a number{more}", missing)
     if cell.strip() in NULLS:
@@ -101,7 +103,7 @@ def _scan(
         )
     return DataError(
         f"{where}: {_shown(cell.strip())} is not a number{more}",
-        "fix the value, or pick another column with --pred/--label",
+        f"fix the value, or pick another column with {spelled('pred')}/{spelled('label')}",
     )
 
 

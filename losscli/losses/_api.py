@@ -10,6 +10,7 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
+from losscli import spelling
 from losscli.errors import DataError, UsageError
 from losscli.losses.registry import get_loss
 from losscli.spec import LossSpec
@@ -26,6 +27,7 @@ class LossFunction(Protocol):
     def __call__(self, y_true: Any, y_pred: Any, *args: Any, **kwargs: Any) -> Any: ...
 
 
+@spelling.for_python  # messages name keywords (from_logits=True), not flags
 def compute(
     spec: LossSpec,
     arrays: dict[str, Any],

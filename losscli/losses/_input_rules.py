@@ -12,9 +12,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from losscli.losses.validation import RowIssue
+from losscli.options import spelled
+from losscli.spelling import param
 
 ROW_SUM_TOL = 1e-6
-LOGITS_HINT = "use --from-logits if these are logits (unbounded scores)"
+
+
+def _logits_hint() -> str:
+    return f"use {param('from_logits', boolean=True)} if these are logits (unbounded scores)"
 
 
 def _outside_unit(values: Any) -> NDArray[np.bool_]:
@@ -28,7 +33,7 @@ def probability(inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: A
     if params.get("from_logits"):
         return None
     bad = _outside_unit(inputs["y_pred"])
-    return RowIssue("y_pred", bad, "be a probability in [0, 1]", LOGITS_HINT) if bad.any() else None
+    return RowIssue("y_pred", bad, "be a probability in [0, 1]", _logits_hint()) if bad.any() else None
 
 
 def thresholded(inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: Any = None) -> RowIssue | None:
@@ -40,12 +45,13 @@ def thresholded(inputs: Mapping[str, Any], params: Mapping[str, Any], ignored: A
     bad = _outside_unit(inputs["y_pred"])
     if not bad.any():
         return None
-    fix = "use --from-logits for scores or logits (threshold 0), or " if "from_logits" in params else "give "
+    logits = param("from_logits", boolean=True)
+    fix = f"use {logits} for scores or logits (threshold 0), or " if "from_logits" in params else "give "
     return RowIssue(
         "y_pred",
         bad,
         "be a probability in [0, 1] (the default threshold 0.5 is for probabilities)",
-        fix + "--threshold T",
+        fix + param("threshold", "T", placeholder=True),
     )
 
 
@@ -63,12 +69,12 @@ def _fixes(params: Mapping[str, Any], role: str) -> str:
     """Only the options this loss has: --from-logits, --log-input, --normalize."""
     fixes = []
     if role == "y_pred" and "from_logits" in params:
-        fixes.append("use --from-logits if these are logits")
+        fixes.append(f"use {param('from_logits', boolean=True)} if these are logits")
     if role == "y_pred" and "log_input" in params:
-        fixes.append("use --log-input if these are log-probabilities")
+        fixes.append(f"use {param('log_input', boolean=True)} if these are log-probabilities")
     if role == "y_pred" and "normalize" in params:
-        fixes.append("--normalize renormalises rows")
-    return "; ".join(fixes) or "check the columns given to --label and --pred"
+        fixes.append(f"{param('normalize', boolean=True)} renormalises rows")
+    return "; ".join(fixes) or f"check the columns given to {spelled('label')} and {spelled('pred')}"
 
 
 def _distribution(role: str, p: Any, params: Mapping[str, Any], ignored: Any = None) -> RowIssue | None:
@@ -108,11 +114,13 @@ def _sum_fixes(params: Mapping[str, Any], role: str) -> str:
     """Rows that do not sum to 1: renormalise them (where the loss can), or read them as scores."""
     fixes = []
     if role == "y_pred" and "normalize" in params:
-        fixes.append("--normalize renormalises each row to sum to 1")
+        fixes.append(f"{param('normalize', boolean=True)} renormalises each row to sum to 1")
     if role == "y_pred" and "from_logits" in params:
-        fixes.append("use --from-logits if these are scores (logits), not probabilities")
+        fixes.append(
+            f"use {param('from_logits', boolean=True)} if these are scores (logits), not probabilities"
+        )
     if role == "y_pred" and "log_input" in params:
-        fixes.append("use --log-input if these are log-probabilities")
+        fixes.append(f"use {param('log_input', boolean=True)} if these are log-probabilities")
     return "; ".join(fixes) or "normalise each row to sum to 1"
 
 
@@ -125,9 +133,13 @@ def _class_weights(params: Mapping[str, Any], k: int) -> RowIssue | None:
     try:
         weights = [float(v) for v in str(text).split(",")]
     except ValueError:
-        raise UsageError(f"--class-weight takes K numbers separated by commas, not '{text}'") from None
+        raise UsageError(
+            f"{param('class_weight')} takes K numbers separated by commas, not '{text}'"
+        ) from None
     if len(weights) != k or any(w < 0 or w != w for w in weights):
-        raise UsageError(f"--class-weight needs {k} non-negative numbers (one per class), got '{text}'")
+        raise UsageError(
+            f"{param('class_weight')} needs {k} non-negative numbers (one per class), got '{text}'"
+        )
     return None
 
 
@@ -141,7 +153,7 @@ def log_probability_rows(
             "y_pred",
             bad,
             "hold log-probabilities (<= 0)",
-            "for probabilities use cross-entropy; for logits cross-entropy --from-logits",
+            f"for probabilities use cross-entropy; for logits cross-entropy {param('from_logits', boolean=True)}",
         )
     return _class_weights(params, inputs["y_pred"].shape[1])
 
@@ -161,7 +173,9 @@ def distributions(
     if params.get("log_input"):
         bad = (inputs["y_pred"] > 0).any(axis=1)
         return (
-            RowIssue("y_pred", bad, "hold log-probabilities (<= 0) with --log-input") if bad.any() else None
+            RowIssue("y_pred", bad, f"hold log-probabilities (<= 0) with {param('log_input', boolean=True)}")
+            if bad.any()
+            else None
         )
     issue = _distribution("y_pred", inputs["y_pred"], params)
     if issue is None and "log_input" in params:  # kl-div: q = 0 where p > 0 makes KL infinite
@@ -189,4 +203,4 @@ def label_matrix(
     if params.get("from_logits") or "from_logits" not in params:
         return None
     bad = _outside_unit(inputs["y_pred"])
-    return RowIssue("y_pred", bad, "hold probabilities in [0, 1]", LOGITS_HINT) if bad.any() else None
+    return RowIssue("y_pred", bad, "hold probabilities in [0, 1]", _logits_hint()) if bad.any() else None

@@ -14,7 +14,9 @@ from numpy.typing import NDArray
 
 from losscli.losses.labels import BinaryLabels, ClassLabels
 from losscli.losses.validation import RowIssue
+from losscli.options import spelled
 from losscli.spec import Bound, KernelOutput, LossSpec
+from losscli.spelling import param
 
 F64 = NDArray[np.float64]
 
@@ -50,7 +52,8 @@ class JobInputs:
             from losscli.errors import UsageError
 
             raise UsageError(
-                f"{spec.name}: --normalize renormalises probabilities; it does not apply to --from-logits"
+                f"{spec.name}: {param('normalize', boolean=True)} renormalises probabilities; "
+                f"it does not apply to {param('from_logits', boolean=True)}"
             )
 
     def finish(self, where: str = "") -> None:
@@ -59,7 +62,9 @@ class JobInputs:
 
         problem = self.binary.finish() if self.binary is not None else None
         if problem:
-            raise DataError(f"{where or self.spec.name}: {problem}", "check the spelling of --positive")
+            raise DataError(
+                f"{where or self.spec.name}: {problem}", f"check the spelling of {spelled('positive')}"
+            )
 
     def _labels(self, raw: Mapping[str, Any]) -> tuple[Any, Any, RowIssue | None]:
         y = raw["y_true"]

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from losscli.losses.validation import RowIssue
 from losscli.neutralise import cut, quote_cell
+from losscli.options import spelled
 
 TRUE_WORDS = {"true", "t", "yes", "y", "1", "+1", "1.0"}
 FALSE_WORDS = {"false", "f", "no", "n", "0", "0.0"}
@@ -35,7 +36,8 @@ class BinaryLabels:
         if self.positive is None or self.positive_seen or not self.seen_strings:
             return None
         seen = ", ".join(quote_cell(s) for s in sorted(self.seen_strings)[:6])
-        return f"--positive {quote_cell(self.positive)} matches no label (labels seen: {seen})"
+        positive = spelled("positive", quote_cell(self.positive), placeholder=True)
+        return f"{positive} matches no label (labels seen: {seen})"
 
     def merge(self, other: BinaryLabels) -> str | None:
         """Fold in what another partition saw; a problem only the whole input shows
@@ -66,7 +68,7 @@ class BinaryLabels:
                 "y_true",
                 bad,
                 "be a binary label (0/1, true/false, -1/+1)",
-                f"for labels like {quote_cell(str(example))}, name the positive class with --positive LABEL",
+                f"for labels like {quote_cell(str(example))}, name the positive class with {_positive()}",
             )
         numeric = np.where(ones, 1.0, np.where(minus, -1.0, 0.0))
         return self._numeric(numeric)
@@ -78,7 +80,7 @@ class BinaryLabels:
                 "y_true",
                 bad,
                 "be 0/1 or -1/+1",
-                "for other label values, name the positive class with --positive LABEL",
+                f"for other label values, name the positive class with {_positive()}",
             )
         has_zero, has_minus = bool((values == 0).any()), bool((values == -1).any())
         for enc, present in (("01", has_zero), ("pm1", has_minus)):
@@ -101,7 +103,7 @@ class BinaryLabels:
             return np.zeros(labels.shape[0]), RowIssue(
                 "y_true",
                 mask,
-                f"take one of two values (--positive {quote_cell(self.positive)}; "
+                f"take one of two values ({spelled('positive', quote_cell(self.positive), placeholder=True)}; "
                 f"seen {', '.join(map(quote_cell, extra[:4]))})",
                 "a binary loss needs exactly two label values",
             )
@@ -189,9 +191,14 @@ class ClassLabels:
             "y_true",
             bad,
             f"name one of the {len(self.names)} classes ({shown}) or be an index 0..{len(self.names) - 1}",
-            "check --pred (one column per class) and the label column",
+            f"check {spelled('pred')} (one column per class) and the label column",
         )
 
 
 def _is_int(text: str) -> bool:
     return text.lstrip("-").isdigit()
+
+
+def _positive() -> str:
+    """``--positive LABEL`` (``positive=LABEL`` in Python)."""
+    return spelled("positive", "LABEL", placeholder=True)

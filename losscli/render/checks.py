@@ -6,7 +6,7 @@ import json
 
 from losscli.checks import CheckReport
 from losscli.render.junit import to_junit
-from losscli.render.model import Grid, check_cells
+from losscli.render.model import Cell, Grid, cells, check_cells
 from losscli.render.text import grid_markdown
 from losscli.version import __version__
 
@@ -27,17 +27,21 @@ def report_grid(report: CheckReport, why: bool = False) -> Grid:
         "result",
         *(["why"] if why else []),
     ]
-    rows = [
+    rows: list[list[Cell]] = [
         [r.name, r.file or "", r.loss, *check_cells(r), *([r.detail] if why else [])] for r in report.checks
     ]
-    keep = [i for i, h in enumerate(headers) if h not in ("limit", "baseline") or any(row[i] for row in rows)]
+    keep = [
+        i
+        for i, h in enumerate(headers)
+        if h not in ("limit", "baseline") or any(row[i] is not None for row in rows)
+    ]
     numeric = [False, False, False, True, False, True, True, False, False]
     failed = sum(not r.passed for r in report.checks)
     title = f"losscli check: {len(report.checks) - failed} passed, {failed} failed"
     return Grid(
         title,
         [headers[i] for i in keep],
-        [[row[i] for i in keep] for row in rows],
+        cells([[row[i] for i in keep] for row in rows]),
         [numeric[i] for i in keep],
         drop_first=("file", "gate"),
     )

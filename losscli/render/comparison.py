@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from losscli.render.model import Grid, ci_cell, number
+from losscli.render.model import Grid, ci_cells, number, numbers
 from losscli.results import CompareResult, ModelComparison
 
 
@@ -27,14 +27,16 @@ def comparison_grids(result: CompareResult) -> list[Grid]:
     for loss in dict.fromkeys(c.loss for c in result.comparisons):
         rows = []
         ours = [c for c in result.comparisons if c.loss == loss]
-        for model, run in zip(result.models, result.runs, strict=True):
-            found = next(r for r in run.results if (r.label or r.loss) == loss)
+        found = [next(r for r in run.results if (r.label or r.loss) == loss) for run in result.runs]
+        values = numbers([r.value for r in found])  # one digit rule per column
+        intervals = ci_cells([r.ci for r in found])
+        for i, model in enumerate(result.models):
             c = next((c for c in ours if c.model == model), None)
             rows.append(
                 [
                     model + (" (ref)" if model == result.reference else ""),
-                    number(found.value),
-                    ci_cell(found.ci),
+                    values[i],
+                    intervals[i],
                     "" if c is None else signed(c.difference),
                     "" if c is None else f"{signed(c.ci.low)} … {signed(c.ci.high)}",
                     "" if c is None else p_text(c.p_value),
@@ -79,3 +81,19 @@ def comparison_markdown(result: CompareResult) -> str:
 
     note = "\n*p-values Holm-adjusted over the models*\n" if result.adjusted else ""
     return "\n\n".join(grid_markdown(g) for g in comparison_grids(result)) + note
+
+
+def comparison_junit(result: CompareResult) -> str:
+    """JUnit XML: a testcase per gate (--fail-if-worse / --require-better), else one per
+    comparison (passed: it is a report, not a gate)."""
+    from losscli.checks import CheckResult
+    from losscli.render.junit import to_junit
+
+    def report(c: ModelComparison) -> CheckResult:
+        detail = f"{c.verdict}: {comparison_detail(c)}"
+        return CheckResult(
+            f"{c.loss} {c.model}", c.loss, "baseline", None, c.value, c.reference_value, True, detail, ci=c.ci
+        )
+
+    checks = list(result.checks) or [report(c) for c in result.comparisons]
+    return to_junit(checks, suite="losscli compare")

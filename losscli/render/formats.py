@@ -9,6 +9,8 @@ A format may render (each optional):
 
 - ``result``: an :class:`~losscli.results.EvalResult` as text for stdout (json, markdown, value);
 - ``checks``: a :class:`~losscli.checks.CheckReport` as text (``losscli check``: json, markdown, junit);
+- ``comparison``: a :class:`~losscli.results.CompareResult` as text (``losscli compare``: json,
+  markdown, junit);
 - ``rows``: per-sample rows, block by block (:class:`RowWriter`), to stdout when ``streams``
   (csv, tsv, jsonl: constant memory) and to ``-o FILE`` when the file's extension is one of
   ``extensions`` (csv, tsv, parquet).
@@ -34,7 +36,7 @@ from losscli.errors import UsageError
 if TYPE_CHECKING:
     from losscli.accumulate.rows import RowBlock
     from losscli.checks import CheckReport
-    from losscli.results import EvalResult
+    from losscli.results import CompareResult, EvalResult
 
 
 class RowWriter(Protocol):
@@ -49,6 +51,7 @@ RowWriterFactory = Callable[[BinaryIO, list[tuple[str, str]]], RowWriter]
 """(the binary stream, the columns as (row-block key, header)) → a :class:`RowWriter`."""
 ResultRenderer = Callable[["EvalResult"], str]
 CheckRenderer = Callable[["CheckReport"], str]
+ComparisonRenderer = Callable[["CompareResult"], str]
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class OutputFormatSpec:
     name: str
     result: str | None = None  # a ResultRenderer: the whole result as text (stdout)
     checks: str | None = None  # a CheckRenderer: `losscli check`'s report as text (stdout)
+    comparison: str | None = None  # a ComparisonRenderer: `losscli compare`'s result as text (stdout)
     rows: str | None = None  # a RowWriterFactory: per-sample rows
     streams: bool = False  # `--format NAME` streams `rows` to stdout
     extensions: tuple[str, ...] = ()  # `-o FILE` with one of these (lower case) writes `rows` to FILE
@@ -81,6 +85,11 @@ class OutputFormatSpec:
         assert self.checks is not None, self.name
         return cast(CheckRenderer, _load(self.checks))
 
+    def render_comparison(self) -> ComparisonRenderer:
+        """The comparison renderer, imported now."""
+        assert self.comparison is not None, self.name
+        return cast(ComparisonRenderer, _load(self.comparison))
+
     def row_writer(self) -> RowWriterFactory:
         """The per-sample row writer, imported now."""
         assert self.rows is not None, self.name
@@ -90,19 +99,32 @@ class OutputFormatSpec:
 _TEXT = "losscli.render.text"
 _CHECKS = "losscli.render.checks"
 _SAMPLES = "losscli.render.samples"
+_COMPARE = "losscli.render.comparison"
 OUTPUT_FORMATS: dict[str, OutputFormatSpec] = {
     spec.name: spec
     for spec in (
         OutputFormatSpec("table", terminal=True, quantiles=True, head_rows=True),
-        OutputFormatSpec("json", result=f"{_TEXT}:to_json", checks=f"{_CHECKS}:report_json", quantiles=True),
+        OutputFormatSpec(
+            "json",
+            result=f"{_TEXT}:to_json",
+            checks=f"{_CHECKS}:report_json",
+            comparison=f"{_COMPARE}:comparison_json",
+            quantiles=True,
+        ),
         OutputFormatSpec("csv", rows=f"{_SAMPLES}:csv_writer", streams=True, extensions=(".csv",)),
         OutputFormatSpec("tsv", rows=f"{_SAMPLES}:tsv_writer", streams=True, extensions=(".tsv",)),
         OutputFormatSpec("jsonl", rows=f"{_SAMPLES}:JsonLinesWriter", streams=True),
         OutputFormatSpec(
-            "markdown", result=f"{_TEXT}:to_markdown", checks=f"{_CHECKS}:report_markdown", quantiles=True
+            "markdown",
+            result=f"{_TEXT}:to_markdown",
+            checks=f"{_CHECKS}:report_markdown",
+            comparison=f"{_COMPARE}:comparison_markdown",
+            quantiles=True,
         ),
         OutputFormatSpec("value", result=f"{_TEXT}:to_values"),
-        OutputFormatSpec("junit", checks=f"{_CHECKS}:report_junit"),
+        OutputFormatSpec(
+            "junit", checks=f"{_CHECKS}:report_junit", comparison=f"{_COMPARE}:comparison_junit"
+        ),
         OutputFormatSpec("parquet", rows=f"{_SAMPLES}:ParquetRowWriter", extensions=(".parquet", ".pq")),
     )
 }
@@ -121,6 +143,11 @@ def output_format(name: str) -> OutputFormatSpec:
 def result_formats() -> list[str]:
     """The ``--format`` choices of the loss commands and ``eval``, in table order."""
     return [s.name for s in OUTPUT_FORMATS.values() if s.terminal or s.result or s.streams]
+
+
+def compare_formats() -> list[str]:
+    """The ``losscli compare --format`` choices, in table order."""
+    return [s.name for s in OUTPUT_FORMATS.values() if s.terminal or s.comparison or s.streams]
 
 
 def check_formats() -> list[str]:

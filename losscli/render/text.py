@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from typing import Any
 
 from losscli.errors import DataError
@@ -52,10 +53,13 @@ def to_markdown(result: EvalResult) -> str:
 def grid_markdown(grid: Grid) -> str:
     """A Grid as a GitHub pipe table, valid at any width: every string one line with
     pipes and Markdown/HTML syntax escaped (:func:`losscli.neutralise.markdown`)."""
-    grid = grid.map(markdown)
+    rows = [[c.strip(" ") if n else c for c, n in zip(row, grid.numeric, strict=True)] for row in grid.rows]
+    grid = replace(grid, rows=rows).map(markdown)  # numbers unpadded: the table aligns them
     align = ["---:" if numeric else ":---" for numeric in grid.numeric]
     lines = [f"**{grid.title}**", "", _row(grid.headers), _row(align)]
     lines += [_row(row) for row in grid.rows]
+    if grid.footer:
+        lines += [line for note in grid.footer.split("\n") for line in ("", note)]
     return "\n".join(lines) + "\n"
 
 
