@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import BayesianRidge, LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -85,6 +86,26 @@ def make_diabetes_regression() -> pd.DataFrame:
             "weight": weight,
             "sex": sex,
         }
+    )
+
+
+def make_diabetes_models() -> pd.DataFrame:
+    """Two models' out-of-fold predictions on load_diabetes, on the same rows and folds:
+    a Bayesian ridge regression (``pred_ridge``, the ``pred`` of diabetes_regression) and
+    a gradient-boosted tree ensemble (``pred_gbm``) — for ``losscli compare``."""
+    data = load_diabetes(as_frame=True)
+    features: pd.DataFrame = data.data
+    target = data.target.to_numpy(dtype=np.float64)
+    folds = KFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
+    ridge = cross_val_predict(BayesianRidge(), features, target, cv=folds)
+    gbm = cross_val_predict(
+        GradientBoostingRegressor(n_estimators=100, max_depth=2, learning_rate=0.05, random_state=SEED),
+        features,
+        target,
+        cv=folds,
+    )
+    return pd.DataFrame(
+        {"id": np.arange(len(target), dtype=np.int64), "label": target, "pred_ridge": ridge, "pred_gbm": gbm}
     )
 
 
@@ -169,6 +190,7 @@ def main() -> None:
     outputs: list[tuple[pd.DataFrame, list[Path]]] = []
     for frame, stem, parquet in (
         (make_diabetes_regression(), "diabetes_regression", True),
+        (make_diabetes_models(), "diabetes_models", False),
         (make_breast_cancer_binary(), "breast_cancer_binary", True),
         (iris_probs, "iris_multiclass", True),
         (iris_logits, "iris_multiclass_logits", False),

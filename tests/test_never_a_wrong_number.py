@@ -133,10 +133,11 @@ def test_junit_never_writes_none(cli, tmp_path, sample_csv):
 
 
 def test_unknown_commands_get_real_suggestions_only(cli):
-    """'compare' is not 'mae'; 'accuracy' is the complement of zero-one; a typo of a real
-    name still gets it."""
+    """'report' is not 'mae' (nor was 'compare', before it existed); 'accuracy' is the
+    complement of zero-one; a typo of a real name still gets it."""
     for args, want, unwanted in (
-        (["compare", "a.csv"], "losscli list", "mae"),
+        (["report", "a.csv"], "losscli list", "mae"),
+        (["comparre", "a.csv"], "did you mean 'compare'?", None),
         (["accuracy", "a.csv"], "1 − zero-one", None),
         (["msee", "a.csv"], "did you mean 'mse'?", None),
         (["explain", "accuracy"], "losscli zero-one", None),
