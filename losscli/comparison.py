@@ -28,7 +28,9 @@ from losscli.errors import DataError, UsageError
 from losscli.intervals import RESAMPLES, CiSettings, NoInterval, holm, paired, statistic
 from losscli.io.source import InputOptions
 from losscli.io.types import Source
+from losscli.options import spelled
 from losscli.results import CompareResult, ConfidenceInterval, EvalResult, ModelComparison
+from losscli.spelling import for_python
 
 GLOB = set("*?[")
 
@@ -44,14 +46,14 @@ def model_columns(preds: Sequence[str], names: Sequence[str], multi: bool) -> li
             if GLOB & set(part) and part not in names:
                 found = [n for n in names if fnmatch.fnmatchcase(n, part)]
                 if not found:
-                    raise UsageError(f"--pred '{part}' matches no column")
+                    raise UsageError(f"{spelled('models', part)} matches no column")
                 models += found
             elif part:
                 models.append(part)
     seen: set[str] = set()
     repeated = [m for m in models if m in seen or seen.add(m)]  # type: ignore[func-returns-value]
     if repeated:
-        raise UsageError(f"--pred names model '{repeated[0]}' twice")
+        raise UsageError(f"{spelled('models')} names model '{repeated[0]}' twice")
     return models
 
 
@@ -119,7 +121,7 @@ class _Wins:
                 raise DataError(
                     f"the files' labels differ: row {int(ids[i])} has {first[i]!r} in the first file "
                     f"and {theirs[i]!r} in file {model + 1} ({differ.size} such rows in this block)",
-                    "compare models on the same rows: align the files, or join them with --on KEY",
+                    f"compare models on the same rows: align the files, or join them with {spelled('on', 'KEY', placeholder=True)}",
                 )
 
     def rate(self, loss: int, model: int) -> float | None:
@@ -155,7 +157,8 @@ def _files_side_by_side(
     given = [p.strip() for text in preds for p in text.split(",")] if preds else []
     if given and len(given) not in (1, len(files)):
         raise UsageError(
-            f"--pred names {len(given)} columns for {len(files)} files", "give one, or one per file"
+            f"{spelled('models')} names {len(given)} columns for {len(files)} files",
+            "give one, or one per file",
         )
     plans = [
         prepare(f, losses, pred=(given[i] if len(given) > 1 else given[0]) if given else None, **kw)
@@ -184,7 +187,7 @@ def _files_side_by_side(
     return (short if len(set(short)) == len(short) else names), _Side(combined), columns
 
 
-def compare(
+def compare_models(
     source: SourceArg | Sequence[SourceArg],
     preds: Sequence[str],
     losses: LossArg | Sequence[LossArg],
@@ -215,7 +218,9 @@ def compare(
     kw: dict[str, Any] = {"weight": weight, "id": id, "positive": positive, "compat": compat}
     if isinstance(source, (list, tuple)) and len(source) > 1:
         if labels is not None:
-            raise UsageError("with several files, each file holds its model's labels", "leave out --labels")
+            raise UsageError(
+                "with several files, each file holds its model's labels", f"leave out {spelled('labels')}"
+            )
         models, opened, per_model = _files_side_by_side(source, preds, losses, on, {**kw, "label": label})
         checked = [c["label"] for c in per_model]
     else:
@@ -224,14 +229,18 @@ def compare(
         if labels is not None:
             opened = join_labels(opened, labels, on)
         elif on is not None:
-            raise UsageError("--on KEY joins a --labels FILE: give the labels file too")
+            raise UsageError(
+                f"{spelled('on', 'KEY', placeholder=True)} joins a {spelled('labels', 'FILE', placeholder=True)}: "
+                "give the labels file too"
+            )
         multi = make_jobs(losses, None, compat)[0].spec.pred_multi
         models = model_columns(preds, list(opened.names), multi)
         per_model = [{"pred": m, "label": label, **kw} for m in models]
         checked = []
     if len(models) < 2:
         raise UsageError(
-            "compare needs at least two models", "name them: --pred A,B (or --pred A --pred B, or a glob)"
+            "compare needs at least two models",
+            f"name them: {spelled('models', 'A,B', placeholder=True)} (or a glob)",
         )
     ref = _reference(models, reference)
     plans = [prepare(opened, losses, **{**kw, **columns}) for columns in per_model]
@@ -286,7 +295,7 @@ def _reference(models: list[str], reference: str | None) -> int:
     if reference is None:
         return 0
     if reference not in models:
-        raise UsageError(f"--reference '{reference}' is not one of the models: {', '.join(models)}")
+        raise UsageError(f"{spelled('reference', reference)} is not one of the models: {', '.join(models)}")
     return models.index(reference)
 
 
@@ -376,3 +385,7 @@ def verdict(difference: float, p: float, level: float, higher_is_better: bool) -
     if p >= 1.0 - level or difference == 0:
         return "no significant difference"
     return "better" if (difference > 0) == higher_is_better else "worse"
+
+
+compare = for_python(compare_models)
+"""``losscli.compare``: :func:`compare_models` with errors naming keywords (``preds=``)."""

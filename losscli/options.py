@@ -645,6 +645,7 @@ class OtherOptions:
             flag="--pred",
             commands=COMPARE,
             panel=INPUT,
+            python="preds=[{}]",
         ),
     ] = ()
     compare_format: Annotated[
@@ -663,6 +664,7 @@ class OtherOptions:
             "The model the others are judged against (default: the first).",
             commands=COMPARE,
             panel=CHECKS,
+            python="reference={}",
         ),
     ] = None
     fail_if_worse: Annotated[

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -275,3 +276,12 @@ def test_junit_has_a_testcase_per_comparison_or_gate(cli, models_csv):
         "compare", models_csv, "--pred", "pred_old,pred_new", "-l", "mse", "-f", "junit", "--fail-if-worse"
     )
     assert gated.exit_code == 1 and len(ET.fromstring(gated.stdout).findall(".//failure")) == 1
+
+
+def test_python_errors_name_keywords_and_the_cli_names_flags(cli):
+    path = str(Path(__file__).resolve().parents[1] / "sample_data" / "diabetes_models.csv")
+    with pytest.raises(losscli.LossCliError) as found:
+        losscli.compare(path, preds=["pred_ridge", "pred_gbm"], losses="mse", reference="x")
+    assert "reference='x'" in found.value.message and "--reference" not in found.value.message
+    done = cli("compare", path, "--pred", "pred_ridge,pred_gbm", "-l", "mse", "--reference", "x")
+    assert done.exit_code == 2 and "--reference x" in done.stderr

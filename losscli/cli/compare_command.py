@@ -24,7 +24,7 @@ def run_compare(options: dict[str, Any], verdict: Verdict) -> int:
 
 def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
     from losscli.cli.run import parse_delimiter
-    from losscli.comparison import compare
+    from losscli.comparison import compare_models
     from losscli.engine.jobs import parse_job
     from losscli.io.source import InputOptions
 
@@ -48,7 +48,7 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
         for file in files
     ]
     losses = [(spec.name, params) for spec, params in (parse_job(t) for t in options["losses"])]
-    result = compare(
+    result = compare_models(
         sources if len(sources) > 1 else sources[0], list(options["models"] or ()), losses,
         label=options["label"], weight=options["weight"], id=options["id"], positive=options["positive"],
         compat=options["compat"].value if options["compat"] else None, labels=options["labels"], on=options["on"],
