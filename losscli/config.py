@@ -64,6 +64,7 @@ class CheckConfig:
     rtol: float | None = None
     atol: float | None = None
     allow_missing_baseline: bool = False
+    significance: float | None = None  # a baseline gate fails only on a significant worsening
     where: str = ""  # "losscli.toml: check #2 ('val/mse')", for messages
     paths: dict[str, str] = field(default_factory=dict)
 
@@ -211,8 +212,10 @@ def _check(
         )
     if "on" in entry and "labels" not in entry:
         raise ConfigError(f"{label}: key 'on' joins a labels file: add labels", "or remove on")
-    paths = {
-        k: os.path.join(folder, v) for k, v in entry.items() if CHECK_SCHEMA.get(k, _OTHER).kind == "path"
+    paths = {  # a git:REV:PATH baseline is read from the repository, not the folder
+        k: v if k == "baseline" and str(v).startswith("git:") else os.path.join(folder, v)
+        for k, v in entry.items()
+        if CHECK_SCHEMA.get(k, _OTHER).kind == "path"
     }
     columns = {k: _column(entry.get(k)) for k in COLUMN_KEYS}
     for alias, key in ALIASES.items():  # target = "y" is label = "y"
@@ -235,6 +238,7 @@ def _check(
         rtol=_tolerance(entry.get("rtol")),
         atol=_tolerance(entry.get("atol")),
         allow_missing_baseline=entry.get("allow_missing_baseline", False),
+        significance=_float(entry.get("significance")),
         where=label,
         paths=paths,
     )
@@ -268,7 +272,8 @@ def check_paths(cfg: Config, allow_outside: bool) -> None:
     root = os.path.realpath(os.path.dirname(os.path.abspath(cfg.path)))
     for check in cfg.checks:
         for key, path in check.paths.items():
-            _inside(check.where, key, path, root)
+            if not (key == "baseline" and path.startswith("git:")):  # not a file of the tree
+                _inside(check.where, key, path, root)
 
 
 def _inside(where: str, key: str, path: str, root: str) -> None:

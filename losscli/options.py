@@ -560,8 +560,9 @@ class CommandOptions:
             " paired when the baseline holds bootstrap statistics of the same rows (--write-baseline"
             " stores them), and beyond --rtol/--atol when given.",
             metavar="ALPHA",
-            commands=LOSS_EVAL,
+            commands=EVALUATING,
             panel=CHECKS,
+            config=ConfigKey("number", "gate", shared=True),
         ),
     ] = None
     rtol: Annotated[

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -197,3 +198,29 @@ def test_a_git_baseline_outside_a_repository_is_exit_2(tmp_path, losscli_exe):
         env=env,
     )
     assert bad.returncode == 2 and "not in a git repository" in bad.stderr
+
+
+@pytest.mark.smoke
+def test_check_takes_significance_and_git_baselines_from_its_config(cli, models, losscli_exe):
+    tmp = models["tmp"]
+    cli("mse", models["old"], "--write-baseline", tmp / "b.json", "-f", "value")
+    (tmp / "losscli.toml").write_text(
+        "significance = 0.05\n"
+        '[[check]]\nname = "noise"\nfile = "tiny.csv"\nloss = "mse"\nbaseline = "b.json"\n'
+        '[[check]]\nname = "real"\nfile = "worse.csv"\nloss = "mse"\nbaseline = "b.json"\n'
+    )
+    done = cli("check", tmp / "losscli.toml")
+    assert done.exit_code == 1
+    assert re.search(r"^PASS noise .*not significant at 0.05 \(paired\)", done.stderr, re.M), done.stderr
+    assert re.search(r"^FAIL real .*; significant at 0.05 \(paired\)", done.stderr, re.M), done.stderr
+    for args in (["git", "init", "-q", "-b", "main"], ["git", "add", "b.json"]):
+        subprocess.run(args, cwd=tmp, check=True, capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-q", "-m", "b"],
+        cwd=tmp, check=True, capture_output=True,
+    )  # fmt: skip
+    (tmp / "losscli.toml").write_text(
+        '[[check]]\nname = "git"\nfile = "tiny.csv"\nloss = "mse"\nbaseline = "git:main:b.json"\nsignificance = 0.05\n'
+    )
+    done = subprocess.run([losscli_exe, "check"], cwd=tmp, capture_output=True, text=True)
+    assert done.returncode == 0 and "PASS git" in done.stderr and "(paired)" in done.stderr, done.stderr

@@ -12,6 +12,7 @@ from typing import Any
 from losscli.baselines import load_baseline
 from losscli.checks import CheckReport, CheckResult, Gate, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
+from losscli.cli.gates import significant
 from losscli.config import CheckConfig, Config, check_paths, discover, load
 from losscli.options import env_name
 
@@ -106,7 +107,8 @@ def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> 
     labels = InputOptions(path=read["labels"], **text) if "labels" in read else None  # format: by extension
     shared = {"positive": read.get("positive"), "compat": read.get("compat")}
     requests = [((c.loss, c.params), {**_columns(c), **shared}) for c in checks]
-    ci = _ci_settings(read, options)
+    paired = options.get("significance") is not None or any(c.significance is not None for c in checks)
+    ci = _ci_settings(read, options, paired)
     run_options = [RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False, ci=ci)] * len(
         checks
     )
@@ -121,8 +123,10 @@ def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> 
     return run_shared([prepare(opened, losses, **kw) for losses, kw in requests], run_options)
 
 
-def _ci_settings(read: dict[str, Any], options: dict[str, Any]) -> Any:
-    """--ci and its settings: a flag given on the command line, else the config's key."""
+def _ci_settings(read: dict[str, Any], options: dict[str, Any], significance: bool) -> Any:
+    """--ci and its settings: a flag given on the command line, else the config's key.
+    ``significance``: a check gates with it, so the unit sums are kept (no interval
+    shown without --ci)."""
     from losscli.intervals import RESAMPLES, CiSettings
 
     def pick(key: str, default: Any) -> Any:
@@ -130,10 +134,15 @@ def _ci_settings(read: dict[str, Any], options: dict[str, Any]) -> Any:
         return given if given != default else read.get(key, default)
 
     level = pick("ci", None)
-    if level is None:
+    if level is None and not significance:
         return None
     return CiSettings(
-        float(level), int(pick("resamples", RESAMPLES)), int(pick("seed", 0)), int(pick("ci_block", 1))
+        float(level if level is not None else 0.95),
+        int(pick("resamples", RESAMPLES)),
+        int(pick("seed", 0)),
+        int(pick("ci_block", 1)),
+        intervals=level is not None,
+        fingerprint=significance,
     )
 
 
@@ -155,6 +164,7 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
         gates.append(Gate(loss, "max", limit=check.max, name=check.name))
     if check.min is not None:
         gates.append(Gate(loss, "min", limit=check.min, name=check.name))
+    values = None
     if check.baseline is not None:
         values = load_baseline(os.path.relpath(check.baseline), check.baseline_key)
         base = values.lookup(check.name, loss)
@@ -174,8 +184,12 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
     if result.groups is not None:  # by: the verdict is the whole input's; each group's value is shown
         extra["groups"] = tuple(g.to_dict() for g in result.groups)
     out = []
+    alpha = options.get("significance") if options.get("significance") is not None else check.significance
     for gate in gates:
         r = run_gate(gate, result.value, result.higher_is_better)
+        if alpha is not None and gate.kind == "baseline" and gate.baseline is not None and values is not None:
+            settings = (options["resamples"], options["seed"], options["ci_block"])
+            r = significant(r, result, gate.baseline, values, float(alpha), *settings)
         out.append(CheckResult(**{**r.__dict__, **extra, "ci": result.ci}))
     return out
 

@@ -81,26 +81,39 @@ def apply_gates(result: EvalResult, options: CommandOptions, baseline: Baseline 
 def _significant(
     check: CheckResult, found: LossResult, base_value: float, base: Baseline, options: CommandOptions
 ) -> CheckResult:
+    assert options.significance is not None
+    settings = (options.resamples, options.seed, options.ci_block)
+    return significant(check, found, base_value, base, options.significance, *settings)
+
+
+def significant(
+    check: CheckResult,
+    found: LossResult,
+    base_value: float,
+    base: Baseline,
+    alpha: float,
+    resamples: int,
+    seed: int,
+    block: int,
+) -> CheckResult:
     """A baseline gate under --significance ALPHA: it fails only when it failed on the
     tolerance (or any worsening, without one) and the worsening is significant at ALPHA."""
     from losscli.intervals import CiSettings
     from losscli.significance import difference_to
 
-    alpha = options.significance
-    assert alpha is not None
     if not 0.0 < alpha < 1.0:
         raise UsageError(f"--significance takes a level between 0 and 1 (e.g. 0.05), not {alpha:g}")
-    settings = CiSettings(1.0 - alpha, options.resamples, options.seed, options.ci_block)
+    settings = CiSettings(1.0 - alpha, resamples, seed, block)
     d = difference_to(found, base_value, base.tables.get(found.label or found.loss), base.path, settings)
     worse = d.difference < 0 if found.higher_is_better else d.difference > 0
-    significant = worse and d.p_value < alpha
+    is_significant = worse and d.p_value < alpha
     how = "paired" if d.paired else "unpaired"
-    said = "significant" if significant else "not significant"
+    said = "significant" if is_significant else "not significant"
     detail = (
         f"{check.detail}; {said} at {alpha:g} ({how}): {d.difference:+.6g} "
         f"({(1 - alpha) * 100:g}% CI {d.low:+.6g} … {d.high:+.6g}), p = {d.p_value:.3g}"
     )
-    return replace(check, passed=check.passed or not significant, detail=detail)
+    return replace(check, passed=check.passed or not is_significant, detail=detail)
 
 
 def print_verdicts(result: EvalResult) -> None:
