@@ -81,14 +81,28 @@ def statistic(spec: LossSpec, per_count: bool) -> Callable[[F64], F64] | None:
 
 
 @lru_cache(maxsize=4)
-def _counts(units: int, resamples: int, seed: int) -> F64:
-    """(B × m) multinomial resampling counts: row b counts how often each unit was drawn."""
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, units, size=(resamples, units))
-    flat = (draws + np.arange(resamples)[:, None] * units).ravel()
-    counts = np.bincount(flat, minlength=resamples * units).reshape(resamples, units)
-    out = counts.astype(np.float64)
-    out.flags.writeable = False
+def _draws(units: int, resamples: int, seed: int) -> NDArray[np.integer]:
+    """(B × m) resampled unit indices: row b draws m units with replacement."""
+    kind = np.int16 if units < 1 << 15 else np.int64
+    draws = np.random.default_rng(seed).integers(0, units, size=(resamples, units), dtype=kind)
+    draws.flags.writeable = False
+    return draws
+
+
+def resampled(units: F64, settings: CiSettings) -> F64:
+    """S*_b = Σ_u c_bu S_u for every resample b (B × k): the sums of each resample's
+    drawn units, gathered column by column (a counts matrix times the sums past four
+    columns, where one product beats k gathers)."""
+    m, k = units.shape
+    draws = _draws(m, settings.resamples, settings.seed)
+    if k > 4:
+        flat = (draws.astype(np.int64) + np.arange(settings.resamples)[:, None] * m).ravel()
+        counts = np.bincount(flat, minlength=settings.resamples * m).reshape(settings.resamples, m)
+        found: F64 = counts.astype(np.float64) @ units
+        return found
+    out = np.empty((settings.resamples, k))
+    for j in range(k):
+        out[:, j] = units[:, j][draws].sum(axis=1)
     return out
 
 
@@ -106,7 +120,7 @@ class Bootstrap:
         m = units.shape[0]
         if m < 2:
             raise NoInterval(f"an interval needs at least 2 resampling units, and there is {m}")
-        theta = f(_counts(m, settings.resamples, settings.seed) @ units)
+        theta = f(resampled(units, settings))
         self.theta = np.sort(theta[np.isfinite(theta)])
         if self.theta.size == 0:
             raise NoInterval("no resample gave a finite value")
@@ -132,8 +146,15 @@ class Bootstrap:
         if self.constant:
             return float(self.theta[0]), float(self.theta[0])
         alpha = 1.0 - self.level
-        low, high = np.quantile(self.theta, [self._adjusted(alpha / 2), self._adjusted(1 - alpha / 2)])
-        return float(low), float(high)
+        return self._quantile(self._adjusted(alpha / 2)), self._quantile(self._adjusted(1 - alpha / 2))
+
+    def _quantile(self, p: float) -> float:
+        """The ``p`` quantile of the sorted θ*, linear between order statistics (NumPy's
+        default method, without importing numpy.ma for it)."""
+        at = min(max(p, 0.0), 1.0) * (self.theta.size - 1)
+        low = int(at)
+        high = min(low + 1, self.theta.size - 1)
+        return float(self.theta[low] + (self.theta[high] - self.theta[low]) * (at - low))
 
     def p_value(self, null: float = 0.0) -> float:
         """Two-sided: 2·min(α₀, 1 − α₀), α₀ the BCa tail at which the bound reaches ``null``."""

@@ -232,12 +232,36 @@ class UnitSums:
 
     def _bucket(self, keys: U64, columns: Sequence[F64 | None], start: int | None = None) -> None:
         assert self.table is not None
-        where = bucket_of(keys, self.buckets, start)
+        bits = self.buckets.bit_length() - 1
+        if start is None or self.buckets != 1 << bits:
+            self._add_by(bucket_of(keys, self.buckets), columns, slice(None), None)
+            return
+        # a range of row numbers: per 2²⁰ block, sum by the table's own labels T[u mod 2²⁰]
+        # (a view, nothing computed per row), then move label t to bucket t ⊕ mix(block)
+        table, at, end = _low_table(bits), start, start + keys.size
+        while at < end:
+            high, low = divmod(at, 1 << LOW_BITS)
+            upto = min(end, (high + 1) << LOW_BITS)
+            mixed = int(_top(np.array([high], dtype=np.uint64), bits)[0])
+            rows = slice(at - start, upto - start)
+            self._add_by(table[low : low + upto - at], columns, rows, np.arange(self.buckets) ^ mixed)
+            at = upto
+
+    def _add_by(
+        self,
+        where: NDArray[np.intp],
+        columns: Sequence[F64 | None],
+        rows: slice,
+        moved: NDArray[np.intp] | None,
+    ) -> None:
+        """table[moved[b]] += Σ of each column over the rows whose label is b."""
+        assert self.table is not None
+        target = slice(None) if moved is None else moved
         counts: F64 | None = None
         for j, column in enumerate(columns):
             if column is None:
                 if counts is None:
                     counts = np.bincount(where, minlength=self.buckets).astype(np.float64)
-                self.table[:, j] += counts
+                self.table[target, j] += counts
             else:
-                self.table[:, j] += np.bincount(where, weights=column, minlength=self.buckets)
+                self.table[target, j] += np.bincount(where, weights=column[rows], minlength=self.buckets)
