@@ -7,13 +7,14 @@ Without ``rtol``/``atol`` a baseline tolerates only float noise.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from losscli.errors import InputError, UsageError, first_line
 
@@ -198,25 +199,96 @@ def parse_limits(items: list[str], option: str, losses: list[str]) -> dict[str, 
     return limits
 
 
-def load_baseline(path: str) -> dict[str, float]:
+class Baseline(dict[str, float]):
+    """A baseline's values by loss (or check name), read from ``path``.
+
+    ``unusable``: the keys of a flat metrics file whose value is not a number (a
+    string, ``true``, ``null``, a list or an object), each described. Such a file may
+    hold other fields (a model name, a date), so they are kept aside; a gate that needs
+    one of them is an error (:func:`baseline_value`), never "no baseline" — which
+    ``--allow-missing-baseline`` would pass."""
+
+    def __init__(self, path: str, values: dict[str, float], unusable: dict[str, str]) -> None:
+        super().__init__(values)
+        self.path = path
+        self.unusable = unusable
+
+
+def baseline_value(base: Mapping[str, float], *names: str) -> float | None:
+    """The value of the first of ``names`` the baseline has; None if it has none of them.
+    A name whose value is not a number is an InputError naming the file and the key."""
+    for name in names:
+        if name in base:
+            return base[name]
+        if isinstance(base, Baseline) and name in base.unusable:
+            raise InputError(
+                f"{base.path}: the baseline for '{name[:80]}' is {base.unusable[name]}, not a number",
+                "a baseline holds finite numbers: write it again with --write-baseline",
+            )
+    return None
+
+
+def load_baseline(path: str) -> Baseline:
     """Values by loss from a losscli JSON result or a flat metrics file ``{"mse": 0.2}``.
 
     The read is bounded (:data:`MAX_BASELINE_BYTES`, whatever the file is: a device
-    or a pipe is read only that far), and every value must be a finite float."""
+    or a pipe is read only that far), and every value must be a finite float. In a
+    losscli result every entry of ``results`` must have a numeric ``value`` (losscli
+    writes nothing else); in a flat file, keys that are not numbers are kept aside
+    (:class:`Baseline`)."""
     data = _parse(path, _read_bounded(path))
-    if isinstance(data, Mapping) and isinstance(data.get("results"), list):
-        found = {}
-        for entry in data["results"]:
-            if isinstance(entry, Mapping) and "value" in entry:
-                found[str(entry.get("label") or entry.get("loss"))] = entry["value"]
-        data = found
+    if isinstance(data, Mapping) and "results" in data:
+        return Baseline(path, _result_values(path, data["results"]), {})
     if not isinstance(data, Mapping):
         raise InputError(f'{path}: a baseline is a losscli JSON result or an object like {{"mse": 0.2}}')
-    values = {}
+    values: dict[str, float] = {}
+    unusable: dict[str, str] = {}
     for key, value in data.items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if _is_number(value):
             values[str(key)] = _finite(path, str(key), value)
-    return values
+        else:
+            unusable[str(key)] = _describe(value)
+    return Baseline(path, values, unusable)
+
+
+def _result_values(path: str, results: Any) -> dict[str, float]:
+    """``{label or loss: value}`` of a losscli result's ``results`` list."""
+    entry_shape = '{"loss": …, "value": <number>}'
+    hint = "write it again with --write-baseline"
+    if not isinstance(results, list):
+        raise InputError(f"{path}: 'results' is {_describe(results)}, not a list of {entry_shape}", hint)
+    found: dict[str, float] = {}
+    for i, entry in enumerate(results, 1):
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("label") or entry.get("loss"), str):
+            raise InputError(f"{path}: results entry {i} is not an object like {entry_shape}", hint)
+        key = str(entry.get("label") or entry.get("loss"))
+        value = entry.get("value")
+        if not _is_number(value):
+            raise InputError(
+                f"{path}: the baseline for '{key[:80]}' is {_describe(value)}, not a number",
+                "a baseline holds finite numbers: write it again with --write-baseline",
+            )
+        found[key] = _finite(path, key, value)
+    return found
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _describe(value: Any) -> str:
+    """A JSON value as a message shows it: ``the string "0.5"``, ``true``, ``null``, ``a list``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value[:40])}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
 
 
 def _read_bounded(path: str) -> bytes:
@@ -236,7 +308,8 @@ def _read_bounded(path: str) -> bytes:
     except FileNotFoundError:
         raise InputError(f"{path}: no such baseline file", "create it with --write-baseline") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+        reason = "a symlink loop" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise InputError(f"{path}: cannot read the baseline: {reason}") from None
     if len(raw) > limit:
         raise InputError(
             f"{path}: the baseline is larger than {limit // 2**20} MiB; a baseline is a small JSON file",

@@ -8,7 +8,15 @@ import os
 import sys
 from typing import Any
 
-from losscli.checks import CheckReport, CheckResult, Gate, load_baseline, parse_tolerance, run_gate
+from losscli.checks import (
+    CheckReport,
+    CheckResult,
+    Gate,
+    baseline_value,
+    load_baseline,
+    parse_tolerance,
+    run_gate,
+)
 from losscli.cli.boundary import Verdict
 from losscli.config import CheckConfig, Config, check_paths, discover, load
 from losscli.options import env_name
@@ -132,7 +140,7 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
         gates.append(Gate(check.loss, "min", limit=check.min, name=check.name))
     if check.baseline is not None:
         values = load_baseline(check.baseline)
-        base = values.get(check.name, values.get(result.label or check.loss))
+        base = baseline_value(values, check.name, result.label or check.loss)
         gates.append(
             Gate(
                 check.loss,

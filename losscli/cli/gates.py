@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from losscli.checks import Gate, load_baseline, parse_limits, parse_tolerance, run_gate
+from losscli.checks import Gate, baseline_value, load_baseline, parse_limits, parse_tolerance, run_gate
 from losscli.cli.options import CommandOptions
 from losscli.results import EvalResult
 
@@ -26,7 +26,7 @@ def gates_for(
         base = load_baseline(options.baseline) if baseline is None else baseline
         rtol, atol = parse_tolerance(options.rtol, "--rtol"), parse_tolerance(options.atol, "--atol")
         for label in labels:
-            value = base.get(label, base.get(label.partition("_")[0]) if "_" in label else None)
+            value = baseline_value(base, label, *([label.partition("_")[0]] if "_" in label else []))
             gates.append(
                 Gate(
                     label,
