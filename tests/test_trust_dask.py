@@ -485,10 +485,17 @@ def test_quoted_values_with_line_ends_are_read_in_one_range(cli, on, tmp_path):
 def test_a_quoted_line_end_across_byte_ranges_is_exit_2_saying_so(
     small_blocks, cli, on, tmp_path, expect_error
 ):
-    """Byte ranges are cut at line ends: a range that starts inside a quoted value cannot
-    be read alone. Never a wrong value: exit 2, and the hint names the cause and the fix."""
-    frame = pd.DataFrame({"pred": [1.0] * 60, "label": [2.0] * 60, "note": ["a\nb,\nc"] * 60})
+    """Byte ranges are cut at line ends: a range that ends inside a quoted value cannot be
+    read alone, and the next would start inside it. Never a wrong value: exit 2 naming
+    the cause and the fix. The note below holds a line that reads like a row (3,4,y): cut
+    there, the next range counted it as a row (pyarrow takes an unclosed quote at the end
+    of its input as the value's end)."""
+    frame = pd.DataFrame({"pred": [1.0] * 60, "label": [2.0] * 60, "note": ["x\n3,4,y"] * 60})
     frame.to_csv(tmp_path / "q.csv", index=False)
-    expect_error(cli("mse", tmp_path / "q.csv", *on), "fields but the header has 3", "--engine local")
+    expect_error(
+        cli("mse", tmp_path / "q.csv", *on),
+        "a quoted value holding line ends runs past byte",
+        "--engine local",
+    )
     done = cli("mse", tmp_path / "q.csv", "-f", "value")
     assert done.exit_code == 0 and float(done.stdout) == 1.0

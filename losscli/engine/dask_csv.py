@@ -260,6 +260,8 @@ def batches(
             return
         if b'"' not in raw:
             parse = pacsv.ParseOptions(delimiter=data.delimiter)
+        elif _cut_in_a_value(block, raw, data.delimiter):
+            raise Unparsable("a quoted value runs past the byte range")  # see locate
         read = pacsv.ReadOptions(column_names=internal, encoding=block.file.encoding, block_size=BATCH_BYTES)
         table = pacsv.read_csv(
             pa.py_buffer(raw), read_options=read, parse_options=parse, convert_options=convert
@@ -286,6 +288,14 @@ def locate(block: CsvBlock, data: CsvDataset, names: Sequence[str], numeric: fro
         stream = _open(block.file.path, decompress=True)
     else:
         raw = _block_bytes(block)
+        if _cut_in_a_value(block, raw, data.delimiter):
+            message = (
+                f"{data.path}: a quoted value holding line ends runs past byte {block.stop:,}, "
+                "where the Dask engine cuts the file into byte ranges"
+            )
+            return PartProblem(
+                literal(message), "use --engine local: it reads such files whole", 1, 1, "ranges"
+            )
         split = block.start > block.file.skip or block.stop < (block.file.size or 0)
         quoted = split and b'"' in raw  # a range, not the whole file: it may start inside a quote
         stream = io.BytesIO(raw)
@@ -309,6 +319,17 @@ def locate(block: CsvBlock, data: CsvDataset, names: Sequence[str], numeric: fro
     if quoted and found.kind in ("fields", "unreadable"):
         found.hint = RANGES_HINT  # a range that starts or ends inside a quoted value reads like this
     return found
+
+
+def _cut_in_a_value(block: CsvBlock, raw: bytes, delimiter: str) -> bool:
+    """Whether a byte range that ends before its file does ends inside a quoted value:
+    the next range would start inside it, and could read the rest of the value as rows.
+    (Ranges are checked in order from the first, which starts at a record: the first
+    wrong cut is the one found.)"""
+    from losscli.io.blocks import ends_in_quoted_value
+
+    ends_early = block.stop is not None and block.file.size is not None and block.stop < block.file.size
+    return ends_early and b'"' in raw and ends_in_quoted_value(raw, delimiter)
 
 
 def _scan(

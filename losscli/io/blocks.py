@@ -370,6 +370,13 @@ def _record_end(view: memoryview, kept: int, end: int, delimiter: bytes = b",") 
     return data.rfind(b"\n", kept, end) + 1
 
 
+def ends_in_quoted_value(data: bytes, delimiter: str = ",") -> bool:
+    """Whether ``data``, which starts at a record's start, ends inside a quoted value
+    (an odd number of quotes, the last value's opening quote starting a field)."""
+    total = data.count(b'"')
+    return total % 2 == 1 and _value_open(data, total, delimiter.encode())
+
+
 def _value_open(data: bytes, total: int, delimiter: bytes) -> bool:
     """Whether ``data`` (``total`` quotes, an odd number) ends inside a quoted value."""
     at, count = len(data), total
