@@ -23,6 +23,7 @@ built. PyYAML is imported only when a YAML baseline is read.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -56,6 +57,7 @@ class Baseline:
     key: str | None = None
     yaml: bool = False
     tables: Mapping[str, UnitTable] = field(default_factory=dict)  # bootstrap sums by loss label
+    mappings: frozenset[str] = frozenset()  # keys that hold mappings (a gate's key must hold a number)
 
     @property
     def one_number(self) -> bool:
@@ -74,6 +76,11 @@ class Baseline:
                 return self.numbers[dotted]
             if dotted in self.others:
                 raise self._not_a_number(dotted)
+            if dotted in self.mappings and self.key is None:
+                raise InputError(
+                    f"{self.path}: the baseline for {quote(dotted)} is not a number: it is a mapping",
+                    f"give the key of the mapping that holds the losses ({self.found(dotted)})",
+                )
         return None
 
     def missing(self, name: str, option: str = "--baseline-key {}") -> str:
@@ -126,7 +133,7 @@ def load_baseline(path: str, key: str | None = None) -> Baseline:
     others: dict[str, str] = {}
     mappings: set[str] = set()
     _flatten(path, data, "", 1, numbers, others, mappings)
-    baseline = Baseline(path, numbers, others, key, is_yaml, _tables(path, data))
+    baseline = Baseline(path, numbers, others, key, is_yaml, _tables(path, data), frozenset(mappings))
     if key is not None:
         if key == "":
             raise UsageError("the baseline key is empty", "give a key like test, or leave it out")
@@ -153,12 +160,8 @@ def _flatten(
     what the rest hold into ``others``, the mappings' keys into ``mappings``."""
     if depth > MAX_DEPTH:
         raise InputError(f"{path}: not a readable baseline: mappings nested deeper than {MAX_DEPTH} levels")
-    if isinstance(data.get("results"), list):  # a losscli JSON result: its values by label
-        data = {
-            str(e.get("label") or e.get("loss")): e["value"]
-            for e in data["results"]
-            if isinstance(e, Mapping) and "value" in e
-        }
+    if "results" in data:  # a losscli JSON result (at any key): its values by label
+        data = _result_values(path, data["results"])
     for name, value in data.items():
         dotted = f"{prefix}{name}"
         if dotted in numbers or dotted in others or dotted in mappings:
@@ -228,6 +231,23 @@ def _fingerprint(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**64 else None
 
 
+def _result_values(path: str, results: object) -> dict[str, object]:
+    """``{label or loss: value}`` of a losscli result's ``results``: every entry an object
+    with a name (losscli writes nothing else); a value that is missing or not a number is
+    kept as it is, and refused when a gate needs it (never "no baseline")."""
+    shape = '{"loss": …, "value": <number>}'
+    hint = "write it again with --write-baseline"
+    if not isinstance(results, list):
+        raise InputError(f"{path}: 'results' is {_what(results)}, not a list of {shape}", hint)
+    found: dict[str, object] = {}
+    for i, entry in enumerate(results, 1):
+        name = entry.get("label") or entry.get("loss") if isinstance(entry, Mapping) else None
+        if not isinstance(name, str):
+            raise InputError(f"{path}: results entry {i} is not an object like {shape}", hint)
+        found[name] = entry.get("value")
+    return found
+
+
 def _what(value: object) -> str:
     """What a non-number holds, as a message says it (never the value: it is file content)."""
     if isinstance(value, bool):
@@ -272,7 +292,8 @@ def _read_file(path: str, limit: int) -> bytes:
     except FileNotFoundError:
         raise InputError(f"{path}: no such baseline file", "create it with --write-baseline") from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+        reason = "a symlink loop" if exc.errno == errno.ELOOP else exc.strerror or str(exc)
+        raise InputError(f"{path}: cannot read the baseline: {reason}") from None
     return raw
 
 

@@ -12,6 +12,7 @@ and what was expected. What a config may point at is :func:`check_paths`.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import stat
 import tomllib
@@ -93,9 +94,17 @@ def discover(explicit: str | None = None, start: str | None = None) -> str:
     if chosen is not None:
         if chosen == "":  # an unset shell variable: `losscli check "$CONFIG"`
             raise ConfigError("the config path is empty", "give a path: losscli check PATH, or leave it out")
-        if not os.path.isfile(chosen):
-            what = "is not a regular file" if os.path.exists(chosen) else "no such config file"
-            raise ConfigError(f"{chosen}: {what}")
+        try:
+            info = os.stat(chosen)
+        except OSError as exc:  # missing, a symlink loop, permission denied: in losscli's words
+            if exc.errno == errno.ENOENT:
+                raise ConfigError(f"{chosen}: no such config file") from None
+            from losscli.io.paths import os_error
+
+            worded = os_error(chosen, exc)
+            raise ConfigError(worded.message, worded.hint) from None
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"{chosen}: is not a regular file")
         return chosen
     folder = Path(start or here).resolve()
     for candidate in (folder, *folder.parents):

@@ -7,6 +7,10 @@ signal, sets a flag and raises KeyboardInterrupt, so the run unwinds and removes
 temp files. The engine also looks at the flag after every chunk, so an interrupt
 swallowed inside a C extension (pyarrow has been seen to do this) still ends the run.
 
+An error raised after a signal arrived (pyarrow's decompressor reports a read the
+signal cut short as "Truncated compressed stream") is the signal's doing: the run
+ends as interrupted (:func:`pending`, checked by the CLI's error boundary).
+
 A signal that arrives while a module is being imported is held until the import is
 whole (the run ends at the next check): an extension module (NumPy, pyarrow) left half
 initialised by an exception can crash the interpreter as it exits.
@@ -120,7 +124,12 @@ def describe() -> str:
         return "terminated"
 
 
+def pending() -> bool:
+    """Whether a signal arrived since :func:`install` (outside a commit)."""
+    return _interrupted.is_set()
+
+
 def raise_pending() -> None:
     """Raise KeyboardInterrupt if a signal arrived since :func:`install`."""
-    if _interrupted.is_set():
+    if pending():
         raise KeyboardInterrupt

@@ -7,6 +7,7 @@ from the same numbers.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -437,6 +438,68 @@ def test_arrow_ipc_on_stdin_is_sniffed(run_cli, kind):
     assert doc["results"][0]["value"] == pytest.approx(mse(PRED, LABEL), rel=1e-12)
 
 
+_HELD = """
+import io, sys
+import losscli.io.source as source
+source.MAX_HELD_BYTES = 1000  # a small bound, to show what happens past it
+sys.argv = ["losscli", *sys.argv[1:]]
+from losscli.cli import main
+main()
+"""
+
+
+@POSIX
+@pytest.mark.parametrize("fmt", ["parquet", "arrow"])
+def test_a_random_access_format_on_stdin_is_held_only_to_a_bound(process_env, fmt):
+    """Parquet and IPC files need random access, so a pipe is held in memory: it was read
+    whole (3 GB of /dev/zero with --input-format parquet: killed at 2.5 GB RSS). Past the
+    bound (1 GiB; 1,000 bytes here) it is exit 2 saying to give a file instead."""
+    table = pa.table({"pred": np.arange(1000.0), "label": np.arange(1000.0)})
+    sink = pa.BufferOutputStream()
+    if fmt == "parquet":
+        pq.write_table(table, sink)
+    else:
+        feather.write_feather(table, sink)
+    data = sink.getvalue().to_pybytes()
+    assert len(data) > 1000
+    proc = subprocess.run(
+        [sys.executable, "-c", _HELD, "mse", "-", "--input-format", fmt],
+        input=data, capture_output=True, env=process_env, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.decode().splitlines()
+    assert lines[0].startswith("losscli: error: <stdin>: ") and "held in memory" in lines[0], lines
+    assert lines[1] == "  hint: save it to a file and give its path: a file is read in pieces"
+
+
+@POSIX
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux /proc for the peak RSS")
+def test_an_endless_pipe_as_parquet_stops_at_the_bound(process_env, tmp_path):
+    """An endless pipe as ``--input-format parquet``: exit 2 at the 1 GiB bound, with a
+    peak RSS (VmHWM, from the process's own /proc entry) near the bound, not the input."""
+    from conftest import PEAK_WRAPPER
+
+    env = dict(process_env, PEAK_FILE=str(tmp_path / "peak"))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PEAK_WRAPPER, "mse", "-", "--input-format", "parquet"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    zeros = bytes(1 << 20)
+    try:
+        for _ in range(3000):  # 3 GiB, if losscli read it all
+            proc.stdin.write(zeros)
+    except BrokenPipeError:
+        pass  # losscli stopped reading
+    finally:
+        with contextlib.suppress(BrokenPipeError):
+            proc.stdin.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) == 2, err
+    assert b"held in memory" in err and b"over 1 GiB" in err, err
+    peak_mib = int((tmp_path / "peak").read_text()) / 1024
+    assert peak_mib < 1800, peak_mib
+
+
 @POSIX
 def test_arrow_ipc_stream_through_a_pipe(losscli_exe, process_env, tmp_path):
     path = tmp_path / "s.arrows"
@@ -565,6 +628,23 @@ def test_symlink_loop_says_so(cli, tmp_path, expect_error):
     os.symlink(tmp_path / "b.parquet", tmp_path / "a.parquet")
     os.symlink(tmp_path / "a.parquet", tmp_path / "b.parquet")
     expect_error(cli("mse", tmp_path / "a.parquet"), "a.parquet", "symlink loop")
+
+
+def test_a_symlink_loop_as_baseline_config_or_a_configs_file_says_so(cli, tmp_path, expect_error):
+    """The input said "symlink loop"; a baseline said "Too many levels of symbolic links",
+    ``losscli check LOOP`` said "no such config file"."""
+    os.symlink(tmp_path / "y", tmp_path / "x")
+    os.symlink(tmp_path / "x", tmp_path / "y")
+    (tmp_path / "in.csv").write_text("pred,label\n1,2\n")
+    expect_error(
+        cli("mse", tmp_path / "in.csv", "--baseline", tmp_path / "x"),
+        "x: cannot read the baseline: a symlink loop",
+    )
+    expect_error(cli("check", tmp_path / "x"), "x: symlink loop")
+    expect_error(cli("check", "--config", tmp_path / "x"), "x: symlink loop")
+    expect_error(cli("check", tmp_path / "missing.toml"), "missing.toml: no such config file")
+    (tmp_path / "losscli.toml").write_text('[[check]]\nfile = "x"\nloss = "mse"\nmax = 1\n')
+    expect_error(cli("check", tmp_path / "losscli.toml"), "symlink loop")
 
 
 def test_missing_parent_folder_is_named(cli, tmp_path, expect_error):

@@ -360,6 +360,66 @@ def test_a_non_finite_baseline_is_refused(cli, proj, expect_error, spelling, sha
     expect_error(cli("check", config), "not a finite number")
 
 
+NOT_NUMBERS = [  # (JSON, how losscli.baselines describes it: never the value itself)
+    ('"0.5"', "a string that looks like a number"),
+    ("true", "a boolean"),
+    ("null", "null"),
+    ("[1]", "a list"),
+    ('{"v": 1}', "a mapping"),
+]
+
+
+@pytest.mark.parametrize(("spelling", "shown"), NOT_NUMBERS)
+@pytest.mark.parametrize("shape", ["flat", "result"])
+def test_a_baseline_value_that_is_not_a_number_is_exit_2_not_missing(
+    cli, proj, expect_error, spelling, shown, shape
+):
+    """{"mse": "0.5"} was "no baseline for 'mse'": exit 1, and with
+    --allow-missing-baseline a PASS. The gate's key is refused, naming what it holds."""
+    if shape == "flat":
+        text = f'{{"mse": {spelling}}}'
+    else:
+        text = f'{{"results": [{{"loss": "mse", "params": {{}}, "value": {spelling}}}]}}'
+    (proj / "b.json").write_text(text, encoding="utf-8")
+    for extra in ([], ["--allow-missing-baseline"]):
+        expect_error(
+            cli("mse", proj / "val.csv", "--baseline", proj / "b.json", *extra),
+            f"b.json: the baseline for 'mse' is not a number: it is {shown}",
+        )
+    config = write_config(
+        proj,
+        {"name": "c", "file": "val.csv", "loss": "mse", "baseline": "b.json", "allow_missing_baseline": True},
+    )
+    expect_error(cli("check", config), f"the baseline for 'mse' is not a number: it is {shown}")
+
+
+def test_other_fields_of_a_flat_metrics_file_may_be_anything(cli, proj):
+    """A DVC-style metrics file may hold a model name or a date beside the numbers: only a
+    key a gate needs must be a number."""
+    (proj / "b.json").write_text(json.dumps({"mse": VAL_MSE * 2, "model": "v3", "tags": [1], "at": None}))
+    result = cli("mse", proj / "val.csv", "--baseline", proj / "b.json")
+    assert result.exit_code == 0, result.stderr
+    assert "PASS mse" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('{"results": "x"}', "'results' is a string, not a list"),
+        ('{"results": [5]}', "results entry 1 is not an object like"),
+        ('{"results": [{"value": 1}]}', "results entry 1 is not an object like"),
+        ('{"results": [{"loss": "mse"}]}', "the baseline for 'mse' is not a number: it is null"),
+    ],
+)
+def test_a_malformed_losscli_result_baseline_is_exit_2(cli, proj, expect_error, text, needle):
+    """losscli writes every entry of 'results' with a loss and a numeric value: anything
+    else was read as "no baseline"."""
+    (proj / "b.json").write_text(text, encoding="utf-8")
+    expect_error(
+        cli("mse", proj / "val.csv", "--baseline", proj / "b.json", "--allow-missing-baseline"), needle
+    )
+
+
 def test_a_finite_baseline_still_gates(cli, proj):
     (proj / "b.json").write_text(json.dumps({"mse": VAL_MSE * 2}), encoding="utf-8")
     assert cli("mse", proj / "val.csv", "--baseline", proj / "b.json").exit_code == 0

@@ -426,3 +426,76 @@ def test_a_file_name_of_a_format_o_does_not_write_is_exit_2(name, parts, cli, on
     pattern, _ = parts
     expect_error(cli("mse", pattern, "-o", tmp_path / name, *on), "cannot tell the format")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------- the local engine's reading rules ----
+
+
+def test_an_overflowing_weight_sum_is_one_error_line_without_a_numpy_warning(run_cli, on, tmp_path):
+    """The Dask engine finished its result outside ``np.errstate``: NumPy's "overflow
+    encountered in reduce" RuntimeWarning came before the error line."""
+    (tmp_path / "w.csv").write_text("pred,label,w\n1.5,1,1e308\n2,4,1e308\n")
+    done = run_cli("mape", tmp_path / "w.csv", "--weight", "w", "--max", "0.1", *on)
+    assert done.returncode == 2
+    lines = done.stderr.decode().splitlines()
+    assert lines[0].startswith("losscli: error: ") and "overflows float64" in lines[0], lines
+    assert len(lines) == 2 and lines[1].startswith("  hint: "), lines
+
+
+def test_a_parquet_file_of_the_dataset_with_a_list_column_is_exit_2_naming_it(
+    cli, on, tmp_path, expect_error
+):
+    """The local engine names the file whose 'pred' is a list; the Dask engine named the
+    dataset only (the task failed on a schema taken from the first file)."""
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    pd.DataFrame({"pred": [1.0, 2.0], "label": [1.0, 3.0]}).to_parquet(folder / "a.parquet")
+    pd.DataFrame({"pred": [[1.0], [2.0]], "label": [1.0, 3.0]}).to_parquet(folder / "b.parquet")
+    local = expect_error(cli("mse", folder), "b.parquet: column 'pred' holds list")
+    assert expect_error(cli("mse", folder, *on), "b.parquet: column 'pred' holds list") == local
+
+
+@pytest.mark.parametrize(
+    ("codec", "args"),
+    [("utf-16", ["--encoding", "utf-16"]), ("utf-16", []), ("utf-16-le", ["--encoding", "utf-16"]),
+     ("latin-1", ["--encoding", "latin-1"])],
+)  # fmt: skip
+def test_utf16_and_latin1_are_read_as_the_local_engine_reads_them(cli, on, tmp_path, codec, args):
+    """The Dask engine parsed the header's raw bytes: a UTF-16 file was "the header holds
+    NUL bytes: this is not utf-16 text", a latin-1 name 'préd' was not valid UTF-8."""
+    text = "préd,label,note\n1.5,2,é\n-1,0.5,x\n3,3,ü\n"
+    (tmp_path / "e.csv").write_bytes(text.encode(codec))
+    want = np.mean(np.square(np.array([1.5, -1, 3]) - np.array([2, 0.5, 3])))
+    for engine in ([], on):
+        done = cli("mse", tmp_path / "e.csv", "--pred", "préd", *args, "-f", "value", *engine)
+        assert done.exit_code == 0, done.stderr
+        assert float(done.stdout) == pytest.approx(want, rel=1e-12)
+
+
+def test_quoted_values_with_line_ends_are_read_in_one_range(cli, on, tmp_path):
+    rng = np.random.default_rng(4)
+    pred, label = rng.normal(size=(2, 300_000)).round(4)
+    frame = pd.DataFrame({"pred": pred, "label": label, "note": ['a\nb,\n"c"'] * len(pred)})
+    frame.to_csv(tmp_path / "q.csv", index=False)  # ~7 MB: past pyarrow's own blocks
+    done = cli("mse", tmp_path / "q.csv", "-f", "value", *on)
+    assert done.exit_code == 0, done.stderr
+    assert float(done.stdout) == pytest.approx(np.mean((pred - label) ** 2), rel=1e-12)
+
+
+def test_a_quoted_line_end_across_byte_ranges_is_exit_2_saying_so(
+    small_blocks, cli, on, tmp_path, expect_error
+):
+    """Byte ranges are cut at line ends: a range that ends inside a quoted value cannot be
+    read alone, and the next would start inside it. Never a wrong value: exit 2 naming
+    the cause and the fix. The note below holds a line that reads like a row (3,4,y): cut
+    there, the next range counted it as a row (pyarrow takes an unclosed quote at the end
+    of its input as the value's end)."""
+    frame = pd.DataFrame({"pred": [1.0] * 60, "label": [2.0] * 60, "note": ["x\n3,4,y"] * 60})
+    frame.to_csv(tmp_path / "q.csv", index=False)
+    expect_error(
+        cli("mse", tmp_path / "q.csv", *on),
+        "a quoted value holding line ends runs past byte",
+        "--engine local",
+    )
+    done = cli("mse", tmp_path / "q.csv", "-f", "value")
+    assert done.exit_code == 0 and float(done.stdout) == 1.0

@@ -461,6 +461,70 @@ def test_every_terminating_signal_leaves_no_output_and_no_temp_file(
     assert _temps(tmp_path) == []
 
 
+@POSIX
+@pytest.mark.parametrize("source", ["stdin", "fifo", "gzip on stdin"])
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_while_waiting_on_a_pipe_is_one_line_never_an_abort(
+    losscli_exe, process_env, tmp_path, source, sig
+):
+    """The reader thread was blocked reading stdin, holding ``sys.stdin.buffer``'s lock,
+    when the signal ended the run: the interpreter then aborted as it closed stdin
+    ("Fatal Python error: _enter_buffered_busy", exit 134). A decompressor whose read the
+    signal cut short said "Truncated compressed stream" (exit 2). Both: 128 + the signal,
+    one line, nothing written. Three tries each (the abort came in most tries)."""
+    import gzip
+
+    signum = getattr(signal, sig)
+    feed = b"pred,label\n" + b"1,2\n" * 1000
+    if source == "gzip on stdin":
+        feed = gzip.compress(feed)[:-8]  # the stream goes on: its trailer has not come yet
+    fifo = tmp_path / "in.fifo"
+    if source == "fifo":
+        os.mkfifo(fifo)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for attempt in range(3):
+        read = str(fifo) if source == "fifo" else "-"
+        proc = subprocess.Popen(
+            [
+                losscli_exe,
+                "mse",
+                read,
+                "-o",
+                str(out_dir / "o.csv"),
+                "--write-baseline",
+                str(out_dir / "b.json"),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=process_env,
+        )
+        writer = open(fifo, "wb") if source == "fifo" else proc.stdin  # noqa: SIM115 - closed below
+        assert writer is not None
+        try:
+            writer.write(feed)
+            writer.flush()
+            deadline = time.monotonic() + 30
+            while not _temps(out_dir) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3 + 0.2 * attempt)  # the rows are read: the reader waits for more
+            proc.send_signal(signum)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            with contextlib.suppress(OSError):
+                writer.close()
+        assert proc.returncode == 128 + signum, (attempt, proc.returncode, err)
+        assert err.decode().strip() in (
+            "losscli: interrupted",
+            "losscli: terminated",
+            "losscli: terminated (SIGHUP)",
+        ), err
+        assert os.listdir(out_dir) == []
+
+
 def test_a_signal_during_the_commit_is_taken_after_it(tmp_path, monkeypatch):
     """Inside OutputPlan.commit the handler only records: every output is written."""
     from losscli import interrupt
@@ -626,6 +690,43 @@ def test_an_interrupt_swallowed_where_python_cannot_raise_is_quiet_and_still_130
     assert b"Traceback" not in proc.stderr and b"Exception ignored" not in proc.stderr, proc.stderr
     assert proc.returncode == 130, (proc.returncode, proc.stderr)
     assert proc.stderr.strip() == b"losscli: interrupted"
+
+
+_CUT_SHORT = """
+import os, signal, sys
+from losscli.cli.boundary import guarded
+from losscli.errors import InputError
+
+def body(verdict):
+    try:  # like pyarrow's decompressor: the interrupted read is taken as the stream's end
+        os.kill(os.getpid(), signal.SIG{sig})
+        for _ in range(100_000):
+            pass
+    except KeyboardInterrupt:
+        pass
+    raise InputError("<stdin>: cannot read: Truncated compressed stream")
+
+try:
+    guarded(body)
+except Exception as stop:
+    sys.exit(stop.exit_code)
+"""
+
+
+@POSIX
+@pytest.mark.parametrize("sig", ["INT", "TERM"])
+def test_an_error_after_a_signal_is_the_signal_not_exit_2(process_env, sig):
+    """A signal that cuts a read short inside pyarrow (gzip on stdin) surfaced as the
+    reader's own error, "Truncated compressed stream", exit 2: the run was interrupted,
+    and says so (the same run sometimes ended 130, sometimes 2)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CUT_SHORT.replace("{sig}", sig)],
+        capture_output=True,
+        env=process_env,
+        timeout=60,
+    )
+    assert proc.returncode == 128 + getattr(signal, f"SIG{sig}"), (proc.returncode, proc.stderr)
+    assert proc.stderr.strip() in (b"losscli: interrupted", b"losscli: terminated"), proc.stderr
 
 
 @POSIX

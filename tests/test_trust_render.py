@@ -650,6 +650,36 @@ def test_a_100kb_bad_cell_is_cut(cli: Any, write_file: Any, loss: str, header: s
     assert "z" * 41 not in err and "'" + "z" * 40 + "…'" in err
 
 
+def test_a_100kb_loss_name_from_the_command_line_or_a_config_is_cut(
+    cli: Any, write_file: Any, tmp_path: Path
+) -> None:
+    """``unknown loss '<100 KB>'`` was echoed whole, also from a config's ``loss =`` (an
+    untrusted pull request's file in the CI log)."""
+    name = "m" * 100_000
+    path = write_file("in.csv", "pred,label\n1,2\n")
+    err = short_error(cli("eval", path, "-l", name))
+    assert "m" * 41 not in err and "unknown loss '" + "m" * 40 + "…'" in err
+    config = tmp_path / "losscli.toml"
+    config.write_text(f'[[check]]\nname = "c"\nfile = "in.csv"\nloss = "{name}"\nmax = 1\n')
+    err = short_error(cli("check", config))
+    assert "m" * 41 not in err
+
+
+def test_every_error_line_is_bounded_whatever_a_message_quotes(cli: Any, write_file: Any) -> None:
+    """The boundary keeps each error and hint line to 1,000 characters (its start and
+    end, and how much was left out), whichever message quotes what: ``--rows <100 KB>``,
+    ``--delimiter <100 KB>``, ``--max mse=<100 KB>``."""
+    path = write_file("in.csv", "pred,label\n1,2\n")
+    junk = "9x" * 50_000
+    for args in (
+        ["mse", path, "--rows", junk],
+        ["mse", path, "-d", junk],
+        ["eval", path, "-l", "mse", "--max", f"mse={junk}"],
+    ):
+        err = short_error(cli(*args), limit=2_300)
+        assert all(len(line) <= 1_000 + len("losscli: error: ") for line in err.splitlines()), err[:300]
+
+
 def test_a_long_column_name_in_a_row_error_is_cut(cli: Any, write_file: Any) -> None:
     name = "w" * 300
     path = write_file("n.csv", f"pred,{name}\n1,\n")

@@ -106,6 +106,112 @@ def test_many_short_rows_around_a_long_one_across_blocks(cli, write_file):
     assert value_of(cli("mse", path, "-f", "value")) == pytest.approx(mse(pred, label), rel=1e-12)
 
 
+# -------------------------------------------- 1b. quoted values with line ends ----
+# RFC 4180 lets a quoted value hold line ends (free-text columns, comments). Blocks
+# were cut at any line end, and pyarrow was told no value holds one: past pyarrow's
+# 1 MiB block such a file was "CSV parser got out of sync with chunker" (exit 2).
+
+
+def quoted_rows(n: int, note: Any, sep: str = ",") -> tuple[str, np.ndarray, np.ndarray]:
+    """``n`` rows of pred, label and a quoted note ``note(i)`` holding line ends."""
+    rng = np.random.default_rng(11)
+    pred, label = np.round(rng.normal(size=(2, n)), 6)
+    lines = [f"pred{sep}label{sep}note\n"]
+    lines += [
+        f'{p!r}{sep}{y!r}{sep}"{note(i)}"\n'
+        for i, (p, y) in enumerate(zip(pred.tolist(), label.tolist(), strict=True))
+    ]
+    return "".join(lines), pred, label
+
+
+@pytest.mark.parametrize("how", ["plain", "gz", "stdin"])
+@pytest.mark.parametrize("sep", [",", "\t"], ids=["csv", "tsv"])
+def test_quoted_values_with_line_ends_are_read_in_every_block(cli, run_cli, write_file, how, sep):
+    text, pred, label = quoted_rows(200_000, lambda i: f'line one\nline ""{i}""{sep}two\r\n', sep)
+    ext = "csv" if sep == "," else "tsv"
+    if how == "stdin":
+        result = run_cli("mse", "-", "-f", "json", input=text.encode(), timeout=120)
+        payload = result.stdout
+    else:
+        path = write_file(f"q.{ext}{SUFFIX[how]}", COMPRESS[how](text.encode()))
+        payload = cli("mse", path, "-f", "json").stdout
+    import json
+
+    got = json.loads(payload)
+    assert got["source"]["rows"] == 200_000
+    assert got["results"][0]["value"] == pytest.approx(mse(pred, label), rel=1e-12)
+
+
+@pytest.mark.parametrize("block_bytes", [64, 1 << 10, 1 << 16])
+def test_a_block_never_ends_inside_a_quoted_value(tmp_path, block_bytes):
+    """Blocks far smaller than a value: every cut lands at a record's end, whatever the
+    size (the cut counts the quotes since the block's start)."""
+    text, pred, label = quoted_rows(2_000, lambda i: "a\n" * (i % 50) + '""q"",\n')
+    path = tmp_path / "q.csv"
+    path.write_text(text)
+    result = losscli.evaluate(InputOptions(str(path), block_bytes=block_bytes), "mse").results[0]
+    assert result.count == 2_000
+    assert result.value == pytest.approx(mse(pred, label), rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_quoted_values_at_random_block_sizes(tmp_path, seed):
+    """Quoted values of random text (line ends, delimiters, doubled quotes, empty) in
+    random columns, cut at random block sizes: the rows and the value are those of
+    Python's csv module, which reads RFC 4180 by its state machine."""
+    import csv
+    import io
+
+    rng = np.random.default_rng(seed)
+    alphabet = [*'ab,\n"; ', '""']
+    n = 400
+    pred, label = np.round(rng.normal(size=(2, n)), 6)
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    writer.writerow(["note", "pred", "label", "more"])
+    for p, y in zip(pred.tolist(), label.tolist(), strict=True):
+        notes = ["".join(rng.choice(alphabet, size=rng.integers(0, 30))).replace('""', '"') for _ in range(2)]
+        writer.writerow([notes[0], p, y, notes[1]])
+    text = out.getvalue()
+    rows = list(csv.reader(io.StringIO(text, newline="")))[1:]
+    assert len(rows) == n  # the reference reads what was written
+    path = tmp_path / "r.csv"
+    path.write_text(text, newline="")
+    for block_bytes in rng.integers(16, 2_000, size=4).tolist():
+        result = losscli.evaluate(InputOptions(str(path), block_bytes=block_bytes), "mse").results[0]
+        assert result.count == n, block_bytes
+        assert result.value == pytest.approx(mse(pred, label), rel=1e-12), block_bytes
+
+
+@pytest.mark.parametrize("how", ["plain", "gz", "stdin"])
+def test_a_quoted_value_with_line_ends_longer_than_a_block_is_read(cli, run_cli, write_file, how):
+    """A 20 MiB quoted value of short lines: read on, as a long line is, up to the limit."""
+    notes = ["x", '"' + ("y" * 1000 + "\n") * 20_000 + '"', "z", '"a\nb"']
+    result = run_container(cli, run_cli, write_file, "bigq.csv", rows_text(notes).encode(), how)
+    assert value_of(result) == pytest.approx(mse(PRED, LABEL), rel=1e-15)
+
+
+def test_stray_quotes_in_unquoted_cells_beside_quoted_line_ends(cli, write_file):
+    """pyarrow reads a quote inside an unquoted cell (12" pizza) as text: such quotes do
+    not make losscli hold the rest of the file as one value."""
+    rng = np.random.default_rng(3)
+    n = 100_000
+    pred, label = np.round(rng.normal(size=(2, 3 * n)), 6)
+    rows = [
+        f'{p!r},{y!r},{i}" pizza'
+        for i, (p, y) in enumerate(zip(pred[:n].tolist(), label[:n].tolist(), strict=True))
+    ]
+    rows += [
+        f'{p!r},{y!r},"a\nb"'
+        for p, y in zip(pred[n : 2 * n].tolist(), label[n : 2 * n].tolist(), strict=True)
+    ]
+    rows += [
+        f'{p!r},{y!r},5" x' for p, y in zip(pred[2 * n :].tolist(), label[2 * n :].tolist(), strict=True)
+    ]
+    path = write_file("stray.csv", "pred,label,note\n" + "\n".join(rows) + "\n")
+    assert value_of(cli("mse", path, "-f", "value")) == pytest.approx(mse(pred, label), rel=1e-12)
+
+
 @pytest.mark.parametrize("how", ["plain", "gz", "stdin"])
 def test_a_row_past_the_limit_is_exit_2_naming_the_row_and_the_setting(
     cli, losscli_exe, process_env, write_file, expect_error, how
@@ -167,6 +273,21 @@ def test_utf16_and_utf32_without_a_mark_need_the_option_the_hint_names(cli, writ
     expect_error(cli("mse", path), "NUL", f"--encoding {codec}")
     result = cli("mse", path, "--encoding", codec, "-f", "value")  # the hint works
     assert value_of(result) == pytest.approx(mse(PRED, LABEL), rel=1e-15)
+
+
+@pytest.mark.parametrize("codec", list(BOM))
+def test_the_generic_utf16_or_utf32_option_reads_a_file_without_a_mark(cli, write_file, expect_error, codec):
+    """``--encoding utf-16`` (the spelling a user tries) on a file without a mark was exit
+    3 (Python's codec: "UTF-16 stream does not start with BOM"): the NUL bytes of the
+    ASCII header give the byte order."""
+    path = write_file("nobom.csv", TEXT.encode(codec))
+    result = cli("mse", path, "--encoding", codec[:6], "-f", "value")
+    assert value_of(result) == pytest.approx(mse(PRED, LABEL), rel=1e-15)
+
+
+def test_the_generic_option_without_a_mark_or_a_guess_asks_for_the_byte_order(cli, write_file, expect_error):
+    path = write_file("odd.csv", "āpred,label\n1,2\n".encode("utf-16-le"))  # ā is 01 01: no NUL to go by
+    expect_error(cli("mse", path, "--encoding", "utf-16"), "no byte-order mark", "--encoding utf-16-le")
 
 
 def test_a_mark_that_contradicts_the_option_is_refused_with_a_hint_that_works(cli, write_file, expect_error):

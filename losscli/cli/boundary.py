@@ -29,13 +29,18 @@ def debug_enabled(flag: bool = False) -> bool:
     return flag or os.environ.get(env_name("debug"), "") not in ("", "0", "false")
 
 
+MAX_MESSAGE = 1000  # characters of one error or hint line; the rest of a longer one is left out
+
+
 def error_line(message: str, hint: str | None = None) -> None:
     """``losscli: error: what/where`` and, on a second line, how to fix it (an unwritable
-    stderr loses the words, never the exit code)."""
+    stderr loses the words, never the exit code). Each line is one line (:func:`printable`)
+    of at most :data:`MAX_MESSAGE` characters: a message quoting a 100 KB loss name from a
+    config or the command line shows its start and end, never all of it."""
     try:
-        sys.stderr.write(f"losscli: error: {printable(message)}\n")
+        sys.stderr.write(f"losscli: error: {bounded(printable(message))}\n")
         if hint:
-            sys.stderr.write(f"  hint: {printable(hint)}\n")
+            sys.stderr.write(f"  hint: {bounded(printable(hint))}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -47,6 +52,17 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` if it fits in ``limit`` characters, else its start and end around a note
+    of how much was left out."""
+    if len(text) <= limit:
+        return text
+    note = " … ({:,} characters left out) … "
+    tail = limit // 4
+    head = limit - tail - len(note.format(len(text)))  # the count is never wider than len(text)
+    return text[:head] + note.format(len(text) - head - tail) + text[-tail:]
 
 
 def _usable_streams() -> str | None:
@@ -78,8 +94,14 @@ def guarded(body: Callable[[Verdict], int], debug: bool = False) -> NoReturn:
         error_line(closed, "redirect it to a file or to /dev/null")
         raise typer.Exit(int(ExitStatus.ERROR))
     try:
-        code = body(verdict)
-        interrupt.raise_pending()  # a signal swallowed where it could not be raised still ends the run
+        try:
+            code = body(verdict)
+            interrupt.raise_pending()  # a signal swallowed where it could not be raised still ends the run
+        except Exception as exc:
+            # a read the signal cut short failed ("Truncated compressed stream"): the signal is the cause
+            if interrupt.pending():
+                raise KeyboardInterrupt from exc
+            raise
     except LossCliError as exc:
         if debug_enabled(debug):
             traceback.print_exc()

@@ -33,6 +33,7 @@ from losscli.engine.runner import Runner, RunOptions, feed
 from losscli.engine.validate import Problem
 from losscli.errors import ColumnError, InputError, UsageError, first_line
 from losscli.io import formats
+from losscli.io.arrow_numpy import check_numeric
 from losscli.io.columnar import ColumnarSource
 from losscli.io.detect import detect
 from losscli.io.frames import frame_source
@@ -177,7 +178,7 @@ def _run(
         )
     else:
         if data.format == formats.DATASET:
-            inputs = _check_parquet_files(data.path, names)
+            inputs = _check_parquet_files(data.path, names, numeric)
         frame = data.frame[names]
         parts = list(frame.to_delayed())
         projected = frame_source(frame._meta, path=data.path, fmt=data.format)
@@ -254,10 +255,11 @@ def _meta(data: _Input) -> Any:
 Sized = tuple[PartState, list[tuple[int, int]]]  # a state, and (rows read, rows written) per partition
 
 
-def _check_parquet_files(path: str, names: Sequence[str]) -> list[str]:
-    """Every file of a Parquet dataset has the used columns (Dask takes the columns from one
-    file; a file without one would fail in a task): each footer's schema is read here.
-    Returns the files."""
+def _check_parquet_files(path: str, names: Sequence[str], numeric: frozenset[str] = frozenset()) -> list[str]:
+    """Every file of a Parquet dataset has the used columns, numbers where numbers are
+    needed (Dask takes the schema from one file; another file's list column would fail in
+    a task, named by the dataset only): each footer's schema is read here, as the local
+    engine does (``io.parquet``). Returns the files."""
     import glob
 
     import pyarrow.parquet as pq
@@ -286,7 +288,8 @@ def _check_parquet_files(path: str, names: Sequence[str]) -> list[str]:
             continue  # _metadata, _SUCCESS, hidden files: not data (as Dask skips them)
         try:
             with opener(file, "rb") as fh:
-                have = set(pq.read_schema(fh).names)
+                stored = pq.read_schema(fh)
+            have = set(stored.names)
         except (OSError, ValueError) as exc:
             raise InputError(f"{file}: cannot read the Parquet footer: {first_line(exc)}") from None
         folders = file.replace(os.sep, "/").split("/")[:-1]
@@ -297,6 +300,8 @@ def _check_parquet_files(path: str, names: Sequence[str]) -> list[str]:
                 f"{file}: no column '{missing[0][:60]}' (other files of {path} have it)",
                 "every file of the dataset needs the same columns: fix or leave out that file",
             )
+        for name in numeric & set(stored.names):
+            check_numeric(file, name, stored.field(name).type)
     return files
 
 
@@ -328,7 +333,11 @@ def _reduce(parts: list[Any], task: _Task) -> Sized:
 
 
 def _merge(a: Sized, b: Sized, where: str) -> Sized:
-    return merge(a[0], b[0], where), a[1] + b[1]
+    """Two adjacent states merged (runs on a worker). Like :func:`_partition`, under
+    ``np.errstate``: a sum that overflows is found by ``finish`` and is an error there;
+    NumPy's RuntimeWarning from a worker would be a stray line on the user's stderr."""
+    with np.errstate(all="ignore"):
+        return merge(a[0], b[0], where), a[1] + b[1]
 
 
 def _client() -> Any:

@@ -33,6 +33,12 @@ def fields_hint() -> str:
     return f"check {spelled('delimiter')} and quoting"
 
 
+RANGES_HINT = (
+    "check --delimiter and quoting; a quoted value holding line ends that crosses one of the "
+    "Dask engine's 64 MiB byte ranges reads like this too: --engine local reads it"
+)
+
+
 class Unparsable(Exception):
     """pyarrow refused a block: the partition task scans it for the row to blame."""
 
@@ -46,6 +52,7 @@ class CsvFile:
     names: tuple[str, ...]
     skip: int
     size: int | None
+    encoding: str = "utf-8"  # the codec the file is read with (a byte-order mark picks it)
 
 
 @dataclass(frozen=True)
@@ -95,21 +102,30 @@ class CsvDataset:
 
 def open_csv(options: InputOptions, fmt: str) -> CsvDataset:
     """Every file of ``options.path`` (a file, a glob or an fsspec URL) with its header."""
+    from losscli.io import blocks
+
     files = _expand(options.path)
-    splittable = _line_safe(options.encoding.replace("_", "-").lower())
     found: list[CsvFile] = []
     delimiter = ""
     for path in files:
         try:
             with _open(path, decompress=True) as stream:
-                prefix, end = _read_prefix(stream, options)
+                head = blocks.read_some(stream, 64)
+                encoding = blocks.text_encoding(options.encoding, head, path)  # as the local engine
+                text: Any = blocks.Chained(head, stream)
+                if encoding not in blocks.PASS_THROUGH:
+                    text = blocks.Transcoded(text, encoding, path)
+                prefix, end = _read_prefix(text, options)
+            splittable = _line_safe(encoding.replace("_", "-").lower())
             size = None if _is_compressed(path) or not splittable else _size(path)
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or first_line(exc)}") from None
         if not prefix.strip() and (found or path != files[-1]):
             continue  # an empty file in a glob adds no rows
-        names, delimiter, skip = _header(options, fmt, prefix, end, path)
-        found.append(CsvFile(path, tuple(names), skip, size))
+        names, delimiter, skip = _header(options, fmt, prefix, end, path, head, encoding)
+        if encoding not in blocks.PASS_THROUGH and skip:  # the header's length in the file's bytes
+            skip = len(prefix[:skip].decode("utf-8").encode(encoding))
+        found.append(CsvFile(path, tuple(names), skip, size, encoding))
     return CsvDataset(options.path, fmt, delimiter, options.encoding, options.header, tuple(found))
 
 
@@ -137,12 +153,13 @@ def _read_prefix(stream: Any, options: InputOptions) -> tuple[bytes, int | None]
 
 
 def _header(
-    options: InputOptions, fmt: str, prefix: bytes, end: int | None, path: str
+    options: InputOptions, fmt: str, prefix: bytes, end: int | None, path: str, head: bytes, encoding: str
 ) -> tuple[list[str], str, int]:
-    """Names, delimiter and header length, parsed as the local engine parses them."""
+    """Names, delimiter and header length (of ``prefix``, UTF-8), parsed as the local
+    engine parses them."""
     from losscli.io.delimited import parse_header
 
-    header = parse_header(options, fmt, bytearray(prefix), end, prefix[:64], options.encoding, path)
+    header = parse_header(options, fmt, bytearray(prefix), end, head, encoding, path)
     return header.names, header.delimiter, header.skip
 
 
@@ -226,14 +243,16 @@ def batches(
         internal[p]: pa.float64() if n in numeric else pa.string()
         for p, n in zip(block.columns, names, strict=True)
     }
-    parse = pacsv.ParseOptions(delimiter=data.delimiter)
+    # a quoted value may hold line ends (RFC 4180): pyarrow must then cut its own blocks at
+    # record ends (a little slower: only for a range that holds a quote, and for streams)
+    parse = pacsv.ParseOptions(delimiter=data.delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(include_columns=wanted, column_types=types)
     try:
         if block.stop is None:
             read = pacsv.ReadOptions(
                 column_names=internal,
                 skip_rows=1 if data.header else 0,
-                encoding=data.encoding,
+                encoding=block.file.encoding,
                 block_size=BATCH_BYTES,
             )
             with _open(block.file.path, decompress=True) as stream:
@@ -245,7 +264,11 @@ def batches(
         raw = _block_bytes(block)
         if not raw.strip():
             return
-        read = pacsv.ReadOptions(column_names=internal, encoding=data.encoding, block_size=BATCH_BYTES)
+        if b'"' not in raw:
+            parse = pacsv.ParseOptions(delimiter=data.delimiter)
+        elif _cut_in_a_value(block, raw, data.delimiter):
+            raise Unparsable("a quoted value runs past the byte range")  # see locate
+        read = pacsv.ReadOptions(column_names=internal, encoding=block.file.encoding, block_size=BATCH_BYTES)
         table = pacsv.read_csv(
             pa.py_buffer(raw), read_options=read, parse_options=parse, convert_options=convert
         )
@@ -266,12 +289,24 @@ def locate(block: CsvBlock, data: CsvDataset, names: Sequence[str], numeric: fro
     (``losscli.io.problems``); rows count from the block's first."""
     from losscli.io.delimited import python_encoding
 
+    quoted = False
     if block.stop is None:
         stream = _open(block.file.path, decompress=True)
     else:
-        stream = io.BytesIO(_block_bytes(block))
+        raw = _block_bytes(block)
+        if _cut_in_a_value(block, raw, data.delimiter):
+            message = (
+                f"{data.path}: a quoted value holding line ends runs past byte {block.stop:,}, "
+                "where the Dask engine cuts the file into byte ranges"
+            )
+            return PartProblem(
+                literal(message), "use --engine local: it reads such files whole", 1, 1, "ranges"
+            )
+        split = block.start > block.file.skip or block.stop < (block.file.size or 0)
+        quoted = split and b'"' in raw  # a range, not the whole file: it may start inside a quote
+        stream = io.BytesIO(raw)
     with io.TextIOWrapper(
-        stream, encoding=python_encoding(data.encoding), newline="", errors="surrogateescape"
+        stream, encoding=python_encoding(block.file.encoding), newline="", errors="surrogateescape"
     ) as text:
         rows = csv.reader(text, delimiter=data.delimiter)
         if block.stop is None and data.header:
@@ -283,9 +318,24 @@ def locate(block: CsvBlock, data: CsvDataset, names: Sequence[str], numeric: fro
             reason = first_line(exc)
         else:
             reason = "malformed CSV"
-    if found is not None:
-        return found
-    return PartProblem(literal(f"{data.path}: unreadable data ({reason})"), fields_hint(), 1, 1, "unreadable")
+    if found is None:
+        found = PartProblem(
+            literal(f"{data.path}: unreadable data ({reason})"), fields_hint(), 1, 1, "unreadable"
+        )
+    if quoted and found.kind in ("fields", "unreadable"):
+        found.hint = RANGES_HINT  # a range that starts or ends inside a quoted value reads like this
+    return found
+
+
+def _cut_in_a_value(block: CsvBlock, raw: bytes, delimiter: str) -> bool:
+    """Whether a byte range that ends before its file does ends inside a quoted value:
+    the next range would start inside it, and could read the rest of the value as rows.
+    (Ranges are checked in order from the first, which starts at a record: the first
+    wrong cut is the one found.)"""
+    from losscli.io.blocks import ends_in_quoted_value
+
+    ends_early = block.stop is not None and block.file.size is not None and block.stop < block.file.size
+    return ends_early and b'"' in raw and ends_in_quoted_value(raw, delimiter)
 
 
 def _scan(
@@ -308,7 +358,7 @@ def _scan(
             cell = row[p] if p < len(row) else ""
             column = literal(f"{data.path}: column '{name[:60]}' row ")
             if not cell.isprintable() and undecodable(cell):
-                message = f"{column}{{row}}: bytes that are not valid {literal(data.encoding)} ({undecodable(cell)[:40]})"
+                message = f"{column}{{row}}: bytes that are not valid {literal(block.file.encoding)} ({undecodable(cell)[:40]})"
                 return PartProblem(
                     message,
                     f"use {spelled('encoding', 'latin-1')} (or the file's encoding)",

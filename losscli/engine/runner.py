@@ -190,19 +190,23 @@ class Runner:
             adapter.binary = labels
 
     def result(self, seen: int) -> EvalResult:
+        """The finished result. Under ``np.errstate`` for every engine (the Dask engine
+        finishes on the client, outside the local engine's): a sum that overflows is an
+        error from ``finish`` with its own words, never a NumPy RuntimeWarning on stderr."""
         where = f"{self.plan.source.path}: column '{self.plan.columns.name('y_true')}'"
         for adapter in self.adapters:
             adapter.finish(where)
         groups = self.groups if "by" in self.plan.columns.positions else None
-        return finish(
-            self.plan,
-            self.accs,
-            (seen, self.used),
-            self.head.rows(),
-            self.worst.rows(),
-            groups,
-            self.options.ci,
-        )
+        with np.errstate(all="ignore"):
+            return finish(
+                self.plan,
+                self.accs,
+                (seen, self.used),
+                self.head.rows(),
+                self.worst.rows(),
+                groups,
+                self.options.ci,
+            )
 
 
 def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] | None = None) -> int:

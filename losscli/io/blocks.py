@@ -11,6 +11,10 @@ passes through here, so three guarantees hold for all of it:
   re-encoded as UTF-8 (``Transcoded``); a UTF-16/32 byte-order mark picks its
   codec (``text_encoding``). The header reader, the block cutter and pyarrow
   see UTF-8 only.
+- Blocks end at a record's line end: a quoted value may hold line ends (RFC 4180),
+  so a line end counts only with an even number of double quotes before it
+  (``_record_end``); a block holding a quote is parsed with pyarrow's
+  ``newlines_in_values``.
 - No line is held past a limit (``line_limit``, 256 MiB unless
   ``LOSSCLI_MAX_LINE_BYTES`` says otherwise): ``line_blocks`` and
   ``read_header`` grow a buffer to hold a long line up to the limit and raise
@@ -23,8 +27,9 @@ import codecs
 import io
 import os
 import re
+import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from losscli.errors import InputError, UsageError
 from losscli.options import spelled
@@ -87,6 +92,22 @@ def limit_hint(limit: int) -> str:
 
 
 # ------------------------------------------------------------------ streams ----
+
+
+def stdin_bytes() -> IO[bytes]:
+    """Standard input as a buffered reader of losscli's own, over the same descriptor.
+
+    Never ``sys.stdin.buffer``: a reader thread (``io.prefetch``) may be blocked in a
+    read of it, holding its lock, when a signal or a closed stdout ends the run; the
+    interpreter then closes ``sys.stdin`` as it exits, cannot take that lock, and aborts
+    ("Fatal Python error: _enter_buffered_busy", exit 134). Nothing else holds this
+    reader, so the exit never touches it (``closefd=False``: descriptor 0 stays open).
+    A stdin with no descriptor (replaced in a notebook or a test runner) is used as it is."""
+    try:
+        descriptor = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        return sys.stdin.buffer
+    return open(descriptor, "rb", closefd=False)
 
 
 class Watched(io.RawIOBase):
@@ -166,10 +187,11 @@ class Transcoded(io.RawIOBase):
             self._ended = not data
             try:
                 text = self._decoder.decode(data, final=self._ended)
-            except UnicodeDecodeError as exc:
+            except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own complaint
+                at = self._offset + max(exc.start, 0) if isinstance(exc, UnicodeDecodeError) else self._offset
+                reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
                 raise InputError(
-                    f"{self._where}: bytes that are not valid {self._encoding} "
-                    f"(at byte {self._offset + max(exc.start, 0):,}: {exc.reason})",
+                    f"{self._where}: bytes that are not valid {self._encoding} (at byte {at:,}: {reason})",
                     f"give the file's encoding with {spelled('encoding')} (e.g. utf-8, latin-1, utf-16-le)",
                 ) from None
             self._offset += len(data)
@@ -213,7 +235,7 @@ def text_encoding(given: str, head: bytes, where: str) -> str:
         ) from None
     mark = next(((codec, order) for bom, codec, order in BOMS if head.startswith(bom)), None)
     if mark is None:
-        return name
+        return _byte_order(name, given, head, where) if name in ("utf-16", "utf-32") else name
     codec, order = mark
     if name in ("utf-8", "utf-8-sig"):
         return codec
@@ -225,6 +247,18 @@ def text_encoding(given: str, head: bytes, where: str) -> str:
             f"use {spelled('encoding', codec)} (the mark gives the byte order)",
         )
     return name
+
+
+def _byte_order(name: str, given: str, head: bytes, where: str) -> str:
+    """``utf-16``/``utf-32`` without a byte-order mark (Python's codec needs one): the
+    byte order the NUL bytes of ASCII text show, else an InputError asking for it."""
+    guess = nul_guess(head)
+    if guess is not None and guess.startswith(name + "-"):
+        return guess
+    raise InputError(
+        f"{where}: the input has no byte-order mark, so --encoding {given[:40]} cannot tell the byte order",
+        f"give it: --encoding {name}-le (Windows, most files) or --encoding {name}-be",
+    )
 
 
 def python_encoding(name: str) -> str:
@@ -276,10 +310,11 @@ def read_header(stream: Any, limit: int) -> tuple[bytearray, int | None]:
         want = min(max(PREFIX_BYTES, len(data)), limit + 1 - len(data))
 
 
-def line_blocks(stream: Any, size: int, limit: int) -> Iterator[Any]:
-    """pyarrow buffers of about ``size`` bytes of ``stream``, each ending at a line end
-    (the last may not). A line longer than ``size`` gets a block of its own, grown to
-    hold it; a line longer than ``limit`` is LineTooLong. Each buffer is fresh memory from
+def line_blocks(stream: Any, size: int, limit: int, delimiter: str = ",") -> Iterator[Any]:
+    """pyarrow buffers of about ``size`` bytes of ``stream``, each ending at a record's
+    line end (the last may not): a line end inside a quoted value does not end a record
+    (:func:`_record_end`). A record longer than ``size`` gets a block of its own, grown to
+    hold it; one longer than ``limit`` is LineTooLong. Each buffer is fresh memory from
     pyarrow's pool (the previous one may still be parsed on another thread)."""
     import pyarrow as pa
 
@@ -298,7 +333,7 @@ def line_blocks(stream: Any, size: int, limit: int) -> Iterator[Any]:
             return
         if kept and _find_newline(view, kept, end) > limit:  # the carried line ended here, too long
             raise LineTooLong(limit)
-        cut = _rfind_newline(view, kept, end) + 1
+        cut = _record_end(view, kept, end, delimiter.encode())
         if cut == 0:  # no line end yet: read on, at most to just past the limit
             if end > limit:
                 raise LineTooLong(limit)
@@ -306,6 +341,65 @@ def line_blocks(stream: Any, size: int, limit: int) -> Iterator[Any]:
             continue
         yield buffer.slice(0, cut)
         carry, want = view[cut:end], size
+
+
+def _record_end(view: memoryview, kept: int, end: int, delimiter: bytes = b",") -> int:
+    """Index just past the last line end in ``view[kept:end]`` that ends a record, 0 if
+    there is none yet. ``view`` starts at a record's start, so a line end ends a record
+    when the double quotes before it are even in number (RFC 4180: a quoted value may
+    hold line ends; ``""`` inside it counts two). When no line end is outside quotes:
+
+    - the quotes are even in number (the record's line end has not come yet), or a
+      value is open (the last quote with an even count before it that is not the second
+      of a ``""`` starts a field): 0, read on, as for a long line, up to the limit;
+    - else (a stray ``"`` inside an unquoted cell, ``12" pizza``, which pyarrow reads as
+      text): the last line end, as for text without quotes."""
+    if not _has_quote(view, end):
+        return _rfind_newline(view, kept, end) + 1
+    data = view[:end].tobytes()
+    total = data.count(b'"')
+    hi, even = end, total % 2 == 0
+    while hi > kept:  # from quote to quote backwards: the line ends between two have one parity
+        quote = data.rfind(b'"', 0, hi)
+        if even and (found := data.rfind(b"\n", max(quote + 1, kept), hi)) >= 0:
+            return found + 1
+        if quote < 0:
+            break
+        hi, even = quote, not even
+    if total % 2 == 0 or _value_open(data, total, delimiter):
+        return 0  # the record (or the quoted value) goes on past the block
+    return data.rfind(b"\n", kept, end) + 1
+
+
+def ends_in_quoted_value(data: bytes, delimiter: str = ",") -> bool:
+    """Whether ``data``, which starts at a record's start, ends inside a quoted value
+    (an odd number of quotes, the last value's opening quote starting a field)."""
+    total = data.count(b'"')
+    return total % 2 == 1 and _value_open(data, total, delimiter.encode())
+
+
+def _value_open(data: bytes, total: int, delimiter: bytes) -> bool:
+    """Whether ``data`` (``total`` quotes, an odd number) ends inside a quoted value."""
+    at, count = len(data), total
+    while (at := data.rfind(b'"', 0, at)) >= 0:
+        count -= 1  # the quotes before this one
+        if count % 2 == 0:
+            before = data[at - 1 : at]
+            if before != b'"':  # not the second of a ""
+                return at == 0 or before in (delimiter, b"\n", b"\r")
+    return False
+
+
+def has_quote(buffer: Any) -> bool:
+    """Whether a block (a pyarrow buffer) holds a double quote: then a value may hold a
+    line end, and pyarrow must parse it with ``newlines_in_values``."""
+    view = memoryview(buffer).cast("B")
+    return _has_quote(view, view.nbytes)
+
+
+def _has_quote(view: memoryview, end: int) -> bool:
+    window = 1 << 20
+    return any(b'"' in view[start : min(end, start + window)].tobytes() for start in range(0, end, window))
 
 
 def _find_newline(view: memoryview, start: int, end: int) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -115,7 +114,7 @@ class DelimitedSource:
         import pyarrow as pa
 
         where = "<stdin>" if options.path == "-" else options.path
-        raw: Any = sys.stdin.buffer if stream is None else stream
+        raw: Any = blocks.stdin_bytes() if stream is None else stream
         if codec is not None:
             raw = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), codec)
         head = blocks.read_some(raw, HEAD_BYTES)
@@ -167,6 +166,9 @@ class DelimitedSource:
 
         block = max(self.options.block_bytes // 8, 1 << 16)
         read = pacsv.ReadOptions(column_names=internal, use_threads=True, block_size=block, encoding="utf8")
+        # a quoted value may hold line ends (RFC 4180): pyarrow then cuts its own blocks at
+        # record ends too (a little slower, so only for our blocks that hold a quote)
+        quoted = pacsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=True)
         strict = _strict(convert)
 
         def parsed() -> Iterator[Any]:
@@ -176,14 +178,14 @@ class DelimitedSource:
                 read_blocks = prefetch(read_blocks, depth=1)  # (a plain file's read is a copy: done inline)
             for data in read_blocks:
                 self.bytes_read += data.size
-                yield _parse_block(data, read, parse, strict, convert)
+                yield _parse_block(data, read, quoted if blocks.has_quote(data) else parse, strict, convert)
 
         yield from prefetch(parsed(), depth=1)  # the next block parses while this one is computed
 
     def _blocks(self, stream: Any) -> Iterator[Any]:
         try:
             blocks.skip_bytes(stream, self.skip)
-            yield from blocks.line_blocks(stream, self.options.block_bytes, self.limit)
+            yield from blocks.line_blocks(stream, self.options.block_bytes, self.limit, self.delimiter)
         finally:
             if self._watched is not None:
                 self._watched.close()

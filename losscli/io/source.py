@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from typing import IO
 
 from losscli.errors import InputError
-from losscli.io import formats, paths
+from losscli.io import blocks, formats, paths
 from losscli.io.detect import detect, sniff_codec, sniff_magic
 from losscli.io.types import BLOCK_BYTES, CHUNK_ROWS, InputOptions, Source
 
@@ -25,7 +24,7 @@ def open_source(options: InputOptions) -> Source:
     detected = detect(options.path, options.format)
     fmt = detected.format
     if options.path == "-":
-        return _open_stream(options, fmt, sys.stdin.buffer)
+        return _open_stream(options, fmt, blocks.stdin_bytes())
     _check_readable(options.path, fmt)
     if _is_stream(options.path):  # a named pipe, <(process substitution), /dev/stdin: like '-'
         return _open_stream(options, fmt, open(options.path, "rb"))
@@ -60,8 +59,28 @@ def _open_stream(options: InputOptions, fmt: str | None, stream: IO[bytes]) -> S
     if not streams:
         import pyarrow as pa
 
-        stream = pa.BufferReader(stream.read())
+        where = "<stdin>" if options.path == "-" else options.path
+        stream = pa.BufferReader(_held(stream, where, spec.title))
     return spec.open()(options, spec.name, stream, None)
+
+
+MAX_HELD_BYTES = 1 << 30  # a random-access format from a pipe is held in memory up to this
+
+
+def _held(stream: IO[bytes], where: str, title: str) -> bytearray:
+    """All of ``stream``, for a format that needs random access (Parquet, an IPC file),
+    read in pieces and never past :data:`MAX_HELD_BYTES`: an endless pipe (``/dev/zero``)
+    is an InputError, not memory until the OOM killer."""
+    held = bytearray()
+    while piece := stream.read(min(1 << 24, MAX_HELD_BYTES + 1 - len(held))):
+        held += piece
+        if len(held) > MAX_HELD_BYTES:
+            raise InputError(
+                f"{where}: {title} from a pipe is held in memory (it needs random access), "
+                f"and this input is over {blocks.size_text(MAX_HELD_BYTES)}",
+                "save it to a file and give its path: a file is read in pieces",
+            )
+    return held  # pyarrow reads it in place (a copy would double the memory)
 
 
 def _check_readable(path: str, fmt: str | None) -> None:

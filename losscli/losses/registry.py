@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from losscli.errors import UsageError
+from losscli.neutralise import quote
 from losscli.spec import LossSpec, Task
 
 # Names people reach for that are the complement of a registered loss.
@@ -48,7 +49,7 @@ class Registry:
         key = name.strip().lower().replace("_", "-")
         if key in self._lookup:
             return self._lookup[key]
-        raise UsageError(f"unknown loss '{name}'", suggestion(name, list(self._lookup)))
+        raise UsageError(f"unknown loss {quote(name)}", suggestion(name, list(self._lookup)))
 
     def __iter__(self) -> Iterator[LossSpec]:
         return iter(self._specs.values())
