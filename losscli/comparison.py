@@ -21,7 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from losscli.accumulate.loss import LossAccumulator
-from losscli.accumulate.rows import RowBlock
+from losscli.accumulate.rows import RowBlock, RowRange
 from losscli.engine.jobs import LossArg, make_jobs
 from losscli.engine.plan import Plan, SourceArg, join_labels, open_any, prepare
 from losscli.errors import DataError, UsageError
@@ -82,9 +82,9 @@ class _Wins:
 
     def _count(self) -> None:
         ref = self.blocks[self.reference]
-        ids = np.asarray(ref.row_ids)
+        ids = ref.row_ids
         for model, block in self.blocks.items():
-            if len(block) != len(ref) or not np.array_equal(np.asarray(block.row_ids), ids):
+            if len(block) != len(ref) or not _same_ids(block.row_ids, ids):
                 raise DataError(
                     "the models were not evaluated on the same rows (--nan drop dropped different rows)",
                     "compare needs every model's value on every row: fill or remove those rows first",
@@ -119,7 +119,7 @@ class _Wins:
             if differ.size:
                 i = int(differ[0])
                 raise DataError(
-                    f"the files' labels differ: row {int(ids[i])} has {first[i]!r} in the first file "
+                    f"the files' labels differ: row {int(np.asarray(ids)[i])} has {first[i]!r} in the first file "
                     f"and {theirs[i]!r} in file {model + 1} ({differ.size} such rows in this block)",
                     f"compare models on the same rows: align the files, or join them with {spelled('on', 'KEY', placeholder=True)}",
                 )
@@ -252,7 +252,7 @@ def compare_models(
         wins.shown = _row_columns(plans, models, ref)
         wins.writer = rows(wins.shown)
     options = [
-        RunOptions(nan, rows=0, worst=0, quantiles=True, ci=settings, sink=wins.sink(i))
+        RunOptions(nan, rows=0, worst=0, quantiles=False, ci=settings, sink=wins.sink(i))
         for i in range(len(plans))
     ]
     with np.errstate(all="ignore"):
@@ -277,6 +277,13 @@ def compare_models(
         comparisons += pairs
     unmatched = getattr(opened, "unmatched", 0) if checked else 0
     return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted, unmatched=unmatched)
+
+
+def _same_ids(a: Any, b: Any) -> bool:
+    """The same row numbers: two ranges by their ends, else element by element."""
+    if isinstance(a, RowRange) and isinstance(b, RowRange):
+        return a.start == b.start and a.size == b.size
+    return bool(np.array_equal(np.asarray(a), np.asarray(b)))
 
 
 def _row_columns(plans: list[Plan], models: list[str], ref: int) -> list[tuple[str, str]]:

@@ -307,8 +307,8 @@ class CompareResult:
                 "p_adjustment": "holm" if self.adjusted else None,
                 "rows_unmatched": self.unmatched,
                 "comparisons": [c.to_dict() for c in self.comparisons],
-                "results": [
-                    {"model": model, **r.to_dict()}
+                "results": [  # compare sketches no quantiles: each model's value, interval, count
+                    {"model": model, **{k: v for k, v in r.to_dict().items() if k != "quantiles"}}
                     for model, run in zip(self.models, self.runs, strict=True)
                     for r in run.results
                 ],
