@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,11 +43,11 @@ def splitmix64(keys: U64) -> U64:
     return z ^ (z >> np.uint64(31))
 
 
-LOW_BITS = 20  # bucket(u) = T[u mod 2²⁰] xor mix(u ÷ 2²⁰): a table lookup for row numbers
+LOW_BITS = 16  # bucket(u) = T[u mod 2¹⁶] xor mix(u ÷ 2¹⁶): a table lookup for row numbers
 
 
 def bucket_of(keys: U64, buckets: int = BUCKETS, start: int | None = None) -> NDArray[np.intp]:
-    """bucket(u) = T[u mod 2²⁰] ⊕ mix(⌊u / 2²⁰⌋), where mix(x) is the top log₂M bits of
+    """bucket(u) = T[u mod 2¹⁶] ⊕ mix(⌊u / 2¹⁶⌋), where mix(x) is the top log₂M bits of
     SplitMix64's mix of x and T[i] = mix(i + 2⁶³): a fixed pseudo-random map, so a
     bucket is a random subset of the units whatever their order. ``start``: the keys are
     ``start, start + 1, …`` (a chunk's row numbers), read off the table in slices (no
@@ -92,10 +93,11 @@ def _mix(keys: U64) -> U64:
     return splitmix64(keys)
 
 
-def fingerprint(keys: U64, y_true: NDArray[np.float64]) -> int:
+def fingerprint(keys: Any, y_true: NDArray[np.float64]) -> int:
     """Σ_i h(unit_i, y_i) mod 2⁶⁴: which rows (by unit key) with which labels an
     accumulator saw, independent of their order and chunking; equal fingerprints mean
     the same rows (a baseline's bootstrap sums can then be paired with a run's)."""
+    keys = as_keys(keys)
     labels = np.ascontiguousarray(np.asarray(y_true, dtype=np.float64).reshape(keys.size, -1)) + 0.0  # -0 → 0
     mixed = splitmix64(keys)
     for j in range(labels.shape[1]):
@@ -103,14 +105,21 @@ def fingerprint(keys: U64, y_true: NDArray[np.float64]) -> int:
     return int(mixed.sum(dtype=np.uint64))
 
 
-def row_units(rows: object, block: int = 1) -> U64:
+def row_units(rows: object, block: int = 1) -> Any:
     """Unit keys of 1-based row numbers (a RowRange or an array): the 0-based row, or its
-    ``block`` of consecutive rows."""
-    start, size = getattr(rows, "start", None), getattr(rows, "size", None)
-    if isinstance(start, int) and isinstance(size, int) and block == 1:  # a RowRange: no int64 detour
-        return np.arange(start - 1, start - 1 + size, dtype=np.uint64)
+    ``block`` of consecutive rows. A chunk's range of rows stays a range (its keys are
+    made only if they are kept one by one)."""
+    from losscli.accumulate.rows import RowRange
+
+    if isinstance(rows, RowRange) and block == 1:
+        return RowRange(rows.start - 1, rows.size)
     index = np.asarray(rows, dtype=np.int64) - 1
     return (index // block if block > 1 else index).astype(np.uint64)
+
+
+def as_keys(keys: Any) -> U64:
+    """Unit keys as an array of uint64 (a range of row keys made into one)."""
+    return np.asarray(keys, dtype=np.uint64)
 
 
 def id_units(ids: NDArray[np.generic]) -> U64:
@@ -138,24 +147,25 @@ class UnitSums:
         self.table: F64 | None = None  # (buckets × width) once bucketed
 
     def add(
-        self, keys: U64, columns: Sequence[F64 | None], distinct: bool = False, start: int | None = None
+        self, keys: Any, columns: Sequence[F64 | None], distinct: bool = False, start: int | None = None
     ) -> None:
         """Fold in rows: ``keys`` (n,) unit keys and ``width`` columns of n statistics
         each (None: 1 for every row, a count). ``distinct``: the keys are distinct from
         each other and from every key added before (row numbers), so past M of them the
         rows go to buckets at once, without summing by key first; ``start``: the keys are
         ``start, start + 1, …`` (see :func:`bucket_of`)."""
-        if keys.size == 0:
+        n = len(keys)
+        if n == 0:
             return
         self.distinct = self.distinct and distinct
-        if self.table is None and self.distinct and self.pending + keys.size > self.buckets:
+        if self.table is None and self.distinct and self.pending + n > self.buckets:
             self._to_buckets()
         if self.table is not None:
             self._bucket(keys, columns, start)
             return
-        self.keys.append(keys)
-        self.sums.append(np.column_stack([np.ones(keys.size) if c is None else c for c in columns]))
-        self.pending += keys.size
+        self.keys.append(as_keys(keys))
+        self.sums.append(np.column_stack([np.ones(n) if c is None else c for c in columns]))
+        self.pending += n
         if self.pending > _PENDING:
             self._compact()
 
@@ -230,15 +240,15 @@ class UnitSums:
         self.keys, self.sums, self.pending = [], [], 0
         self._bucket(keys, list(sums.T))
 
-    def _bucket(self, keys: U64, columns: Sequence[F64 | None], start: int | None = None) -> None:
+    def _bucket(self, keys: Any, columns: Sequence[F64 | None], start: int | None = None) -> None:
         assert self.table is not None
         bits = self.buckets.bit_length() - 1
         if start is None or self.buckets != 1 << bits:
-            self._add_by(bucket_of(keys, self.buckets), columns, slice(None), None)
+            self._add_by(bucket_of(as_keys(keys), self.buckets), columns, slice(None), None)
             return
-        # a range of row numbers: per 2²⁰ block, sum by the table's own labels T[u mod 2²⁰]
+        # a range of row numbers: per 2¹⁶ block, sum by the table's own labels T[u mod 2¹⁶]
         # (a view, nothing computed per row), then move label t to bucket t ⊕ mix(block)
-        table, at, end = _low_table(bits), start, start + keys.size
+        table, at, end = _low_table(bits), start, start + len(keys)
         while at < end:
             high, low = divmod(at, 1 << LOW_BITS)
             upto = min(end, (high + 1) << LOW_BITS)
