@@ -28,7 +28,6 @@ from numpy.typing import NDArray
 from losscli.spec import LossSpec, finalize_mean, finalize_r2, finalize_sqrt
 
 F64 = NDArray[np.float64]
-METHOD = "BCa bootstrap"
 #: the default number of resamples: BCa's quantiles at 2.5 % and 97.5 % rest on ~50
 #: resamples each side, and 2,000 keeps their Monte-Carlo error under ~3 % of the width
 RESAMPLES = 2000
@@ -58,6 +57,8 @@ WL, W, N, LW, LD, LD2 = range(6)
 def statistic(spec: LossSpec, per_count: bool) -> Callable[[F64], F64] | None:
     """f: (B × k) sums → (B,) values, the loss's finalize on resampled sums; None when the
     value is not a smooth function of sums (max-error)."""
+    if not spec.smooth:
+        return None
     finalize = spec.finalize
 
     def mean(s: F64) -> F64:
@@ -77,7 +78,7 @@ def statistic(spec: LossSpec, per_count: bool) -> Callable[[F64], F64] | None:
                 return np.where(sst > 0.0, 1.0 - s[:, WL] / np.where(sst > 0, sst, 1.0), fitted)
 
         return r2
-    return None
+    raise AssertionError(f"{spec.name}: a smooth finalizer without a resampled form")
 
 
 @lru_cache(maxsize=4)
@@ -124,16 +125,21 @@ class Bootstrap:
         self.theta = np.sort(theta[np.isfinite(theta)])
         if self.theta.size == 0:
             raise NoInterval("no resample gave a finite value")
-        self.estimate, self.level = estimate, settings.level
+        self.level = settings.level
         self.constant = float(self.theta[0]) == float(self.theta[-1])
-        n = self.theta.size
-        below = (np.count_nonzero(self.theta < estimate) + 0.5 * np.count_nonzero(self.theta == estimate)) / n
-        self.z0 = _NORMAL.inv_cdf(min(max(below, 0.5 / n), 1.0 - 0.5 / n))
+        self.z0 = _NORMAL.inv_cdf(self._share(estimate))
         jack = f(units.sum(axis=0) - units)
         jack = jack[np.isfinite(jack)]
         d = jack.mean() - jack if jack.size else np.zeros(1)
         spread = float(np.sum(d * d))
         self.a = float(np.sum(d**3)) / (6.0 * spread**1.5) if spread > 0 else 0.0
+
+    def _share(self, x: float) -> float:
+        """The share of θ* below ``x`` (ties count half), kept within the resamples'
+        resolution [½/B, 1 − ½/B] so that Φ⁻¹ of it is finite."""
+        n = self.theta.size
+        below = float(np.count_nonzero(self.theta < x) + 0.5 * np.count_nonzero(self.theta == x)) / n
+        return min(max(below, 0.5 / n), 1.0 - 0.5 / n)
 
     def _adjusted(self, tail: float) -> float:
         """BCa's α(tail) = Φ(z₀ + (z₀ + z_tail) / (1 − a(z₀ + z_tail)))."""
@@ -160,10 +166,7 @@ class Bootstrap:
         """Two-sided: 2·min(α₀, 1 − α₀), α₀ the BCa tail at which the bound reaches ``null``."""
         if self.constant:
             return 1.0 if float(self.theta[0]) == null else 0.0
-        n = self.theta.size
-        share = float(np.count_nonzero(self.theta < null) + 0.5 * np.count_nonzero(self.theta == null)) / n
-        share = min(max(share, 0.5 / n), 1.0 - 0.5 / n)  # the resamples' resolution
-        w = _NORMAL.inv_cdf(share) - self.z0
+        w = _NORMAL.inv_cdf(self._share(null)) - self.z0
         if 1.0 + self.a * w <= 0:
             return 0.0
         tail = _NORMAL.cdf(w / (1.0 + self.a * w) - self.z0)

@@ -7,7 +7,7 @@ sufficient statistics (e.g. wℓ, w, 1); a unit holds S_u = Σ_{i∈u} s_i.
 
 While there are at most ``M`` distinct units they are kept one by one, so a small input
 gets the exact unit-level bootstrap. Past ``M`` every unit is summed into one of ``M``
-buckets, bucket(u) = splitmix64(u) mod M: a fixed hash of the unit's key, so a row
+buckets (:func:`bucket_of`): a fixed hash of the unit's key, so a row
 lands in the same bucket for any chunk size, partitioning and engine, and a bucket is a
 random subset of the units (not every M-th row: a file sorted by label would otherwise
 give buckets that look alike and intervals that are too narrow). Resampling M buckets
@@ -46,26 +46,17 @@ def splitmix64(keys: U64) -> U64:
 LOW_BITS = 16  # bucket(u) = T[u mod 2¹⁶] xor mix(u ÷ 2¹⁶): a table lookup for row numbers
 
 
-def bucket_of(keys: U64, buckets: int = BUCKETS, start: int | None = None) -> NDArray[np.intp]:
+def bucket_of(keys: U64, buckets: int = BUCKETS) -> NDArray[np.intp]:
     """bucket(u) = T[u mod 2¹⁶] ⊕ mix(⌊u / 2¹⁶⌋), where mix(x) is the top log₂M bits of
-    SplitMix64's mix of x and T[i] = mix(i + 2⁶³): a fixed pseudo-random map, so a
-    bucket is a random subset of the units whatever their order. ``start``: the keys are
-    ``start, start + 1, …`` (a chunk's row numbers), read off the table in slices (no
-    per-key arithmetic). M not a power of two (tests): mix(u) mod M."""
+    SplitMix64(x) and T[i] = mix(i + 2⁶³): a fixed pseudo-random map, so a bucket is a
+    random subset of the units whatever their order (:meth:`UnitSums._bucket` reads a
+    range of row numbers off T in slices instead). M not a power of two (tests):
+    SplitMix64(u) mod M."""
     bits = buckets.bit_length() - 1
     if buckets != 1 << bits:
-        return (_mix(keys) % np.uint64(buckets)).astype(np.intp)
-    table = _low_table(bits)
-    if start is not None:
-        pieces, at, end = [], start, start + keys.size
-        while at < end:
-            high, low = divmod(at, 1 << LOW_BITS)
-            upto = min(end, (high + 1) << LOW_BITS)
-            pieces.append(table[low : low + upto - at] ^ _top(np.array([high], dtype=np.uint64), bits)[0])
-            at = upto
-        return np.concatenate(pieces) if len(pieces) != 1 else pieces[0]
+        return (splitmix64(keys) % np.uint64(buckets)).astype(np.intp)
     index = (keys & np.uint64((1 << LOW_BITS) - 1)).astype(np.intp)
-    found: NDArray[np.intp] = table[index] ^ _top(keys >> np.uint64(LOW_BITS), bits)
+    found: NDArray[np.intp] = _low_table(bits)[index] ^ _top(keys >> np.uint64(LOW_BITS), bits)
     return found
 
 
@@ -77,20 +68,9 @@ def _low_table(bits: int) -> NDArray[np.intp]:
 
 
 def _top(keys: U64, bits: int) -> NDArray[np.intp]:
-    """The top ``bits`` bits of SplitMix64's mix (its last xor-shift would not change them)."""
-    z = keys + np.uint64(0x9E3779B97F4A7C15)
-    t = z >> np.uint64(30)
-    z ^= t
-    z *= np.uint64(0xBF58476D1CE4E5B9)
-    np.right_shift(z, np.uint64(27), out=t)
-    z ^= t
-    z *= np.uint64(0x94D049BB133111EB)
-    np.right_shift(z, np.uint64(64 - bits), out=z)
-    return z.astype(np.intp)
-
-
-def _mix(keys: U64) -> U64:
-    return splitmix64(keys)
+    """The top ``bits`` bits of SplitMix64 (≤ 31 of them: its last xor-shift leaves them as
+    they are)."""
+    return (splitmix64(keys) >> np.uint64(64 - bits)).astype(np.intp)
 
 
 def fingerprint(keys: Any, y_true: NDArray[np.float64]) -> int:

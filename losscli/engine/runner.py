@@ -21,7 +21,7 @@ from losscli.engine.merge import RunnerState
 from losscli.engine.plan import Plan
 from losscli.engine.validate import Problem, apply_nan_policy, check_common, problem
 from losscli.errors import UsageError
-from losscli.intervals import CiSettings, statistic
+from losscli.intervals import CiSettings
 from losscli.losses.inputs import JobInputs
 from losscli.options import spelled
 from losscli.results import EvalResult
@@ -255,7 +255,7 @@ def _check_ci(plan: Plan, settings: CiSettings) -> None:
             f"e.g. {spelled('ci', 0.95)}{alone}",
         )
     for job in plan.jobs:
-        if statistic(job.spec, job.compat == "keras") is None:
+        if not job.spec.smooth:
             raise UsageError(
                 f"no confidence interval ({ci}) for {job.spec.name}: its value ({job.spec.finalize_text}) "
                 "is not a smooth function of sums, so a bootstrap interval for it would mean nothing",
