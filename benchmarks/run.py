@@ -132,6 +132,40 @@ def ensure_mse_data(data_dir: Path, rows: int) -> tuple[Path, Path]:
     return csv_path, parquet_path
 
 
+def ensure_models_data(data_dir: Path, rows: int) -> Path:
+    """``models_<rows>.parquet``: id (int), pred, pred_b, label (float64) — two models on
+    the same rows, for ``compare``: label ~ N(0, 1), pred = label + N(0, 0.5²),
+    pred_b = label + N(0, 0.55²), drawn chunk by chunk from default_rng(0)."""
+    path = data_dir / f"models_{rows}.parquet"
+    kind = "models"
+    if _is_current(path, rows, kind):
+        return path
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    log(f"generating {path.name} ({rows:,} rows) …")
+    started = time.perf_counter()
+    names = ["id", "pred", "pred_b", "label"]
+    schema = pa.schema([("id", pa.int64())] + [(name, pa.float64()) for name in names[1:]])
+    rng = np.random.default_rng(SEED)
+    tmp = path.with_name(path.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema) as out:
+        start = 0
+        for size in _chunks(rows):
+            label = rng.standard_normal(size)
+            pred = label + 0.5 * rng.standard_normal(size)
+            pred_b = label + 0.55 * rng.standard_normal(size)
+            ids = np.arange(start, start + size, dtype=np.int64)
+            out.write_table(pa.table([ids, pred, pred_b, label], schema=schema), row_group_size=CHUNK_ROWS)
+            start += size
+    tmp.replace(path)
+    _write_meta(path, rows, kind, names)
+    log(f"  done in {time.perf_counter() - started:.1f} s")
+    return path
+
+
 def ensure_ce_data(data_dir: Path, rows: int) -> Path:
     """``ce_<rows>.csv``: label (int 0..9) and p0..p9 (each row a Dirichlet(1) draw, sums to 1).
 
@@ -293,21 +327,25 @@ def dask_tools(losscli: str, path: Path) -> list[Tool]:
     ]
 
 
-def ci_tools(losscli: str, path: Path, csv_path: Path) -> list[Tool]:
+def ci_tools(losscli: str, path: Path, csv_path: Path, models: Path) -> list[Tool]:
     """What the issue-14 capabilities cost against the plain run of the same file: --ci
     (bucketed bootstrap sums, 2,000 BCa resamples) and compare of two prediction columns
-    (the mse data's ``pred`` and ``id`` columns as two models: the cost, not the meaning)."""
+    (``models_<rows>.parquet``: pred and pred_b, against ``mse --pred pred`` of that file)."""
     base = [losscli, "mse", str(path), "--format", "value"]
     return [
         Tool("losscli mse (plain)", base),
         Tool("losscli mse --ci", [*base, "--ci"]),
-        Tool(
-            "losscli compare --pred pred,id",
-            [losscli, "compare", str(path), "--pred", "pred,id", "-l", "mse", "--format", "json"],
-            check_value=False,
-        ),
         Tool("losscli mse CSV (plain)", [losscli, "mse", str(csv_path), "--format", "value"]),
         Tool("losscli mse CSV --ci", [losscli, "mse", str(csv_path), "--format", "value", "--ci"]),
+        Tool(
+            "losscli mse --pred pred (two-model file)",
+            [losscli, "mse", str(models), "--pred", "pred", "--format", "value"],
+        ),
+        Tool(
+            "losscli compare --pred pred,pred_b",
+            [losscli, "compare", str(models), "--pred", "pred,pred_b", "-l", "mse", "--format", "json"],
+            check_value=False,
+        ),
     ]
 
 
@@ -796,10 +834,12 @@ def build_groups(args: argparse.Namespace, losscli: str) -> list[Group]:
         )
     if "ci" in args.only:
         ci_csv, ci_parquet = ensure_mse_data(args.data_dir, args.rows)
+        models = ensure_models_data(args.data_dir, args.rows)
         builders["ci"] = lambda: Group(
             "ci",
-            f"--ci and compare against the plain run — mse, {args.rows:,} rows (`{ci_parquet.name}`, `{ci_csv.name}`)",
-            ci_tools(losscli, ci_parquet, ci_csv),
+            f"--ci and compare against the plain run — mse, {args.rows:,} rows"
+            f" (`{ci_parquet.name}`, `{ci_csv.name}`, `{models.name}`)",
+            ci_tools(losscli, ci_parquet, ci_csv, models),
         )
     for key in GROUPS:
         if key in args.only:

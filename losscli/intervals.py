@@ -17,7 +17,7 @@ interval for any chunking, and groups of the same size share one draw.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from statistics import NormalDist
@@ -81,30 +81,37 @@ def statistic(spec: LossSpec, per_count: bool) -> Callable[[F64], F64] | None:
     raise AssertionError(f"{spec.name}: a smooth finalizer without a resampled form")
 
 
-@lru_cache(maxsize=4)
-def _draws(units: int, resamples: int, seed: int) -> NDArray[np.integer]:
-    """(B × m) resampled unit indices: row b draws m units with replacement."""
+_BLOCK = 1000  # resamples drawn (and counted) at a time: 8 MB of counts for 1,024 units
+_KEPT = 1 << 23  # counts kept for the next call when B·m is at most this (64 MB)
+
+
+def _count_blocks(units: int, resamples: int, seed: int) -> Iterator[F64]:
+    """(≤ 1,000 × m) blocks of the resampling counts c_bu, how often resample b drew unit
+    u: rows of ``default_rng(seed).integers(0, m, (rows, m))`` drawn block after block
+    and counted, as floats for a matrix product."""
+    rng = np.random.default_rng(seed)
     kind = np.int16 if units < 1 << 15 else np.int64
-    draws = np.random.default_rng(seed).integers(0, units, size=(resamples, units), dtype=kind)
-    draws.flags.writeable = False
-    return draws
+    for start in range(0, resamples, _BLOCK):
+        rows = min(_BLOCK, resamples - start)
+        flat = rng.integers(0, units, size=(rows, units), dtype=kind).astype(np.int64).ravel()
+        flat += np.repeat(np.arange(rows, dtype=np.int64) * units, units)
+        yield np.bincount(flat, minlength=rows * units).reshape(rows, units).astype(np.float64)
+
+
+@lru_cache(maxsize=2)
+def _kept_counts(units: int, resamples: int, seed: int) -> tuple[F64, ...]:
+    return tuple(_count_blocks(units, resamples, seed))
 
 
 def resampled(units: F64, settings: CiSettings) -> F64:
-    """S*_b = Σ_u c_bu S_u for every resample b (B × k): the sums of each resample's
-    drawn units, gathered column by column (a counts matrix times the sums past four
-    columns, where one product beats k gathers)."""
-    m, k = units.shape
-    draws = _draws(m, settings.resamples, settings.seed)
-    if k > 4:
-        flat = (draws.astype(np.int64) + np.arange(settings.resamples)[:, None] * m).ravel()
-        counts = np.bincount(flat, minlength=settings.resamples * m).reshape(settings.resamples, m)
-        found: F64 = counts.astype(np.float64) @ units
-        return found
-    out = np.empty((settings.resamples, k))
-    for j in range(k):
-        out[:, j] = units[:, j][draws].sum(axis=1)
-    return out
+    """S*_b = Σ_u c_bu S_u for every resample b (B × k): the counts times the unit sums,
+    a matrix product per block of resamples. The counts depend only on m, B and the
+    seed; they are kept for the next call (the other models of a comparison) when small."""
+    m, _ = units.shape
+    b, seed = settings.resamples, settings.seed
+    blocks = _kept_counts(m, b, seed) if b * m <= _KEPT else _count_blocks(m, b, seed)
+    found: F64 = np.concatenate([counts @ units for counts in blocks])
+    return found
 
 
 def bca(units: F64, f: Callable[[F64], F64], estimate: float, settings: CiSettings) -> tuple[float, float]:

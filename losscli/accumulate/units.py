@@ -67,6 +67,14 @@ def _low_table(bits: int) -> NDArray[np.intp]:
     return table
 
 
+@cache
+def _table_counts(bits: int) -> F64:
+    """How many entries of the 2¹⁶-entry table T carry each label."""
+    counts = np.bincount(_low_table(bits), minlength=1 << bits).astype(np.float64)
+    counts.flags.writeable = False
+    return counts
+
+
 def _top(keys: U64, bits: int) -> NDArray[np.intp]:
     """The top ``bits`` bits of SplitMix64 (≤ 31 of them: its last xor-shift leaves them as
     they are)."""
@@ -234,7 +242,9 @@ class UnitSums:
             upto = min(end, (high + 1) << LOW_BITS)
             mixed = int(_top(np.array([high], dtype=np.uint64), bits)[0])
             rows = slice(at - start, upto - start)
-            self._add_by(table[low : low + upto - at], columns, rows, np.arange(self.buckets) ^ mixed)
+            whole = upto - at == 1 << LOW_BITS  # the whole table: its label counts are known
+            counts = _table_counts(bits) if whole else None
+            self._add_by(table[low : low + upto - at], columns, rows, np.arange(self.buckets) ^ mixed, counts)
             at = upto
 
     def _add_by(
@@ -243,11 +253,12 @@ class UnitSums:
         columns: Sequence[F64 | None],
         rows: slice,
         moved: NDArray[np.intp] | None,
+        counts: F64 | None = None,
     ) -> None:
-        """table[moved[b]] += Σ of each column over the rows whose label is b."""
+        """table[moved[b]] += Σ of each column over the rows whose label is b (``counts``:
+        how many rows have each label, when known)."""
         assert self.table is not None
         target = slice(None) if moved is None else moved
-        counts: F64 | None = None
         for j, column in enumerate(columns):
             if column is None:
                 if counts is None:

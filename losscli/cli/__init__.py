@@ -21,6 +21,9 @@ def main() -> None:
     catch_start_up_signals(interrupt.SIGNALS)  # every terminating signal, not only INT and TERM
     code: int | str | None = 0
     try:
+        from losscli.cli.allocator import reuse_chunk_memory
+
+        reuse_chunk_memory()
         from losscli.cli.app import build_app, command_for
 
         build_app(command_for(sys.argv[1:]))(prog_name="losscli")

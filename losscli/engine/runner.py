@@ -19,7 +19,7 @@ from losscli.engine.finish import finish
 from losscli.engine.jobs import LossJob
 from losscli.engine.merge import RunnerState
 from losscli.engine.plan import Plan
-from losscli.engine.validate import Problem, apply_nan_policy, check_common, problem
+from losscli.engine.validate import Finite, Problem, apply_nan_policy, check_common, problem
 from losscli.errors import UsageError
 from losscli.intervals import CiSettings
 from losscli.losses.inputs import JobInputs
@@ -86,11 +86,13 @@ class Runner:
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
 
-    def feed(self, by_position: Mapping[int, Any], row_ids: Any) -> None:
+    def feed(self, by_position: Mapping[int, Any], row_ids: Any, known: Finite | None = None) -> None:
+        """One chunk (``known``: its arrays already checked finite, shared by the runners)."""
         plan, where = self.plan, self.plan.source.path
         raw = _raw(plan, by_position)
-        raw, row_ids = apply_nan_policy(raw, row_ids, self.options.nan, where, plan.columns)
-        check_common(raw, row_ids, where, plan.columns)
+        known = {} if known is None else known
+        raw, row_ids = apply_nan_policy(raw, row_ids, self.options.nan, where, plan.columns, known)
+        check_common(raw, row_ids, where, plan.columns, known)
         block = RowBlock(row_ids, {k: v for k, v in raw.items() if k.startswith("#")})
         units = self._units(raw, row_ids)
         keeps = self.options.sink is not None or self.options.worst > 0 or not self.head.full
@@ -233,9 +235,10 @@ def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] 
         n = len(chunk[0])
         row_ids = RowRange(seen + 1, n)
         seen += n
+        known: Finite = {}
         for runner in runners:
             try:
-                runner.feed(by_position, row_ids)
+                runner.feed(by_position, row_ids, known)
             except Problem as found:
                 found.total = _count_rest(found, runner, chunks, positions)
                 raise

@@ -68,18 +68,34 @@ def numeric_roles(raw: dict[str, Any]) -> list[str]:
     ]
 
 
-def all_finite(raw: dict[str, Any], roles: list[str]) -> bool:
+#: arrays of the current chunk already summed, by id (the array is kept, so its id is not
+#: reused): the models of a comparison share their label column, and the NaN check and the
+#: infinity check ask about the same columns
+Finite = dict[int, tuple[Any, bool]]
+
+
+def all_finite(raw: dict[str, Any], roles: list[str], known: Finite | None = None) -> bool:
     """One pass per column: a finite sum means no NaN and no ±inf (both propagate);
-    an overflowing sum just falls back to the detailed checks."""
-    return all(raw[role].dtype.kind == "f" and np.isfinite(np.sum(raw[role])) for role in roles)
+    an overflowing sum just falls back to the detailed checks. ``known``: the answers
+    for this chunk's arrays so far (read and extended)."""
+    return all(_finite(raw[role], known) for role in roles)
+
+
+def _finite(values: Any, known: Finite | None) -> bool:
+    if known is not None and (seen := known.get(id(values))) is not None and seen[0] is values:
+        return seen[1]
+    finite = values.dtype.kind == "f" and bool(np.isfinite(np.sum(values)))
+    if known is not None:
+        known[id(values)] = (values, finite)
+    return finite
 
 
 def apply_nan_policy(
-    raw: dict[str, Any], row_ids: Any, nan: str, where: str, columns: Resolved
+    raw: dict[str, Any], row_ids: Any, nan: str, where: str, columns: Resolved, known: Finite | None = None
 ) -> tuple[dict[str, Any], Any]:
     """Drop rows with a missing value (``--nan drop``) or raise for the first one."""
     roles = [role for role in raw if role != "id" and not role.startswith("#")]
-    if all_finite(raw, roles):
+    if all_finite(raw, roles, known):
         return raw, row_ids
     missing = {role: is_missing(raw[role]) for role in roles}
     if nan == "drop":
@@ -94,9 +110,11 @@ def apply_nan_policy(
     return raw, row_ids
 
 
-def check_common(raw: dict[str, Any], row_ids: Any, where: str, columns: Resolved) -> None:
+def check_common(
+    raw: dict[str, Any], row_ids: Any, where: str, columns: Resolved, known: Finite | None = None
+) -> None:
     """Infinities in any numeric column; negative weights."""
-    for role in [] if all_finite(raw, numeric_roles(raw)) else numeric_roles(raw):
+    for role in [] if all_finite(raw, numeric_roles(raw), known) else numeric_roles(raw):
         if (issue := infinite_issue(raw[role], role, INF_HINT)) is not None:
             raise problem(issue, raw, row_ids, where, columns, _count_inf(role))
     if "weight" in raw and (issue := negative_issue(raw["weight"], "weight", WEIGHT_HINT)) is not None:
