@@ -93,15 +93,15 @@ def fingerprint(keys: Any, y_true: NDArray[np.float64]) -> int:
     return int(mixed.sum(dtype=np.uint64))
 
 
-def row_units(rows: object, block: int = 1) -> Any:
-    """Unit keys of 1-based row numbers (a RowRange or an array): the 0-based row, or its
-    ``block`` of consecutive rows. A chunk's range of rows stays a range (its keys are
-    made only if they are kept one by one)."""
+def row_units(rows: object, block: int = 1, offset: int = 0) -> Any:
+    """Unit keys of 1-based row numbers (a RowRange or an array) ``offset`` rows into the
+    input: the 0-based row, or its ``block`` of consecutive rows. A chunk's range of rows
+    stays a range (its keys are made only if they are kept one by one)."""
     from losscli.accumulate.rows import RowRange
 
     if isinstance(rows, RowRange) and block == 1:
-        return RowRange(rows.start - 1, rows.size)
-    index = np.asarray(rows, dtype=np.int64) - 1
+        return RowRange(rows.start - 1 + offset, rows.size)
+    index = np.asarray(rows, dtype=np.int64) - 1 + offset
     return (index // block if block > 1 else index).astype(np.uint64)
 
 

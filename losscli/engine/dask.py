@@ -127,7 +127,6 @@ def run_dask(
     :class:`StagedParts` the caller made, left staged for the caller to ``commit()`` (or
     ``discard()``) with the run's other outputs. On any failure it is discarded here."""
     require_dask()
-    _refuse_row_units(requests, options)
     check_requests(requests)
     staged = StagedParts(output) if isinstance(output, str) else output
     try:
@@ -196,7 +195,8 @@ def _run(
         numeric,
         spelling.in_python(),
     )
-    state, sizes = _reduce(parts, task)
+    offsets = _row_offsets(parts, task) if _numbers_rows(requests, options) else None
+    state, sizes = _reduce(parts, task, offsets)
     if state.problem is not None:
         raise state.problem.error()
     results = []
@@ -205,19 +205,6 @@ def _run(
         runner.absorb(state.runners[i])
         results.append(runner.result(state.seen))
     return results, sizes, list(plans[0].layout.samples)
-
-
-def _refuse_row_units(requests: Sequence[Request], options: Sequence[RunOptions]) -> None:
-    """--ci resamples rows by their number, and a partition numbers its own rows: on Dask
-    the units must be --id values, the same on every engine and partitioning."""
-    for (_, kw), run in zip(requests, options, strict=True):
-        if run.ci is not None and kw.get("id") is None:
-            raise UsageError(
-                f"{spelled('ci')} with {spelled('engine', 'dask')} needs {spelled('id')}: partitions number "
-                "their own rows, so only an identifying column gives each row the same bootstrap unit everywhere",
-                f"add {spelled('id', 'COLUMN', placeholder=True)} (a column that identifies rows), "
-                "or use the local engine",
-            )
 
 
 def check_requests(requests: Sequence[Request]) -> None:
@@ -305,12 +292,45 @@ def _check_parquet_files(path: str, names: Sequence[str], numeric: frozenset[str
     return files
 
 
-def _reduce(parts: list[Any], task: _Task) -> Sized:
-    """Map every partition (a delayed pandas DataFrame, or a CsvBlock) to its state, then
-    merge neighbours pairwise in order."""
+def _numbers_rows(requests: Sequence[Request], options: Sequence[RunOptions]) -> bool:
+    """--ci without --id: the bootstrap units are the rows' numbers in the whole input."""
+    return any(
+        run.ci is not None and kw.get("id") is None for (_, kw), run in zip(requests, options, strict=True)
+    )
+
+
+def _row_offsets(parts: list[Any], task: _Task) -> list[int]:
+    """The rows before each partition: a first pass that counts each partition's rows
+    (one column read), so that a partition's rows keep their numbers in the whole input
+    as bootstrap units — the same units, so the same interval, as the local engine's.
+    A partition that cannot be read counts 0 here; the main pass reports it."""
     import dask
 
-    states = [dask.delayed(_partition)(part, i, task) for i, part in enumerate(parts)]
+    counts = _compute(dask.delayed(list)([dask.delayed(_count_rows)(part, task) for part in parts]))
+    return [int(x) for x in np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)])] if counts else []
+
+
+def _count_rows(part: Any, task: _Task) -> int:
+    """A partition's rows (runs on a worker)."""
+    if task.csv is None:
+        return len(part)
+    block = replace(part, columns=part.columns[:1])
+    try:
+        return sum(batch.num_rows for batch in batches(block, task.csv, task.names[:1], frozenset()))
+    except Unparsable:
+        return 0
+
+
+def _reduce(parts: list[Any], task: _Task, offsets: list[int] | None = None) -> Sized:
+    """Map every partition (a delayed pandas DataFrame, or a CsvBlock) to its state, then
+    merge neighbours pairwise in order. ``offsets``: the rows before each partition, for
+    --ci's row units."""
+    import dask
+
+    states = [
+        dask.delayed(_partition)(part, i, task, 0 if offsets is None else offsets[i])
+        for i, part in enumerate(parts)
+    ]
     if not states:
         return PartState(0, []), []
     while len(states) > 1:
@@ -318,15 +338,23 @@ def _reduce(parts: list[Any], task: _Task) -> Sized:
             dask.delayed(_merge)(states[i], states[i + 1], task.path) if i + 1 < len(states) else states[i]
             for i in range(0, len(states), 2)
         ]
+    return _compute(states[0])  # type: ignore[no-any-return]
+
+
+def _compute(value: Any) -> Any:
+    """A delayed value computed on the distributed client in use, or on Dask's default
+    (threaded) scheduler; a Ctrl-C cancels it."""
+    import dask
+
     client = _client()
-    if client is None:  # no distributed client: Dask's default (threaded) scheduler
-        (state,) = dask.compute(states[0])
-        return state  # type: ignore[no-any-return]
-    future = client.compute(states[0])
+    if client is None:
+        (done,) = dask.compute(value)
+        return done
+    future = client.compute(value)
     try:
         while not future.done():  # short sleeps: a Ctrl-C taken by another thread is seen at once
             time.sleep(0.05)
-        return future.result()  # type: ignore[no-any-return]
+        return future.result()
     except KeyboardInterrupt:
         future.cancel()
         raise
@@ -350,14 +378,15 @@ def _client() -> Any:
         return None
 
 
-def _partition(part: Any, index: int, task: _Task) -> Sized:
+def _partition(part: Any, index: int, task: _Task, offset: int = 0) -> Sized:
     """One partition through the local engine (runs on a worker), its messages spelled
-    as the caller's (a worker does not share the caller's context)."""
+    as the caller's (a worker does not share the caller's context). ``offset``: the rows
+    before it in the whole input (its --ci row units; its own rows are numbered from 1)."""
     with spelling.python(task.python):
-        return _run_partition(part, index, task)
+        return _run_partition(part, index, task, offset)
 
 
-def _run_partition(part: Any, index: int, task: _Task) -> Sized:
+def _run_partition(part: Any, index: int, task: _Task, offset: int) -> Sized:
     if task.csv is not None:
         block, data = part, task.csv
         source: Any = ColumnarSource(
@@ -376,7 +405,7 @@ def _run_partition(part: Any, index: int, task: _Task) -> Sized:
         path = task.output.replace("*", PART.format(index))
         sink = _Counted(PerSampleFile(path, list(plans[0].layout.samples)))
     runners = [
-        Runner(plan, replace(opts, sink=sink if i == 0 else None))
+        Runner(plan, replace(opts, sink=sink if i == 0 else None), unit_offset=offset)
         for i, (plan, opts) in enumerate(zip(plans, task.options, strict=True))
     ]
     try:

@@ -73,8 +73,10 @@ def _multi(plan: Plan, role: str) -> bool:
 class Runner:
     """One plan's share of each chunk: checks, kernels, accumulators, kept rows."""
 
-    def __init__(self, plan: Plan, options: RunOptions) -> None:
-        self.plan, self.options = plan, options
+    def __init__(self, plan: Plan, options: RunOptions, unit_offset: int = 0) -> None:
+        """``unit_offset``: the rows of the whole input before this runner's first row (a
+        Dask partition's), added to its row numbers where they are --ci's bootstrap units."""
+        self.plan, self.options, self.unit_offset = plan, options, unit_offset
         jobs, columns = plan.jobs, plan.columns
         names = columns.classes() if jobs[0].spec.task == "multiclass" else None
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
@@ -131,7 +133,7 @@ class Runner:
 
         if "id" in raw:
             return id_units(raw["id"])
-        return row_units(row_ids, settings.block)
+        return row_units(row_ids, settings.block, self.unit_offset)
 
     def _update_groups(
         self, index: int, job: LossJob, raw: dict[str, Any], inputs: Any, computed: Any, units: Any
