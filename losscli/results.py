@@ -117,6 +117,7 @@ class LossResult:
     ci: ConfidenceInterval | None = None  # --ci
     units: UnitTable | None = None  # --write-baseline / --significance: not in to_dict()
     per_sample: str = ""  # what mean, sum and quantiles are of, when the value is not their mean
+    details: dict[str, Any] | None = None  # a summary's extras (confusion matrix, bins): JSON keys of their own
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -138,6 +139,7 @@ class LossResult:
             | ({"clipped": self.clipped} if self.clipped is not None else {})
             | ({"groups": [g.to_dict() for g in self.groups]} if self.groups is not None else {})
             | ({"label": self.label} if self.label and self.label != self.loss else {})
+            | (dict(self.details) if self.details else {})
         )
 
     def __repr__(self) -> str:

@@ -70,6 +70,11 @@ class Param:
         return self.constraint(value) if self.constraint is not None and value is not None else None
 
 
+def load_ref(ref: str) -> Callable[..., Any]:
+    """The callable ``"module:name"`` names in ``losscli.losses``."""
+    return _load(ref)
+
+
 def _load(ref: str) -> Callable[..., Any]:
     module, _, func = ref.partition(":")
     return getattr(importlib.import_module(f"losscli.losses.{module}"), func)  # type: ignore[no-any-return]
@@ -99,6 +104,13 @@ class Stats:
     weight_sum: float
     max: float
     label_sst: float  # Σw(y − ȳ_w)², only tracked when the spec asks for it
+    state: Any = None  # the loss's own summary (LossSpec.state), merged over every row
+
+
+def finalize_state(s: Stats) -> float:
+    """value = the loss's own summary's value (ranks, confusion counts, bins: see explain)."""
+    value: float = s.state.value()
+    return value
 
 
 def finalize_mean(s: Stats) -> float:
@@ -158,6 +170,9 @@ class LossSpec:
     pred_flavour: Callable[[Mapping[str, Any]], str] = lambda _p: ""  # default column family
     compat: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     clips: bool = False  # reports how many inputs were clipped
+    # "module:Class" of a mergeable summary the value is computed from (losscli.accumulate.summary):
+    # ROC-AUC's scores, a confusion matrix, calibration bins; finalize is then finalize_state
+    state: str = ""
 
     @property
     def per_sample(self) -> str:
@@ -185,6 +200,10 @@ class LossSpec:
 
     def load_kernel(self) -> Callable[..., Any]:
         return _load(self.kernel)
+
+    def load_state(self) -> Callable[..., Any] | None:
+        """The summary's class (called with the loss's parameters), or None."""
+        return _load(self.state) if self.state else None
 
     def load_input_rule(self) -> Callable[..., Any] | None:
         return _load(self.input_rule) if self.input_rule else None

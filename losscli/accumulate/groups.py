@@ -11,7 +11,7 @@ one state per key, grown as keys appear.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,15 +39,19 @@ class GroupAccumulator:
         factor: F64 | None,
         units: NDArray[np.uint64] | None = None,
         distinct: bool = False,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
         """Fold one chunk in: each group's rows, in their order, go to its state. ``keys``:
         one array per group column; with several, a group is a tuple of their values;
-        ``units``: the rows' bootstrap unit keys (--ci)."""
+        ``units``: the rows' bootstrap unit keys (--ci); ``inputs``: the kernel's inputs
+        by role, for a loss with a summary."""
         if losses.size == 0:
             return
         codes, uniques = _factorise(keys[0]) if len(keys) == 1 else _combine([_factorise(k) for k in keys])
         if len(uniques) == 1:  # one group in this chunk: its rows are the chunk
-            self._state(uniques[0]).update(losses, weights, y_true, factor, units=units, distinct=distinct)
+            self._state(uniques[0]).update(
+                losses, weights, y_true, factor, units=units, distinct=distinct, inputs=inputs
+            )
             return
         counts = np.bincount(codes, minlength=len(uniques))
         small = codes.astype(np.int16) if len(uniques) < 1 << 15 else codes  # radix sort
@@ -65,6 +69,7 @@ class GroupAccumulator:
                 None if factor is None else factor[rows],
                 units=None if units is None else units[rows],
                 distinct=distinct,
+                inputs=None if inputs is None else {role: values[rows] for role, values in inputs.items()},
             )
 
     def merge(self, other: GroupAccumulator) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
+from losscli.accumulate.summary import Summary, make_summary, summary_warnings
 from losscli.accumulate.units import U64, UnitSums, fingerprint
 from losscli.intervals import CiSettings, NoInterval, bca, statistic
 from losscli.results import ConfidenceInterval, LossResult
@@ -123,8 +124,11 @@ class LossAccumulator:
     fingerprint: int = 0  # which rows and labels the unit sums hold (accumulate.units.fingerprint)
     fingerprinted: bool = False  # keep the fingerprint (a baseline to write or to pair with)
     clip_shift: float = 0.0  # Σw(unclipped ℓ − ℓ) over clipped rows: what clipping took off Σwℓ
+    summary: Summary | None = None  # the spec's own summary (LossSpec.state), made in __post_init__
 
     def __post_init__(self) -> None:
+        if self.spec.state and self.summary is None:
+            self.summary = make_summary(self.spec.state, self.params)
         if self.quantiles and self.sketch is NO_SKETCH:
             self.sketch = QuantileSketch()
         if self.spec.needs_label_variance and self.labels is NO_LABELS:
@@ -142,8 +146,9 @@ class LossAccumulator:
         clip_delta: F64 | None = None,
         units: U64 | None = None,
         distinct: bool = False,
+        inputs: Mapping[str, Any] | None = None,
     ) -> None:
-        """Fold in one chunk. ``factor`` (torch's class weights w_y) scales each row's
+        """Fold in one chunk (``inputs``: the kernel's inputs by role, for a summary). ``factor`` (torch's class weights w_y) scales each row's
         share of the denominator: mean = Σwℓ / Σw·factor; rows whose loss is NaN
         (``--ignore-label``) are left out of both. ``clip_delta``: per row, the unclipped
         loss minus the reported one (:meth:`clipping_changed`). ``units``: each row's
@@ -153,6 +158,9 @@ class LossAccumulator:
             self.clip_shift += float(np.sum(clip_delta if weights is None else weights * clip_delta))
         if losses.size == 0:
             return
+        if self.summary is not None:
+            assert inputs is not None, f"{self.spec.name} needs the kernel's inputs for its summary"
+            self.summary.update(inputs, weights, losses)
         if factor is not None:
             self._update_factored(losses, weights, factor)
         else:
@@ -218,6 +226,8 @@ class LossAccumulator:
             self.sketch.add(losses[active], w[active])
 
     def merge(self, other: LossAccumulator) -> None:
+        if self.summary is not None and other.summary is not None:
+            self.summary.merge(other.summary)
         if self.units is not None and other.units is not None:
             if (
                 self.spec.needs_label_variance
@@ -274,6 +284,7 @@ class LossAccumulator:
             weight_sum=wsum,
             max=self.max,
             label_sst=self.labels.m2,
+            state=self.summary,
         )
 
     def clipping_changed(self, stats: Stats, value: float) -> bool:
@@ -325,6 +336,8 @@ class LossAccumulator:
                 "reporting 1.0 for a perfect fit, else 0.0, as scikit-learn does"
             )
         value = self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
+        if self.summary is not None:
+            warnings += summary_warnings(self.summary)
         if self.clipped and self.clipping_changed(stats, value):
             eps = self.params.get("eps")
             warnings.append(
@@ -357,4 +370,5 @@ class LossAccumulator:
             warnings=tuple(warnings),
             clipped=self.clipped if self.spec.clips else None,
             per_sample=self.spec.per_sample,
+            details=self.summary.details() if self.summary is not None else None,
         )

@@ -148,10 +148,12 @@ def write_text(text: str) -> None:
 
 
 def show_result(result: Any, color: ColorMode) -> None:
+    from losscli.render.details import detail_grids
     from losscli.render.model import checks_grid, groups_grid, head_grid, sparklines, summary_grid, worst_grid
 
     grids = [g for g in (head_grid(result), worst_grid(result)) if g is not None and g.rows]
     grids.append(summary_grid(result, people=True))
+    grids += detail_grids(result.results)
     if (groups := groups_grid(result, people=True)) is not None:
         grids.append(groups)
     if result.checks:

@@ -113,6 +113,7 @@ class Runner:
                 computed.clip_delta,
                 units=units,
                 distinct=self._distinct,
+                inputs=inputs if acc.summary is not None else None,
             )
             if "by" in raw:
                 self._update_groups(index, job, raw, inputs, computed, units)
@@ -145,7 +146,14 @@ class Runner:
             groups = self.groups[index] = GroupAccumulator(make)
         keys = [raw[f"#{p}"] for p in self.plan.columns.positions["by"]]  # each as read, NaN rows gone
         groups.update(
-            keys, computed.losses, raw.get("weight"), inputs["y_true"], computed.factor, units, self._distinct
+            keys,
+            computed.losses,
+            raw.get("weight"),
+            inputs["y_true"],
+            computed.factor,
+            units,
+            self._distinct,
+            inputs if job.spec.state else None,
         )
 
     @property

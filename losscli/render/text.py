@@ -42,7 +42,11 @@ def to_values(result: EvalResult) -> str:
 
 def to_markdown(result: EvalResult) -> str:
     """The summary (and the checks, when asked for) as GitHub pipe tables."""
+    from losscli.render.details import detail_grids
+
     text = grid_markdown(summary_grid(result))
+    for grid in detail_grids(result.results):
+        text += "\n" + grid_markdown(grid)
     if (groups := groups_grid(result)) is not None:
         text += "\n" + grid_markdown(groups)
     if result.checks:

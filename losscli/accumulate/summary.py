@@ -1,0 +1,59 @@
+"""A loss's own mergeable summary, for values that are not a function of Σwℓ alone.
+
+ROC-AUC needs the scores of both classes, F1 a confusion matrix, ECE its calibration
+bins. Such a loss names a summary class in ``LossSpec.state`` ("module:Class",
+relative to ``losscli.losses``); its finalizer is ``spec.finalize_state``. The
+:class:`~losscli.accumulate.loss.LossAccumulator` of the loss (of the file, of each
+``--by`` group, of each Dask partition) holds one instance, made with the loss's
+parameters, and:
+
+- ``update(inputs, weights, losses)`` folds in a chunk: ``inputs`` by role (``y_true``
+  as the kernel sees it, ``y_pred`` (n,) or (n, K), extra roles), ``weights`` (n,) or
+  None, the per-sample ``losses`` the kernel returned (NaN for ignored rows);
+- ``merge(other)`` folds in another instance of the same class (a later partition):
+  the result must not depend on how the rows were split;
+- ``value()`` is the reported value (NaN when undefined);
+- ``details()`` is extra JSON for the result (a confusion matrix, a reliability table):
+  a dict of plain values, put beside ``value`` in ``results[i]``; each key may have a
+  table renderer in :mod:`losscli.render.details`;
+- ``warnings()`` (optional) lists what a user should know (e.g. an undefined precision
+  reported as ``zero_division``).
+
+The summary must be picklable (it travels between Dask workers) and bounded in memory
+or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+
+
+class Summary(Protocol):
+    """What a loss's summary does (see the module)."""
+
+    def update(self, inputs: Mapping[str, Any], weights: F64 | None, losses: F64) -> None: ...
+
+    def merge(self, other: Any) -> None: ...
+
+    def value(self) -> float: ...
+
+    def details(self) -> dict[str, Any]: ...
+
+
+def make_summary(state: str, params: Mapping[str, Any]) -> Summary:
+    """An empty summary of class ``state`` ("module:Class" in losscli.losses) for ``params``."""
+    from losscli.spec import load_ref
+
+    made: Summary = load_ref(state)(params)
+    return made
+
+
+def summary_warnings(summary: Summary) -> list[str]:
+    found = getattr(summary, "warnings", None)
+    return list(found()) if callable(found) else []
