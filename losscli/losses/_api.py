@@ -79,7 +79,15 @@ def compute(
     if reduction == "sum":
         return float(np.nansum(w * losses))
     acc = LossAccumulator(spec, bound, per_count=compat == "keras")
-    acc.update(losses, weights, inputs["y_true"], computed.factor, computed.clipped, computed.clip_delta)
+    acc.update(
+        losses,
+        weights,
+        inputs["y_true"],
+        computed.factor,
+        computed.clipped,
+        computed.clip_delta,
+        inputs=inputs if spec.state else None,
+    )
     if acc.total_weight == 0:
         raise DataError(f"{spec.name}: the sample weights sum to 0")
     return acc.result().value
