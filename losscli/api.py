@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from losscli import spelling
+from losscli.accumulate.dummy import strategy
 from losscli.engine.jobs import LossArg
 from losscli.engine.local import run
 from losscli.engine.plan import SourceArg, is_dask_frame, prepare
@@ -48,6 +49,8 @@ def evaluate(
     resamples: int = RESAMPLES,
     seed: int = 0,
     ci_block: int = 1,
+    vs_dummy: bool = False,
+    dummy: Literal["mean", "median"] | None = None,
 ) -> EvalResult:
     """Evaluate one or several losses over a file, ``-`` (stdin), a pandas DataFrame, a
     pyarrow Table or a Dask DataFrame. ``losses``: ``"mse"``, ``"huber:delta=2"``,
@@ -62,8 +65,13 @@ def evaluate(
     ``ci=0.95`` fills each result's (and group's) ``ci`` with a BCa bootstrap interval
     (``resamples`` draws seeded by ``seed``; rows resampled in blocks of ``ci_block``,
     or by ``id`` value when ``id`` is given).
+
+    ``vs_dummy=True`` gives each result (and group) ``skill`` = 1 − value / ``dummy_value``,
+    the loss of always predicting the label mean (``dummy="median"``: the median; it
+    implies ``vs_dummy``) or, for classification, the class prior.
     """
     settings = None if ci is None else CiSettings(float(ci), resamples, seed, ci_block, fingerprint=True)
+    chosen = strategy(vs_dummy, dummy)
     if engine not in ("local", "dask"):
         raise UsageError(f"unknown engine '{engine}'", "use 'local' or 'dask'")
     if engine == "dask" or is_dask_frame(source):
@@ -72,7 +80,7 @@ def evaluate(
         from losscli.engine.dask import evaluate_dask
 
         return evaluate_dask(
-            source, losses, scheduler, RunOptions(nan, rows, worst, ci=settings), output,
+            source, losses, scheduler, RunOptions(nan, rows, worst, ci=settings, dummy=chosen), output,
             pred=pred, label=label, weight=weight, var=var, id=id, params=params,
             positive=positive, compat=compat, labels=labels, on=on, by=by,
         )  # fmt: skip
@@ -82,4 +90,4 @@ def evaluate(
         source, losses, pred=pred, label=label, weight=weight, var=var, id=id,
         params=params, positive=positive, compat=compat, labels=labels, on=on, by=by,
     )  # fmt: skip
-    return run(plan, RunOptions(nan, rows, worst, sink, ci=settings))
+    return run(plan, RunOptions(nan, rows, worst, sink, ci=settings, dummy=chosen))

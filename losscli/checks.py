@@ -1,7 +1,8 @@
 """CI gates over results: ``max``/``min`` limits and baselines with tolerances.
 
-A gate compares one loss's reported value. "Worse" follows the loss's
-direction (``higher_is_better``). A NaN or infinite value never passes.
+A gate compares one loss's reported value (``min-skill``: its skill against the
+``--vs-dummy`` dummy). "Worse" follows the loss's direction (``higher_is_better``).
+A NaN or infinite value never passes.
 Without ``rtol``/``atol`` a baseline tolerates only float noise.
 """
 
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from losscli.errors import UsageError
-from losscli.results import ConfidenceInterval
+from losscli.results import ConfidenceInterval, DummyScore, LossResult
 
 FLOAT_NOISE = 1e-12
-Kind = Literal["max", "min", "baseline"]
+Kind = Literal["max", "min", "baseline", "min-skill"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CheckResult:
     params: dict[str, Any] | None = None
     ci: ConfidenceInterval | None = None  # the value's --ci interval
     groups: tuple[dict[str, Any], ...] | None = None  # a check with ``by``: each group's value
+    dummy: DummyScore | None = None  # the check's --vs-dummy skill (losscli check)
 
     def to_check_dict(self) -> dict[str, Any]:
         """The ``losscli check --format json`` entry (SPEC §8), with ``groups`` (as in a
@@ -68,6 +70,7 @@ class CheckResult:
                 "detail": self.detail,
             }
             | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+            | (self.dummy.to_dict() if self.dummy is not None else {})
             | ({"groups": list(self.groups)} if self.groups is not None else {})
         )
 
@@ -117,10 +120,20 @@ def _json_float(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def gated(gate: Gate, result: LossResult) -> tuple[float, ConfidenceInterval | None]:
+    """What ``gate`` compares of ``result`` and its interval: the skill for ``min-skill``
+    (NaN without a dummy, or when undefined), else the value."""
+    if gate.kind == "min-skill":
+        return (math.nan if result.skill is None else result.skill), None
+    return result.value, result.ci
+
+
 def run_gate(gate: Gate, value: float, higher_is_better: bool) -> CheckResult:
     """Compare ``value`` with the gate's limit or baseline; the detail says why it passed
-    or failed (``0.512 > max 0.5``)."""
+    or failed (``0.512 > max 0.5``, ``skill 0.43 >= min-skill 0.2``)."""
     name = gate.name or gate.loss
+    if gate.kind == "min-skill":
+        return _skill(gate, name, value)
     if not math.isfinite(value):
         detail = f"{value:.6g} is not a number"
         return CheckResult(name, gate.loss, gate.kind, gate.limit, value, gate.baseline, False, detail)
@@ -132,6 +145,18 @@ def run_gate(gate: Gate, value: float, higher_is_better: bool) -> CheckResult:
         detail = f"{shown} {relation[gate.kind, ok]} {gate.kind} {limit}"
         return CheckResult(name, gate.loss, gate.kind, gate.limit, value, None, ok, detail)
     return _baseline(gate, name, value, higher_is_better)
+
+
+def _skill(gate: Gate, name: str, skill: float) -> CheckResult:
+    """``--min-skill X``: passes when skill ≥ X; an undefined skill (constant labels) fails."""
+    assert gate.limit is not None
+    if not math.isfinite(skill):
+        detail = "skill is undefined (the labels are constant: the dummy predicts them exactly)"
+        return CheckResult(name, gate.loss, gate.kind, gate.limit, skill, None, False, detail)
+    ok = skill >= gate.limit
+    shown, limit = _apart(skill, gate.limit)
+    detail = f"skill {shown} {'>=' if ok else '<'} min-skill {limit}"
+    return CheckResult(name, gate.loss, gate.kind, gate.limit, skill, None, ok, detail)
 
 
 def _baseline(gate: Gate, name: str, value: float, higher_is_better: bool) -> CheckResult:

@@ -66,6 +66,9 @@ class CheckConfig:
     atol: float | None = None
     allow_missing_baseline: bool = False
     significance: float | None = None  # a baseline gate fails only on a significant worsening
+    vs_dummy: bool = False  # report the skill against a dummy (implied by dummy and min_skill)
+    dummy: str | None = None  # the regression dummy: "mean" or "median"
+    min_skill: float | None = None  # gate: fail when the skill is below it
     where: str = ""  # "losscli.toml: check #2 ('val/mse')", for messages
     paths: dict[str, str] = field(default_factory=dict)
 
@@ -213,8 +216,8 @@ def _check(
         bound = spec.bind(spec.with_compat(compat if isinstance(compat, str) else None, params))
     except UsageError as exc:
         raise ConfigError(f"{label}: {exc.message}") from None
-    if all(entry.get(k) is None for k in ("max", "min", "baseline")):
-        raise ConfigError(f"{label}: nothing to check", "add max, min or baseline")
+    if all(entry.get(k) is None for k in ("max", "min", "min_skill", "baseline")):
+        raise ConfigError(f"{label}: nothing to check", "add max, min or baseline (or min_skill)")
     if "baseline_key" in own and "baseline" not in entry:
         raise ConfigError(
             f"{label}: key 'baseline_key' picks values in a baseline, and there is none", "add baseline"
@@ -248,6 +251,9 @@ def _check(
         atol=_tolerance(entry.get("atol")),
         allow_missing_baseline=entry.get("allow_missing_baseline", False),
         significance=_float(entry.get("significance")),
+        vs_dummy=bool(entry.get("vs_dummy", False)),
+        dummy=entry.get("dummy"),
+        min_skill=_float(entry.get("min_skill")),
         where=label,
         paths=paths,
     )

@@ -50,6 +50,7 @@ PARAMS = "Loss parameters"
 ENGINE = "Engine"
 CHECKS = "Checks (CI)"
 INTERVALS = "Confidence intervals"
+SKILL = "Skill against a dummy"
 
 LOSS_EVAL: frozenset[Command] = frozenset({"loss", "eval"})
 EVALUATING: frozenset[Command] = frozenset({"loss", "eval", "check"})
@@ -87,6 +88,11 @@ class CompatPreset(StrEnum):
 class Engine(StrEnum):
     local = "local"
     dask = "dask"
+
+
+class DummyStrategy(StrEnum):
+    mean = "mean"
+    median = "median"
 
 
 @dataclass(frozen=True)
@@ -440,6 +446,27 @@ class CommandOptions:
             api="ci_block",
         ),
     ] = 1
+    vs_dummy: Annotated[
+        bool,
+        Option(
+            "Also report skill = 1 − value / dummy: the loss of always predicting the label mean"
+            " (regression) or the class prior (classification), on the same rows.",
+            commands=EVALUATING,
+            panel=SKILL,
+            config=ConfigKey("bool", "check", shared=True),
+            api="vs_dummy",
+        ),
+    ] = False
+    dummy: Annotated[
+        DummyStrategy | None,
+        Option(
+            "What the regression dummy predicts: the label mean (default) or median. Implies --vs-dummy.",
+            commands=EVALUATING,
+            panel=SKILL,
+            config=ConfigKey("choice", "check", shared=True),
+            api="dummy",
+        ),
+    ] = None
     output: Annotated[
         str | None,
         Option(
@@ -531,6 +558,16 @@ class CommandOptions:
         tuple[str, ...],
         Option(
             LIMIT_HELP.format("below X"), commands=LOSS_EVAL, panel=CHECKS, config=ConfigKey("limit", "gate")
+        ),
+    ] = ()
+    min_skill: Annotated[
+        tuple[str, ...],
+        Option(
+            "Fail (exit 1) when the skill against the dummy is below X: X, or LOSS=X with several"
+            " losses. Repeatable. Implies --vs-dummy.",
+            commands=LOSS_EVAL,
+            panel=CHECKS,
+            config=ConfigKey("limit", "gate"),
         ),
     ] = ()
     baseline: Annotated[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +69,36 @@ class UnitTable:
         }
 
 
+def _finite(x: float) -> float | None:
+    """A float for JSON: NaN (undefined) is null."""
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class DummyScore:
+    """``--vs-dummy``: the loss of a model that predicts one constant for every row (the
+    label mean or median, or the class prior) on the same rows, finalized as the loss is,
+    and the skill against it, 1 − value / ``value``. NaN where undefined (constant labels:
+    the dummy is exact), written as JSON null."""
+
+    strategy: str  # "mean", "median" (regression) or "prior" (classification)
+    prediction: float | tuple[float, ...] | None  # the constant; P(positive); the prior per class
+    value: float  # the dummy's loss
+    skill: float  # 1 − loss / the dummy's loss
+    given: str = ""  # how a loss on logits or log-probabilities was given it: "as the logit -0.52"
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON: ``skill``, ``dummy_value``, ``dummy`` (the strategy), ``dummy_prediction``."""
+        shown = self.prediction
+        prediction = [_finite(p) for p in shown] if isinstance(shown, tuple) else shown
+        return {
+            "skill": _finite(self.skill),
+            "dummy_value": _finite(self.value),
+            "dummy": self.strategy,
+            "dummy_prediction": prediction,
+        }
+
+
 @dataclass(frozen=True)
 class GroupResult:
     """One group's finished value: the key, the value, rows and weight sum behind it."""
@@ -78,6 +109,17 @@ class GroupResult:
     weight_sum: float
     names: tuple[str, ...] = ()  # the group columns
     ci: ConfidenceInterval | None = None
+    dummy: DummyScore | None = None  # --vs-dummy: the group's own dummy and skill
+
+    @property
+    def skill(self) -> float | None:
+        """``--vs-dummy``: the group's skill against its own dummy (NaN: undefined)."""
+        return None if self.dummy is None else self.dummy.skill
+
+    @property
+    def dummy_value(self) -> float | None:
+        """``--vs-dummy``: the loss of the group's own dummy (NaN: undefined)."""
+        return None if self.dummy is None else self.dummy.value
 
     @property
     def parts(self) -> dict[str, Hashable]:
@@ -90,7 +132,11 @@ class GroupResult:
         group column, an object of column → value with several."""
         group = self.parts if len(self.names) > 1 else self.group
         found: dict[str, object] = {"group": group, "value": self.value, "count": self.count}
-        return found | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+        return (
+            found
+            | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+            | (self.dummy.to_dict() if self.dummy is not None else {})
+        )
 
 
 @dataclass(frozen=True)
@@ -117,7 +163,20 @@ class LossResult:
     ci: ConfidenceInterval | None = None  # --ci
     units: UnitTable | None = None  # --write-baseline / --significance: not in to_dict()
     per_sample: str = ""  # what mean, sum and quantiles are of, when the value is not their mean
-    details: dict[str, Any] | None = None  # a summary's extras (confusion matrix, bins): JSON keys of their own
+    details: dict[str, Any] | None = (
+        None  # a summary's extras (confusion matrix, bins): JSON keys of their own
+    )
+    dummy: DummyScore | None = None  # --vs-dummy: the trivial model's loss and the skill against it
+
+    @property
+    def skill(self) -> float | None:
+        """``--vs-dummy``: 1 − value / dummy_value (NaN: undefined); None without it."""
+        return None if self.dummy is None else self.dummy.skill
+
+    @property
+    def dummy_value(self) -> float | None:
+        """``--vs-dummy``: the dummy's loss (NaN: undefined); None without it."""
+        return None if self.dummy is None else self.dummy.value
 
     def to_dict(self) -> dict[str, Any]:
         return (
@@ -127,6 +186,7 @@ class LossResult:
                 "value": self.value,
             }
             | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
+            | (self.dummy.to_dict() if self.dummy is not None else {})
             | {
                 "mean": self.mean,
                 "sum": self.sum,
@@ -209,16 +269,22 @@ class EvalResult:
 
     def to_pandas(self) -> Any:
         """A pandas DataFrame: one row per loss (``group`` None) and one per (loss, group),
-        with value, count, weight_sum (and mean, sum for the whole input)."""
+        with value, count, weight_sum (and mean, sum for the whole input; skill and
+        dummy_value with ``--vs-dummy``)."""
         import pandas as pd
 
         rows: list[dict[str, Any]] = []
+        skilled = any(r.dummy is not None for r in self.results)  # --vs-dummy: skill, dummy_value
+
+        def skill(dummy: DummyScore | None) -> dict[str, Any]:
+            return {"skill": dummy.skill, "dummy_value": dummy.value} if skilled and dummy else {}
+
         for r in self.results:
             rows.append({"loss": r.label or r.loss, "group": None, "value": r.value, "count": r.count,
-                         "weight_sum": r.weight_sum, "mean": r.mean, "sum": r.sum})  # fmt: skip
+                         "weight_sum": r.weight_sum, "mean": r.mean, "sum": r.sum, **skill(r.dummy)})  # fmt: skip
             for g in r.groups or ():
                 rows.append({"loss": r.label or r.loss, "group": g.group, "value": g.value, "count": g.count,
-                             "weight_sum": g.weight_sum, "mean": None, "sum": None})  # fmt: skip
+                             "weight_sum": g.weight_sum, "mean": None, "sum": None, **skill(g.dummy)})  # fmt: skip
         return pd.DataFrame(rows)
 
     def to_dict(self) -> dict[str, Any]:

@@ -26,6 +26,7 @@ TASK_SHAPES: dict[str, tuple[bool, bool]] = {
     "multilabel": (True, True),
 }
 COMPAT_PRESETS = ("sklearn", "torch", "keras")
+INPUT_PARAMS = ("normalize", "ignore_label")  # parameters that act on the inputs, not in the kernel
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,12 @@ class Bound:
     role: str
     op: Literal[">", ">="]
     value: float
+
+    def broken(self, values: Any) -> Any:
+        """Per row, whether ``values`` break the bound (a row of K columns breaks it when
+        one of them does)."""
+        bad = values <= self.value if self.op == ">" else values < self.value
+        return bad.any(axis=1) if bad.ndim > 1 else bad
 
     def describe(self, names: Mapping[str, str] | None = None) -> str:
         shown = (names or {}).get(self.role, self.role)
@@ -200,6 +207,11 @@ class LossSpec:
 
     def load_kernel(self) -> Callable[..., Any]:
         return _load(self.kernel)
+
+    def kernel_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The keywords the kernel takes: the parameters but those that act on the inputs
+        (``normalize``, ``ignore_label``)."""
+        return {k: v for k, v in params.items() if k not in INPUT_PARAMS}
 
     def load_state(self) -> Callable[..., Any] | None:
         """The summary's class (called with the loss's parameters), or None."""

@@ -50,11 +50,11 @@ README_CHECK_KEYS = {
     "name", "file", "loss", "params", "pred", "label", "target", "weight", "var", "id", "delimiter",
     "input_format", "no_header", "encoding", "nan", "positive", "compat", "max", "min", "baseline", "rtol",
     "atol", "allow_missing_baseline", "labels", "on", "by", "baseline_key", "ci", "resamples", "seed", "ci_block",
-    "significance",
+    "significance", "vs_dummy", "dummy", "min_skill",
 }  # fmt: skip
 README_TOP_KEYS = {
     "rtol", "atol", "allow_missing_baseline", "nan", "compat", "timeout", "baseline_key",
-    "ci", "resamples", "seed", "ci_block", "significance",
+    "ci", "resamples", "seed", "ci_block", "significance", "vs_dummy", "dummy",
 }  # fmt: skip
 
 

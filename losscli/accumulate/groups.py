@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from losscli.accumulate.dummy import DummyError
 from losscli.accumulate.loss import LossAccumulator
-from losscli.results import ConfidenceInterval, GroupResult
+from losscli.neutralise import quote
+from losscli.results import ConfidenceInterval, DummyScore, GroupResult
 
 F64 = NDArray[np.float64]
 
@@ -104,6 +106,7 @@ class GroupAccumulator:
                         state.total_weight,
                         tuple(names),
                         None if interval is None else interval(state),
+                        _dummy_score(state, shown[key]),
                     )
                     for key, state in self.states.items()
                 ),
@@ -117,6 +120,14 @@ class GroupAccumulator:
         if state is None:
             state = self.states[plain] = self.make()
         return state
+
+
+def _dummy_score(state: LossAccumulator, key: Hashable) -> DummyScore | None:
+    """The group's --vs-dummy score; a dummy it cannot score names the group."""
+    try:
+        return state.dummy_score()
+    except DummyError as exc:
+        raise DummyError(f"group {quote(str(key))}: {exc.message}", exc.hint) from None
 
 
 def _factorise(keys: NDArray[np.generic]) -> tuple[NDArray[np.intp], list[Hashable]]:

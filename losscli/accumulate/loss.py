@@ -15,79 +15,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from losscli.accumulate.dummy import DummyState
+from losscli.accumulate.moments import LabelMoments
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
 from losscli.accumulate.summary import Summary, make_summary, summary_warnings
 from losscli.accumulate.units import U64, UnitSums, fingerprint
 from losscli.intervals import CiSettings, NoInterval, bca, statistic
-from losscli.results import ConfidenceInterval, LossResult
+from losscli.results import ConfidenceInterval, DummyScore, LossResult
 from losscli.spec import LossSpec, Stats
 
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 ROUNDING = 1e-12  # a change of a value within ROUNDING · max(|value|, 1) is float rounding
 NO_SKETCH = QuantileSketch()  # the empty sketch of accumulators without quantiles; never added to
-
-
-class LabelMoments:
-    """Σw, Σw(y − K) and Σw(y − K)² about a shift K (the first label seen), each an exact
-    block sum: SST = Σw(y − K)² − (Σw(y − K))² / Σw.
-
-    Labels far from zero (1e12 ± 1) lose no digits (y − K is exact for labels within a
-    factor of two of K), and any chunking gives the same bits. Constant labels give
-    exactly 0."""
-
-    def __init__(self) -> None:
-        self.shift: float | None = None
-        self.count = 0  # rows added without weights (each weighs 1)
-        self.weights = BlockSum()
-        self.s1 = BlockSum()
-        self.s2 = BlockSum()
-
-    def update(self, y: F64, w: F64 | None) -> None:
-        if y.size == 0:
-            return
-        if self.shift is None:
-            self.shift = float(y[0])
-        d = y - self.shift
-        if w is None:
-            self.count += int(y.size)
-            self.s1.add(d)
-            self.s2.add(d * d)
-        else:
-            wd = w * d
-            self.weights.add(w)
-            self.s1.add(wd)
-            self.s2.add(wd * d)
-
-    @property
-    def weight(self) -> float:
-        return self.weights.value + self.count
-
-    @property
-    def m2(self) -> float:
-        """Σw(y − ȳ_w)²."""
-        total = self.weight
-        if not total:
-            return 0.0
-        s1 = self.s1.value
-        return max(self.s2.value - s1 * (s1 / total), 0.0)  # s1·s1 alone may overflow
-
-    def merge(self, other: LabelMoments) -> None:
-        """Fold in another partition's moments, moved to this shift (exact sums, then
-        the correction terms of the move)."""
-        if other.shift is None:
-            return
-        if self.shift is None:
-            self.shift = other.shift
-        d = other.shift - self.shift
-        s0, s1 = other.weight, other.s1.value
-        self.count += other.count
-        self.weights.merge(other.weights)
-        self.s1.merge(other.s1)
-        self.s2.merge(other.s2)
-        if d:
-            self.s1.add(np.array([s0 * d]))
-            self.s2.add(np.array([2.0 * d * s1, s0 * d * d]))
 
 
 def _moved(d: float) -> F64:
@@ -125,8 +65,12 @@ class LossAccumulator:
     fingerprinted: bool = False  # keep the fingerprint (a baseline to write or to pair with)
     clip_shift: float = 0.0  # Σw(unclipped ℓ − ℓ) over clipped rows: what clipping took off Σwℓ
     summary: Summary | None = None  # the spec's own summary (LossSpec.state), made in __post_init__
+    dummy_strategy: str | None = None  # --vs-dummy: "mean", "median" (the prior for classification)
+    dummy: DummyState | None = None  # made in __post_init__ with a dummy_strategy
 
     def __post_init__(self) -> None:
+        if self.dummy_strategy is not None and self.dummy is None:
+            self.dummy = DummyState(self.spec, self.dummy_strategy)
         if self.spec.state and self.summary is None:
             self.summary = make_summary(self.spec.state, self.params)
         if self.quantiles and self.sketch is NO_SKETCH:
@@ -161,6 +105,9 @@ class LossAccumulator:
         if self.summary is not None:
             assert inputs is not None, f"{self.spec.name} needs the kernel's inputs for its summary"
             self.summary.update(inputs, weights, losses)
+        if self.dummy is not None:
+            assert inputs is not None, "--vs-dummy needs the kernel's inputs"
+            self.dummy.update(inputs, weights, losses)
         if factor is not None:
             self._update_factored(losses, weights, factor)
         else:
@@ -228,6 +175,8 @@ class LossAccumulator:
     def merge(self, other: LossAccumulator) -> None:
         if self.summary is not None and other.summary is not None:
             self.summary.merge(other.summary)
+        if self.dummy is not None and other.dummy is not None:
+            self.dummy.merge(other.dummy)
         if self.units is not None and other.units is not None:
             if (
                 self.spec.needs_label_variance
@@ -306,6 +255,13 @@ class LossAccumulator:
         stats = self.stats()
         return self.spec.finalize(stats) if stats.weight_sum > 0 else math.nan
 
+    def dummy_score(self) -> DummyScore | None:
+        """``--vs-dummy``: the dummy's loss on these rows and the skill against it (None
+        without a dummy); a dummy the loss cannot score raises DummyError."""
+        if self.dummy is None:
+            return None
+        return self.dummy.score(self.spec, self.params, self.value(), self.stats(), self.per_count)
+
     def interval(self, settings: CiSettings, unit: str) -> ConfidenceInterval:
         """The ``--ci`` interval of :meth:`value` (losscli.intervals): raises NoInterval
         when the value is not a smooth function of sums or there are too few units."""
@@ -371,4 +327,5 @@ class LossAccumulator:
             clipped=self.clipped if self.spec.clips else None,
             per_sample=self.spec.per_sample,
             details=self.summary.details() if self.summary is not None else None,
+            dummy=self.dummy_score(),
         )

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from losscli.baselines import load_baseline
-from losscli.checks import CheckReport, CheckResult, Gate, parse_tolerance, run_gate
+from losscli.checks import CheckReport, CheckResult, Gate, gated, parse_tolerance, run_gate
 from losscli.cli.boundary import Verdict
 from losscli.cli.gates import significant
 from losscli.config import CheckConfig, Config, check_paths, discover, load
@@ -109,9 +109,12 @@ def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> 
     requests = [((c.loss, c.params), {**_columns(c), **shared}) for c in checks]
     paired = options.get("significance") is not None or any(c.significance is not None for c in checks)
     ci = _ci_settings(read, options, paired)
-    run_options = [RunOptions(nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False, ci=ci)] * len(
-        checks
-    )
+    run_options = [
+        RunOptions(
+            nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False, ci=ci, dummy=_dummy(c, options)
+        )
+        for c in checks
+    ]
     if options.get("engine", "local") == "dask":
         from losscli.engine.dask import run_dask
 
@@ -146,6 +149,17 @@ def _ci_settings(read: dict[str, Any], options: dict[str, Any], significance: bo
     )
 
 
+def _dummy(check: CheckConfig, options: dict[str, Any]) -> str | None:
+    """The check's dummy: ``--dummy`` / ``--vs-dummy`` on the command line, else the config's
+    ``dummy`` / ``vs_dummy`` (a ``min_skill`` gate implies the mean)."""
+    from losscli.accumulate.dummy import strategy
+
+    given = options.get("dummy")
+    chosen = given.value if given is not None else check.dummy
+    asked = bool(options.get("vs_dummy")) or check.vs_dummy or check.min_skill is not None
+    return strategy(asked, chosen)
+
+
 def _columns(check: CheckConfig) -> dict[str, Any]:
     return {k: v for k, v in check.columns.items() if v is not None}
 
@@ -164,6 +178,8 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
         gates.append(Gate(loss, "max", limit=check.max, name=check.name))
     if check.min is not None:
         gates.append(Gate(loss, "min", limit=check.min, name=check.name))
+    if check.min_skill is not None:
+        gates.append(Gate(loss, "min-skill", limit=check.min_skill, name=check.name))
     values = None
     if check.baseline is not None:
         values = load_baseline(os.path.relpath(check.baseline), check.baseline_key)
@@ -180,17 +196,22 @@ def _gates(check: CheckConfig, result: Any, options: dict[str, Any]) -> list[Che
                 missing=None if base is not None else values.missing(loss, 'baseline_key = "{}"'),
             )
         )
-    extra: dict[str, Any] = {"file": os.path.relpath(check.file), "params": dict(result.params)}
+    extra: dict[str, Any] = {
+        "file": os.path.relpath(check.file),
+        "params": dict(result.params),
+        "dummy": result.dummy,
+    }
     if result.groups is not None:  # by: the verdict is the whole input's; each group's value is shown
         extra["groups"] = tuple(g.to_dict() for g in result.groups)
     out = []
     alpha = options.get("significance") if options.get("significance") is not None else check.significance
     for gate in gates:
-        r = run_gate(gate, result.value, result.higher_is_better)
+        value, ci = gated(gate, result)
+        r = run_gate(gate, value, result.higher_is_better)
         if alpha is not None and gate.kind == "baseline" and gate.baseline is not None and values is not None:
             settings = (options["resamples"], options["seed"], options["ci_block"])
             r = significant(r, result, gate.baseline, values, float(alpha), *settings)
-        out.append(CheckResult(**{**r.__dict__, **extra, "ci": result.ci}))
+        out.append(CheckResult(**{**r.__dict__, **extra, "ci": ci}))
     return out
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from losscli.baselines import Baseline, load_baseline
-from losscli.checks import CheckResult, Gate, parse_limits, parse_tolerance, run_gate
+from losscli.checks import CheckResult, Gate, gated, parse_limits, parse_tolerance, run_gate
 from losscli.cli.options import CommandOptions
 from losscli.errors import UsageError
 from losscli.neutralise import quote
@@ -35,11 +35,13 @@ def read_baseline(options: CommandOptions, losses: int) -> Baseline | None:
 
 
 def gates_for(result: EvalResult, options: CommandOptions, baseline: Baseline | None = None) -> list[Gate]:
-    """The gates the options ask for, in a stable order: max, min, baseline.
+    """The gates the options ask for, in a stable order: max, min, min-skill, baseline.
     ``baseline``: ``--baseline`` when the caller has already read it."""
     labels = list(result.labelled())
     gates = [Gate(k, "max", limit=v) for k, v in parse_limits(list(options.max), "--max", labels).items()]
     gates += [Gate(k, "min", limit=v) for k, v in parse_limits(list(options.min), "--min", labels).items()]
+    skills = parse_limits(list(options.min_skill), "--min-skill", labels)
+    gates += [Gate(k, "min-skill", limit=v) for k, v in skills.items()]
     base = baseline if baseline is not None else read_baseline(options, len(labels))
     if base is not None:
         rtol, atol = parse_tolerance(options.rtol, "--rtol"), parse_tolerance(options.atol, "--atol")
@@ -66,7 +68,8 @@ def apply_gates(result: EvalResult, options: CommandOptions, baseline: Baseline 
     checks = []
     for g in gates_for(result, options, base):
         found = by_label[g.loss]
-        check = replace(run_gate(g, found.value, found.higher_is_better), ci=found.ci)
+        value, ci = gated(g, found)
+        check = replace(run_gate(g, value, found.higher_is_better), ci=ci)
         if (
             options.significance is not None
             and g.kind == "baseline"

@@ -103,6 +103,7 @@ def _run(
         worst=options.worst if shown.head_rows else 0,
         quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline),
         ci=ci_settings(options),
+        dummy=dummy_strategy(options),
     )
     if options.engine is Engine.dask:
         outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
@@ -121,6 +122,14 @@ def _run(
         if per_sample is not None:
             per_sample.discard()
         raise
+
+
+def dummy_strategy(options: CommandOptions) -> str | None:
+    """The run's dummy: --dummy, else the mean with --vs-dummy or a --min-skill gate, else None."""
+    from losscli.accumulate.dummy import strategy
+
+    asked = options.vs_dummy or bool(options.min_skill)
+    return strategy(asked, options.dummy.value if options.dummy is not None else None)
 
 
 def ci_settings(options: CommandOptions) -> Any:
@@ -229,7 +238,7 @@ def _sinks(
     spec = output_format(options.format.value)
     if spec.streams:
         writer = spec.row_writer()(sys.stdout.buffer, columns)
-        gated = bool(options.max or options.min or options.baseline)
+        gated = bool(options.max or options.min or options.min_skill or options.baseline)
         sinks.append(PipeAware(writer, gated=gated or files))
     if output is not None:
         from losscli.output.per_sample import PerSampleFile

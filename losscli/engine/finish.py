@@ -9,6 +9,7 @@ from functools import partial
 from typing import Any
 
 from losscli import neutralise
+from losscli.accumulate.dummy import DummyError, warned
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import RowBlock
@@ -54,16 +55,23 @@ def finish(
     interval = (
         None if ci is None or not ci.intervals else partial(_interval, ci, _unit(ci, columns), source.path)
     )
-    results = tuple(
-        replace(
-            acc.result(),
-            label=job.label or job.spec.named(job.params),
-            groups=None if groups is None else (grouped.results(by, interval) if grouped is not None else ()),
-            ci=None if interval is None else interval(acc),
-            units=None if ci is None else _table(acc, _unit(ci, columns)),
+    try:
+        results = tuple(
+            warned(  # --vs-dummy: undefined skills
+                replace(
+                    acc.result(),
+                    label=job.label or job.spec.named(job.params),
+                    groups=None
+                    if groups is None
+                    else (grouped.results(by, interval) if grouped is not None else ()),
+                    ci=None if interval is None else interval(acc),
+                    units=None if ci is None else _table(acc, _unit(ci, columns)),
+                )
+            )
+            for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)
         )
-        for acc, job, grouped in zip(accs, plan.jobs, per_job, strict=True)
-    )
+    except DummyError as exc:  # a dummy the loss cannot score
+        raise DataError(f"{source.path}: {exc.message}", exc.hint) from None
     for r in results:
         if not all(math.isfinite(x) for x in (r.value, r.mean, r.sum)):
             raise DataError(

@@ -12,6 +12,7 @@ from typing import Any, Literal
 import numpy as np
 
 from losscli import interrupt, spelling
+from losscli.accumulate.dummy import refuse
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import HeadRows, RowBlock, RowRange, WorstRows
@@ -20,7 +21,7 @@ from losscli.engine.jobs import LossJob
 from losscli.engine.merge import RunnerState
 from losscli.engine.plan import Plan
 from losscli.engine.validate import Finite, Problem, apply_nan_policy, check_common, problem
-from losscli.errors import UsageError
+from losscli.errors import DataError, UsageError
 from losscli.intervals import CiSettings
 from losscli.losses.inputs import JobInputs
 from losscli.options import spelled
@@ -40,6 +41,7 @@ class RunOptions:
     on_chunk: Callable[[], None] | None = None  # e.g. a progress bar; called after every chunk
     quantiles: bool = True  # False when nothing shows p50/p90/p99 (they are then NaN)
     ci: CiSettings | None = None  # --ci: keep per-unit sums and finish with intervals
+    dummy: str | None = None  # --vs-dummy: "mean" or "median" (the class prior for classification)
 
 
 def _raw(plan: Plan, by_position: Mapping[int, Any]) -> dict[str, Any]:
@@ -82,8 +84,14 @@ class Runner:
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
         if options.ci is not None and options.ci.intervals:
             _check_ci(plan, options.ci)
+        if options.dummy is not None:
+            for job in plan.jobs:
+                refuse(job.spec, options.dummy)
         printed = options.ci is not None and options.ci.fingerprint
-        self.accs = [self._new_state(job, options.quantiles, self._resampled(job), printed) for job in jobs]
+        self.accs = [
+            self._new_state(job, options.quantiles, self._resampled(job), printed, options.dummy)
+            for job in jobs
+        ]
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, plan.layout.worst)
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
@@ -113,8 +121,12 @@ class Runner:
                 computed.clip_delta,
                 units=units,
                 distinct=self._distinct,
-                inputs=inputs if acc.summary is not None else None,
+                inputs=inputs if acc.summary is not None or acc.dummy is not None else None,
             )
+            if acc.dummy is not None and acc.dummy.overflowed:  # at once, not after the whole read
+                overflow = acc.dummy.problem(job.spec, job.params)
+                assert overflow is not None
+                raise DataError(f"{where}: {overflow[0]}", overflow[1])
             if "by" in raw:
                 self._update_groups(index, job, raw, inputs, computed, units)
             block.columns[job.column] = computed.losses
@@ -142,7 +154,7 @@ class Runner:
         """Per-group states: the same accumulator as the whole file, one per key (losscli.accumulate.groups)."""
         groups = self.groups[index]
         if groups is None:
-            make = partial(self._new_state, job, False, self._resampled(job), False)
+            make = partial(self._new_state, job, False, self._resampled(job), False, self.options.dummy)
             groups = self.groups[index] = GroupAccumulator(make)
         keys = [raw[f"#{p}"] for p in self.plan.columns.positions["by"]]  # each as read, NaN rows gone
         groups.update(
@@ -153,7 +165,7 @@ class Runner:
             computed.factor,
             units,
             self._distinct,
-            inputs if job.spec.state else None,
+            inputs if job.spec.state or self.options.dummy is not None else None,
         )
 
     @property
@@ -168,7 +180,11 @@ class Runner:
 
     @staticmethod
     def _new_state(
-        job: LossJob, quantiles: bool = False, resampled: bool = False, fingerprinted: bool = False
+        job: LossJob,
+        quantiles: bool = False,
+        resampled: bool = False,
+        fingerprinted: bool = False,
+        dummy: str | None = None,
     ) -> LossAccumulator:
         """A job's accumulator: the whole file's (with its quantile sketch) or a group's."""
         return LossAccumulator(
@@ -178,6 +194,7 @@ class Runner:
             quantiles=quantiles,
             resampled=resampled,
             fingerprinted=fingerprinted,
+            dummy_strategy=dummy,
         )
 
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:

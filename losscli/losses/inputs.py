@@ -47,7 +47,7 @@ class JobInputs:
             self.classes = ClassLabels(class_names or [], params.get("ignore_label"))
         self.kernel = spec.load_kernel()
         self.input_rule = spec.load_input_rule()
-        self.kernel_params = {k: v for k, v in params.items() if k not in ("normalize", "ignore_label")}
+        self.kernel_params = spec.kernel_params(params)
         if params.get("normalize") and params.get("from_logits"):
             from losscli.errors import UsageError
 
@@ -156,10 +156,7 @@ def _normalize_rows(p: F64) -> F64:
 def domain_issue(bounds: tuple[Bound, ...], inputs: Mapping[str, Any]) -> RowIssue | None:
     """The first bound (``ŷ > 0`` …) that some row breaks."""
     for bound in bounds:
-        values = inputs[bound.role]
-        bad = values <= bound.value if bound.op == ">" else values < bound.value
-        if bad.ndim > 1:
-            bad = bad.any(axis=1)
+        bad = bound.broken(inputs[bound.role])
         if bad.any():
             return RowIssue(bound.role, bad, f"be {bound.op} {bound.value:g}")
     return None

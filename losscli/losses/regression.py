@@ -47,6 +47,7 @@ def _poisson_nll_domain(p: Mapping[str, Any]) -> tuple[Bound, ...]:
 
 SYMMETRIC = frozenset({"symmetric", "weights"})
 WEIGHTED = frozenset({"weights"})
+SIGNED = frozenset({"weights", "signed"})  # ℓ may be negative (a log-likelihood without its constant)
 
 for _spec in (
     LossSpec(
@@ -214,7 +215,7 @@ for _spec in (
         domain=_poisson_nll_domain,
         equivalents=("torch.nn.functional.poisson_nll_loss(log_input, full, eps)",),
         example="losscli poisson-nll counts.csv --full",
-        properties=WEIGHTED,
+        properties=SIGNED,
     ),
     LossSpec(
         name="gamma",
@@ -257,7 +258,7 @@ for _spec in (
         equivalents=("torch.nn.functional.gaussian_nll_loss(full, eps)",),
         notes=("Needs the predicted variance: --var COL (default names: var, variance, sigma2).",),
         example="losscli gaussian-nll preds.csv --var var",
-        properties=WEIGHTED,
+        properties=SIGNED,
     ),
     LossSpec(
         name="max-error",

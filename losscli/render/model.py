@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from losscli.results import ConfidenceInterval, EvalResult, LossResult
+from losscli.results import ConfidenceInterval, DummyScore, EvalResult, LossResult
 
 SPARKS = " ▁▂▃▄▅▆▇█"
 
@@ -212,7 +212,9 @@ def summary_grid(result: EvalResult, people: bool = False) -> Grid:
       names ℓ): the value and count only; ℓ's statistics are in a row named for what ℓ
       is (``squared error``: mean, sum, count, quantiles), once, or, when a loss of the
       table has the same ℓ (mse for rmse and r2), in that loss's row; the footer says which;
-    - with ``--ci``, the interval of each value after it (``95% CI``: ``low … high``).
+    - with ``--ci``, the interval of each value after it (``95% CI``: ``low … high``);
+    - with ``--vs-dummy``, the skill and the dummy's loss after them (``skill``, ``dummy``),
+      and a note of what the dummy predicts.
 
     ``people``: counts with thousands separators (tables)."""
     own = [r for r in result.results if not r.per_sample]
@@ -224,26 +226,76 @@ def summary_grid(result: EvalResult, people: bool = False) -> Grid:
     with_mean = any(c is None for c in carrier.values())
     ci = ci_header([r.ci for r in result.results])
     intervals = ci_cells([r.ci for r in result.results]) if ci else []
+    skill = skill_headers([r.dummy for r in result.results])
     rows: list[list[Cell]] = []
     for i, r in enumerate(result.results):
         stats: list[Cell] = [r.sum, *(r.quantiles[k] for k in QUANTILES)]
         if r.per_sample:
             stats = [None] * len(stats)
-        value: list[Cell] = [r.value, *intervals[i : i + 1]]
+        value: list[Cell] = [r.value, *intervals[i : i + 1], *(skill_cells(r.dummy) if skill else [])]
         rows.append(_summary_row(r.title or r.loss, value, None, stats, count(r.count, people), with_mean))
     for q, rs in shared.items():
         if carrier[q] is None:
             r = rs[0]
             stats = [r.sum, *(r.quantiles[k] for k in QUANTILES)]
-            value = [None, *([""] if ci else [])]
+            value = [None, *([""] if ci else []), *(["", None] if skill else [])]
             rows.append(_summary_row(words(q), value, r.mean, stats, count(r.count, people), with_mean))
-    headers = ["loss", "value", *ci, *(["mean"] if with_mean else []), "sum", "count", *QUANTILES]
+    headers = ["loss", "value", *ci, *skill, *(["mean"] if with_mean else []), "sum", "count", *QUANTILES]
     src = result.source
     dropped = f", {count(src.rows_dropped, people)} dropped" if src.rows_dropped else ""
     title = f"{src.path} · {count(src.rows_used, people)} rows{dropped}"
-    footer = "\n".join(_computed_from(q, rs, carrier[q]) for q, rs in shared.items())
+    notes = [_computed_from(q, rs, carrier[q]) for q, rs in shared.items()]
+    footer = "\n".join(notes + dummy_notes(result.results))
     numeric = [False] + [True] * (len(headers) - 1)
-    return Grid(title, headers, cells(rows), numeric, footer, SUMMARY_DROP_FIRST)
+    essential = ("loss", "value", *ci, "skill") if skill else ()  # skill is never dropped nor cut
+    return Grid(title, headers, cells(rows), numeric, footer, SUMMARY_DROP_FIRST, essential=essential)
+
+
+def skill_headers(dummies: Sequence[DummyScore | None]) -> list[str]:
+    """``skill`` and ``dummy`` (the dummy's loss) when there is a dummy (else none)."""
+    return ["skill", "dummy"] if any(d is not None for d in dummies) else []
+
+
+def skill_cells(dummy: DummyScore | None) -> list[Cell]:
+    """The skill (``undefined`` when the labels are constant) and the dummy's loss."""
+    if dummy is None:
+        return ["", None]
+    return [
+        "undefined" if math.isnan(dummy.skill) else dummy.skill,
+        None if math.isnan(dummy.value) else dummy.value,
+    ]
+
+
+def dummy_notes(results: Sequence[LossResult]) -> list[str]:
+    """One note per distinct dummy: ``mse, mae: dummy = the loss of always predicting the
+    label mean 152.133; skill = 1 − value / dummy``."""
+    said: dict[str, list[str]] = {}
+    for r in results:
+        if r.dummy is not None:
+            said.setdefault(predicting(r.dummy), []).append(r.title or r.loss)
+    grouped = " (each group's own in the groups table)" if any(r.groups for r in results) else ""
+    return [
+        f"{', '.join(names)}: dummy = the loss of always predicting {what}{grouped}; skill = 1 − value / dummy"
+        for what, names in said.items()
+    ]
+
+
+def predicting(dummy: DummyScore) -> str:
+    """What the dummy predicts, for people: ``the label mean 152.133``, ``the class prior
+    P(1) = 0.372583, as the logit −0.521``, ``the class prior (0.333333, 0.333333, …)``."""
+    shown = dummy.prediction
+    if dummy.strategy != "prior":
+        return f"the label {dummy.strategy}" + (
+            f" {number(shown).strip()}" if isinstance(shown, float) else ""
+        )
+    if shown is None:
+        text = "the class prior"
+    elif isinstance(shown, tuple):
+        parts = [number(p).strip() for p in shown[:6]]
+        text = f"the class prior ({', '.join(parts)}{', …' if len(shown) > 6 else ''})"
+    else:
+        text = f"the class prior P(1) = {number(shown).strip()}"
+    return text + (f", {dummy.given}" if dummy.given else "")
 
 
 def _summary_row(
@@ -361,16 +413,21 @@ def groups_grid(result: EvalResult, people: bool = False) -> Grid | None:
     several = isinstance(by, list)
     ci = ci_header([g.ci for _, g in groups])
     intervals = ci_cells([g.ci for _, g in groups]) if ci else []
+    skill = skill_headers([g.dummy for _, g in groups])
     rows: list[list[Cell]] = [
         [
             r.title or r.loss,
             ", ".join(f"{k}={v}" for k, v in g.parts.items()) if several else str(g.group),
             g.value,
             *intervals[i : i + 1],
+            *(skill_cells(g.dummy) if skill else []),
             count(g.count, people),
         ]
         for i, (r, g) in enumerate(groups)
     ]
     title = f"by {', '.join(by) if several else by}"
-    headers = ["loss", "group", "value", *ci, "count"]
-    return Grid(title, headers, cells(rows), [False, False] + [True] * (len(headers) - 2))
+    headers = ["loss", "group", "value", *ci, *skill, "count"]
+    essential = ("loss", "group", "value", *ci, "skill") if skill else ()
+    return Grid(
+        title, headers, cells(rows), [False, False] + [True] * (len(headers) - 2), essential=essential
+    )
