@@ -45,7 +45,7 @@ N_CLASSES = 10
 EPS = sys.float_info.epsilon  # float64 machine epsilon, losscli's default --eps for cross-entropy
 REL_TOL = 1e-6
 CONTENDED = 0.25  # CPUs busy with other processes during a run above which the run is flagged
-GROUPS = ("csv", "parquet", "ce", "startup", "dask", "ci")
+GROUPS = ("csv", "parquet", "ce", "startup", "dask", "ci", "auc")
 VERSIONED = ("losscli", "numpy", "pyarrow", "polars", "duckdb", "pandas", "scikit-learn", "typer")
 
 
@@ -214,6 +214,36 @@ def ensure_ce_data(data_dir: Path, rows: int) -> Path:
     return path
 
 
+def ensure_auc_data(data_dir: Path, rows: int) -> Path:
+    """``auc_<rows>.parquet``: label (int 0/1) and score (float64) — a binary classifier's
+    scores for ``roc-auc``: label ~ Bernoulli(0.3), score = σ(2·label − 1 + N(0, 1.5²)),
+    drawn chunk by chunk from default_rng(0) (probabilities; distinct but for a few ties)."""
+    path = data_dir / f"auc_{rows}.parquet"
+    kind = "auc"
+    if _is_current(path, rows, kind):
+        return path
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    log(f"generating {path.name} ({rows:,} rows) …")
+    started = time.perf_counter()
+    names = ["label", "score"]
+    schema = pa.schema([("label", pa.int64()), ("score", pa.float64())])
+    rng = np.random.default_rng(SEED)
+    tmp = path.with_name(path.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema) as out:
+        for size in _chunks(rows):
+            label = (rng.random(size) < 0.3).astype(np.int64)
+            score = 1.0 / (1.0 + np.exp(-(2.0 * label - 1.0 + 1.5 * rng.standard_normal(size))))
+            out.write_table(pa.table([label, score], schema=schema), row_group_size=CHUNK_ROWS)
+    tmp.replace(path)
+    _write_meta(path, rows, kind, names)
+    log(f"  done in {time.perf_counter() - started:.1f} s")
+    return path
+
+
 # --------------------------------------------------------------------------------------------- tools
 
 
@@ -346,6 +376,51 @@ def ci_tools(losscli: str, path: Path, csv_path: Path, models: Path) -> list[Too
             "losscli compare --pred pred,pred_b",
             [losscli, "compare", str(models), "--pred", "pred,pred_b", "-l", "mse", "--format", "json"],
             check_value=False,
+        ),
+    ]
+
+
+def auc_tools(losscli: str, path: Path) -> list[Tool]:
+    """roc-auc (exact: every score kept, sorted, counted) against scikit-learn's
+    ``roc_auc_score`` after a pandas read, and the rank-sum form in polars and DuckDB
+    (AUC = (Σ midranks of positives − n₁(n₁ + 1)/2) / (n₁·n₀), ties counted ½)."""
+    rank_sum = "(s - n1 * (n1 + 1) / 2) / (n1 * (n - n1))"
+    return [
+        Tool("losscli", [losscli, "roc-auc", str(path), "--format", "value"]),
+        Tool(
+            "pandas read_parquet + sklearn",
+            _py(
+                "import pandas as pd\n"
+                "from sklearn.metrics import roc_auc_score\n"
+                f"df = pd.read_parquet({str(path)!r})\n"
+                'print(repr(float(roc_auc_score(df["label"], df["score"]))))\n'
+            ),
+            ("pandas", "sklearn"),
+        ),
+        Tool(
+            "polars rank",
+            _py(
+                "import polars as pl\n"
+                f"df = pl.scan_parquet({str(path)!r}).select("
+                '(pl.col("score").rank("average") * pl.col("label")).sum().alias("s"), '
+                'pl.col("label").sum().cast(pl.Float64).alias("n1"), pl.len().cast(pl.Float64).alias("n")'
+                ").collect()\n"
+                "s, n1, n = df.row(0)\n"
+                f"print(repr(float({rank_sum})))\n"
+            ),
+            ("polars",),
+        ),
+        Tool(
+            "duckdb rank",
+            _py(
+                "import duckdb\n"
+                'q = """select sum(label * r), sum(label), count(*) from (select label, '
+                "rank() over (order by score) + (count(*) over (partition by score) - 1) / 2.0 as r "
+                f'from read_parquet({_sql_str(path)}))"""\n'
+                "s, n1, n = map(float, duckdb.sql(q).fetchall()[0])\n"
+                f"print(repr(float({rank_sum})))\n"
+            ),
+            ("duckdb",),
         ),
     ]
 
@@ -841,6 +916,13 @@ def build_groups(args: argparse.Namespace, losscli: str) -> list[Group]:
             f"--ci and compare against the plain run — mse, {args.rows:,} rows"
             f" (`{ci_parquet.name}`, `{ci_csv.name}`, `{models.name}`)",
             ci_tools(losscli, ci_parquet, ci_csv, models),
+        )
+    if "auc" in args.only:
+        auc_path = ensure_auc_data(args.data_dir, args.rows)
+        builders["auc"] = lambda: Group(
+            "auc",
+            f"roc-auc — Parquet, {args.rows:,} rows ({_size(auc_path)}, `{auc_path.name}`)",
+            auc_tools(losscli, auc_path),
         )
     for key in GROUPS:
         if key in args.only:

@@ -64,7 +64,7 @@ class Param:
             return "must be true or false"
         if self.type is float and isinstance(value, bool | str):
             return "must be a number"
-        if self.choices and value not in self.choices:
+        if self.choices and value is not None and value not in self.choices:  # None: not given
             return f"must be one of {', '.join(self.choices)}"
         if self.type is float and isinstance(value, (int, float)) and not math.isfinite(value):
             return "must be a finite number"
@@ -180,6 +180,9 @@ class LossSpec:
     # "module:Class" of a mergeable summary the value is computed from (losscli.accumulate.summary):
     # ROC-AUC's scores, a confusion matrix, calibration bins; finalize is then finalize_state
     state: str = ""
+    # the registered variant to run instead for these parameters ("" for this spec): roc-auc with
+    # --multi-class ovr is its multiclass variant (K score columns); see registry.resolve
+    variant: Callable[[Mapping[str, Any]], str] = lambda _p: ""
 
     @property
     def per_sample(self) -> str:

@@ -17,7 +17,10 @@ parameters, and:
   a dict of plain values, put beside ``value`` in ``results[i]``; each key may have a
   table renderer in :mod:`losscli.render.details`;
 - ``warnings()`` (optional) lists what a user should know (e.g. an undefined precision
-  reported as ``zero_division``).
+  reported as ``zero_division``);
+- ``undefined()`` (optional) says why these rows have no value (ROC-AUC of one class),
+  as (reason, hint), or None: the run is then exit 2 naming the file or the group,
+  never a NaN.
 
 The summary must be picklable (it travels between Dask workers) and bounded in memory
 or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
@@ -57,3 +60,10 @@ def make_summary(state: str, params: Mapping[str, Any]) -> Summary:
 def summary_warnings(summary: Summary) -> list[str]:
     found = getattr(summary, "warnings", None)
     return list(found()) if callable(found) else []
+
+
+def summary_undefined(summary: Summary) -> tuple[str, str] | None:
+    """Why ``summary`` has no value for its rows, and the fix (its ``undefined()``), or None."""
+    found = getattr(summary, "undefined", None)
+    why: tuple[str, str] | None = found() if callable(found) else None
+    return why

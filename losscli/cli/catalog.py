@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from losscli.cli.options import ColorMode
 from losscli.errors import UsageError
-from losscli.losses.registry import all_losses, get_loss
+from losscli.losses.registry import all_losses, get_loss, tasks_of
 from losscli.render.model import Grid
 from losscli.spec import COMPAT_PRESETS, TASKS, LossSpec
 
@@ -15,7 +15,12 @@ def show_list(task: str | None, color: ColorMode) -> int:
     if task is not None and task not in TASKS:
         raise UsageError(f"unknown task '{task}'", f"use one of {', '.join(TASKS)}")
     rows = [
-        [s.name, ", ".join(s.aliases), s.task, s.formula + (" ↑" if s.higher_is_better else "")]
+        [
+            s.name,
+            ", ".join(s.aliases),
+            ", ".join(tasks_of(s)),
+            s.formula + (" ↑" if s.higher_is_better else ""),
+        ]
         for s in all_losses(task)
     ]
     grid = Grid(
@@ -39,7 +44,9 @@ def explain_text(spec: LossSpec) -> str:
     lines += [
         f"  reported:    {spec.finalize_text if spec.finalize_text != 'mean' else 'Σwℓ / Σw (weighted mean)'}"
     ]
-    lines += [f"  task:        {spec.task}; {'higher' if spec.higher_is_better else 'lower'} is better"]
+    lines += [
+        f"  task:        {', '.join(tasks_of(spec))}; {'higher' if spec.higher_is_better else 'lower'} is better"
+    ]
     if spec.aliases:
         lines += [f"  aliases:     {', '.join(spec.aliases)}"]
     if (named := _named_example(spec)) is not None:
@@ -55,7 +62,11 @@ def explain_text(spec: LossSpec) -> str:
         )
         lines += [f"  {option:<28} {p.help} (default {p.default!r})"]
     domain = spec.domain(spec.defaults())
-    lines += ["", "Inputs:", f"  {INPUTS[spec.task]}; weights optional (--weight)"]
+    tasks = tasks_of(spec)
+    if len(tasks) == 1:
+        lines += ["", "Inputs:", f"  {INPUTS[spec.task]}; weights optional (--weight)"]
+    else:  # a loss with variants (roc-auc --multi-class): the inputs of each task
+        lines += ["", "Inputs (weights optional, --weight):", *(f"  {t}: {INPUTS[t]}" for t in tasks)]
     if domain:
         lines += [f"  requires: {', '.join(b.describe() for b in domain)} (with default parameters)"]
     lines += ["", "Conventions:"]

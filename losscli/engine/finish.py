@@ -13,6 +13,7 @@ from losscli.accumulate.dummy import DummyError, warned
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import RowBlock
+from losscli.accumulate.summary import summary_undefined
 from losscli.columns import Resolved
 from losscli.engine.plan import Plan
 from losscli.errors import DataError
@@ -52,6 +53,9 @@ def finish(
                 else "the weights"
             )
             raise DataError(f"{source.path}: {acc.spec.name}: {what} sum to 0 (or every row was ignored)")
+        _refuse_undefined(acc, source.path)
+        for key, state in grouped.items() if grouped is not None else ():
+            _refuse_undefined(state, source.path, key)
     interval = (
         None if ci is None or not ci.intervals else partial(_interval, ci, _unit(ci, columns), source.path)
     )
@@ -160,6 +164,16 @@ def _refuse_overflow(
         hint = "rescale the predictions and labels"
     where = "" if group is None else f" (group {neutralise.quote(str(group))})"
     raise DataError(f"{path}: {acc.spec.name}{where}: {which} overflows float64 (it is not finite)", hint)
+
+
+def _refuse_undefined(acc: LossAccumulator, path: str, group: Hashable | None = None) -> None:
+    """Exit 2 when a loss's own summary has no value for these rows (ROC-AUC of one class):
+    never a NaN value."""
+    why = summary_undefined(acc.summary) if acc.summary is not None else None
+    if why is None:
+        return
+    where = "" if group is None else f" (group {neutralise.quote(str(group))})"
+    raise DataError(f"{path}: {acc.spec.name}{where}: {why[0]}", why[1])
 
 
 def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from losscli import spelling
 from losscli.errors import UsageError
-from losscli.losses.registry import get_loss
+from losscli.losses.registry import get_loss, resolve
 from losscli.options import spelled
 from losscli.spec import COMPAT_PRESETS, LossSpec, Param
 
@@ -52,7 +52,8 @@ def make_jobs(
             spec, given = parse_job(item)
         if len(items) == 1 and params:
             given = {**given, **params}
-        jobs.append(LossJob(spec, spec.bind(spec.with_compat(compat, given)), compat=compat))
+        bound = spec.bind(spec.with_compat(compat, given))
+        jobs.append(LossJob(resolve(spec, bound), bound, compat=compat))
     if not jobs:
         raise UsageError("no loss given")
     labels = [j.spec.named(j.params) for j in jobs]

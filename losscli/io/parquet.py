@@ -200,10 +200,16 @@ def _field(name: str, dtype: Any) -> Any:
 
 def _row_groups(pf: Any, columns: list[str], chunk_rows: int) -> Iterator[Any]:
     """Row groups decoded on all cores, one at a time; a group larger than ``chunk_rows``
-    is read in batches of that size so memory stays bounded."""
+    is read in batches of that size so memory stays bounded. After each group, memory
+    Arrow's pool freed goes back to the system (its allocator would keep the decoding
+    buffers of the largest groups: ~50 MB more peak memory on a 10M-row file)."""
+    import pyarrow as pa
+
+    pool = pa.default_memory_pool()
     meta = pf.metadata
     for i in range(meta.num_row_groups):
         if meta.row_group(i).num_rows <= chunk_rows:
             yield from pf.read_row_group(i, columns=columns, use_threads=True).to_batches()
         else:
             yield from pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=columns)
+        pool.release_unused()

@@ -47,6 +47,8 @@ soft_cross_entropy: LossFunction = make_public("soft-cross-entropy")
 cosine: LossFunction = make_public("cosine")
 multilabel_bce: LossFunction = make_public("multilabel-bce")
 hamming: LossFunction = make_public("hamming")
+roc_auc: LossFunction = make_public("roc-auc")
+pr_auc: LossFunction = make_public("pr-auc")
 
 __all__ = [
     "LossFunction",
@@ -79,10 +81,12 @@ __all__ = [
     "nll",
     "poisson",
     "poisson_nll",
+    "pr_auc",
     "quantile",
     "r2",
     "rmse",
     "rmsle",
+    "roc_auc",
     "smape",
     "smooth_l1",
     "soft_cross_entropy",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 from losscli import spelling
 from losscli.errors import DataError, UsageError
-from losscli.losses.registry import get_loss
+from losscli.losses.registry import get_loss, resolve
 from losscli.spec import LossSpec
 
 if TYPE_CHECKING:
@@ -44,12 +44,14 @@ def compute(
     import numpy as np
 
     from losscli.accumulate.loss import LossAccumulator
+    from losscli.accumulate.summary import summary_undefined
     from losscli.losses.inputs import JobInputs
     from losscli.losses.validation import infinite_issue, missing_issue, negative_issue
 
     if reduction not in ("mean", "sum", "none"):
         raise UsageError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
     bound = spec.bind(spec.with_compat(compat, params))
+    spec = resolve(spec, bound)
     raw = {role: _as_array(spec, role, arrays[role]) for role in spec.inputs}
     weights = None if sample_weight is None else _as_vector("sample_weight", sample_weight)
     _same_length(spec, raw, weights)
@@ -90,6 +92,9 @@ def compute(
     )
     if acc.total_weight == 0:
         raise DataError(f"{spec.name}: the sample weights sum to 0")
+    why = summary_undefined(acc.summary) if acc.summary is not None else None
+    if why is not None:
+        raise DataError(f"{spec.name}: {why[0]}", why[1])
     return acc.result().value
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copyreg
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from losscli.errors import UsageError
@@ -35,6 +35,7 @@ class Registry:
     def __init__(self) -> None:
         self._specs: dict[str, LossSpec] = {}
         self._lookup: dict[str, LossSpec] = {}
+        self._variants: dict[str, LossSpec] = {}  # key → a spec run in place of another (LossSpec.variant)
 
     def register(self, spec: LossSpec) -> LossSpec:
         for name in spec.names:
@@ -44,6 +45,20 @@ class Registry:
         for name in spec.names:
             self._lookup[name] = spec
         return spec
+
+    def register_variant(self, key: str, spec: LossSpec) -> LossSpec:
+        """A spec that is no command of its own: the one a registered spec's ``variant``
+        names for some parameters (``roc-auc/multiclass``); it keeps that spec's name."""
+        if key in self._variants:
+            raise ValueError(f"loss variant {key!r} is already registered")
+        self._variants[key] = spec
+        return spec
+
+    def variant(self, key: str) -> LossSpec:
+        return self._variants[key]
+
+    def variant_key(self, spec: LossSpec) -> str | None:
+        return next((key for key, found in self._variants.items() if found is spec), None)
 
     def get(self, name: str) -> LossSpec:
         key = name.strip().lower().replace("_", "-")
@@ -61,7 +76,13 @@ class Registry:
         return name in self._lookup
 
     def by_task(self, task: Task | None) -> list[LossSpec]:
-        return [s for s in self if task is None or s.task == task]
+        """The losses of ``task``, their variants' included (roc-auc is binary and multiclass)."""
+        return [s for s in self if task is None or task in self.tasks(s)]
+
+    def tasks(self, spec: LossSpec) -> list[Task]:
+        """The tasks ``spec`` runs, its own first, then its variants'."""
+        found = [spec.task] + [v.task for v in self._variants.values() if v.name == spec.name]
+        return list(dict.fromkeys(found))
 
 
 REGISTRY = Registry()
@@ -69,9 +90,12 @@ REGISTRY = Registry()
 
 def _pickled(spec: LossSpec) -> tuple[Any, ...]:
     """A registered spec pickles as its name (its callables include lambdas), so
-    accumulators can travel between Dask workers; other specs pickle by value."""
+    accumulators can travel between Dask workers; a variant as its key; other specs by value."""
     if spec.name in REGISTRY and REGISTRY.get(spec.name) is spec:
         return (get_loss, (spec.name,))
+    key = REGISTRY.variant_key(spec)
+    if key is not None:
+        return (get_variant, (key,))
     by_value = spec.__reduce_ex__(4)
     assert isinstance(by_value, tuple)
     return by_value
@@ -84,6 +108,25 @@ def get_loss(name: str) -> LossSpec:
     """The spec registered under ``name`` (or an alias); UsageError if none."""
     load_catalog()
     return REGISTRY.get(name)
+
+
+def get_variant(key: str) -> LossSpec:
+    """The variant registered under ``key`` (Registry.register_variant)."""
+    load_catalog()
+    return REGISTRY.variant(key)
+
+
+def resolve(spec: LossSpec, params: Mapping[str, Any]) -> LossSpec:
+    """The spec that runs for these bound parameters: ``spec``, or the variant its
+    ``variant`` names (roc-auc with ``multi_class`` set reads K score columns)."""
+    key = spec.variant(params)
+    return get_variant(key) if key else spec
+
+
+def tasks_of(spec: LossSpec) -> list[Task]:
+    """The tasks a loss runs (``binary, multiclass`` for roc-auc with --multi-class)."""
+    load_catalog()
+    return REGISTRY.tasks(spec)
 
 
 def all_losses(task: Task | None = None) -> list[LossSpec]:
@@ -99,4 +142,4 @@ def load_catalog() -> None:
         importlib.import_module(f"losscli.losses.{module}")
 
 
-CATALOG = ("regression", "binary", "multiclass", "distribution")
+CATALOG = ("regression", "binary", "multiclass", "distribution", "ranking")

@@ -14,6 +14,8 @@ from losscli.results import LossResult
 
 #: detail key → "module:function"(result, value) -> list[Grid]
 RENDERERS: dict[str, str] = {}
+RENDERERS["one_vs_rest"] = "ranking:one_vs_rest"
+RENDERERS["one_vs_one"] = "ranking:one_vs_one"
 
 
 def _renderer(ref: str) -> Callable[[LossResult, Any], list[Grid]]:

@@ -1,0 +1,192 @@
+"""Ranking metrics, exactly: ROC-AUC (Mann–Whitney, ties counted ½), the McClish-standardised
+partial AUC, and average precision (the step-wise Σ (Rₙ − Rₙ₋₁)·Pₙ), from the kept scores of
+the positives and of the negatives; and the per-sample quantity their tables show.
+
+A class's scores are a float64 array (each row weighs 1: counts are exact integers) or a
+complex128 array, score + i·weight (``--weight``; rows of weight 0 are never kept, as
+scikit-learn drops them). Each is sorted in place (complex numbers sort by real part, then
+imaginary: the weights ride along), and the other class's scores are looked up in it with
+``searchsorted``, a million at a time: O(n log n) time, and beyond the kept scores no
+memory but a block's (plus 8 bytes a row for a weighted class's running sums).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+F64 = NDArray[np.float64]
+BLOCK = 1 << 16  # scores looked up at a time (512 KiB of float64)
+
+
+def score(y_true: F64, y_pred: F64, **_params: Any) -> F64:
+    """ℓ = s, the score that is ranked (per-sample statistics of a ranking metric are the scores')."""
+    out: F64 = np.asarray(y_pred, dtype=np.float64)
+    return out
+
+
+def true_class_score(
+    y_true: NDArray[np.int64], y_pred: F64, *, from_logits: bool = False, **_params: Any
+) -> F64:
+    """ℓ = s_y, the score of the row's own class (its softmax probability with ``from_logits``)."""
+    scores = softmax(y_pred) if from_logits else y_pred
+    out: F64 = scores[np.arange(scores.shape[0]), y_true]
+    return out
+
+
+def softmax(x: F64) -> F64:
+    shifted = x - x.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    out: F64 = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+class Ranked:
+    """One class's kept scores, sorted in place, with the weight below any score. Weights
+    are used times ``scale``, a power of two (exact), so that sums of huge weights do not
+    overflow: the metrics do not change when every weight is scaled alike."""
+
+    def __init__(self, values: NDArray[Any], scale: float = 1.0) -> None:
+        values.sort()
+        self.values = values
+        self.scale = scale
+        self.weighted = values.dtype.kind == "c"
+        self._cum: F64 | None = None
+        self.total: float | int = _running(values.imag, scale)[1] if self.weighted else int(values.size)
+
+    @property
+    def cum(self) -> F64 | None:
+        """Prefix sums of the weights, 0 first: the weight of the first k values is cum[k]
+        (None unweighted: it is k). Made on first use (8 bytes a row): a full ROC-AUC needs
+        the positives' only."""
+        if self.weighted and self._cum is None:
+            self._cum = _running(self.values.imag, self.scale, keep=True)[0]
+        return self._cum
+
+    @property
+    def size(self) -> int:
+        return int(self.values.size)
+
+    def index(self, scores: F64, side: str) -> NDArray[np.intp]:
+        """How many kept values lie below each score: strictly (``left``) or at or below (``right``)."""
+        if not self.weighted:
+            found: NDArray[np.intp] = np.searchsorted(self.values, scores, side)  # type: ignore[call-overload]
+            return found
+        keys = np.empty(scores.shape[0], np.complex128)
+        keys.real = scores
+        keys.imag = -np.inf if side == "left" else np.inf  # below every weight, or above
+        located: NDArray[np.intp] = np.searchsorted(self.values, keys, side)  # type: ignore[call-overload]
+        return located
+
+    def below(self, scores: F64, side: str) -> NDArray[Any]:
+        """The weight (count, unweighted: exact int64) of kept values below each score."""
+        found = self.index(scores, side)
+        return found if self.cum is None else self.cum[found]
+
+    def block(self, start: int, stop: int) -> tuple[F64, F64 | None]:
+        """Scores and weights (None: each 1) of values ``start:stop`` in sorted order."""
+        part = self.values[start:stop]
+        if not self.weighted:
+            return part, None
+        return np.ascontiguousarray(part.real), part.imag * self.scale
+
+    @property
+    def weight(self) -> float:
+        """The class's total weight (its row count unweighted), from the sorted values: the
+        same bits however the rows were chunked."""
+        return self.total / self.scale
+
+
+def ranked(positives: NDArray[Any], negatives: NDArray[Any]) -> tuple[Ranked, Ranked]:
+    """Both classes sorted in place, their weights scaled alike by the power of two that
+    brings the largest into [0.5, 1) (so no sum of huge weights overflows)."""
+    largest = max(
+        (float(c.imag.max()) for c in (positives, negatives) if c.dtype.kind == "c" and c.size), default=0.0
+    )
+    scale = math.ldexp(1.0, -math.frexp(largest)[1]) if largest > 0 else 1.0
+    return Ranked(positives, scale), Ranked(negatives, scale)
+
+
+def _running(weights: F64, scale: float, keep: bool = False) -> tuple[F64 | None, float]:
+    """0, w₀, w₀ + w₁, … (times ``scale``; the array only with ``keep``) and the total:
+    running sums in extended precision (long double) a block at a time, each rounded once
+    to float64, so they do not drift over millions of rows; the total is the array's last."""
+    out = np.empty(weights.shape[0] + 1) if keep else None
+    if out is not None:
+        out[0] = 0.0
+    carry = np.longdouble(0.0)
+    for start in range(0, weights.shape[0], BLOCK):
+        running = np.cumsum(weights[start : start + BLOCK] * scale, dtype=np.longdouble) + carry
+        if out is not None:
+            out[start + 1 : start + 1 + running.shape[0]] = running
+        carry = running[-1]
+    return out, float(carry)
+
+
+def _outranked(pos: Ranked, neg: Ranked, start: int = 0) -> float:
+    """2·Σ over negatives j ≥ ``start`` (sorted ascending) of w_j·(weight of positives above
+    s_j + ½ weight of positives at s_j) = Σ w_j·(2W₁ − B₍<₎(s_j) − B₍≤₎(s_j)). Exact (a
+    Python int) when unweighted."""
+    doubled: list[float] = []
+    whole = 0
+    for first in range(start, neg.size, BLOCK):
+        scores, weights = neg.block(first, min(first + BLOCK, neg.size))
+        twice = 2 * pos.total - pos.below(scores, "left") - pos.below(scores, "right")
+        if weights is None:
+            whole += int(twice.sum(dtype=np.int64))
+        else:
+            doubled.append(float(np.dot(weights, twice)))
+    return whole if not doubled else math.fsum(doubled)
+
+
+def roc_auc(pos: Ranked, neg: Ranked, max_fpr: float | None = None) -> float:
+    """AUC = Σᵢⱼ wᵢwⱼ(1[sᵢ > sⱼ] + ½·1[sᵢ = sⱼ]) / (W₁W₀) over positives i and negatives j —
+    the area under the ROC curve through every distinct threshold (scikit-learn's
+    ``roc_auc_score``). With ``max_fpr`` m < 1: the area A under that curve for FPR ≤ m
+    (the last step cut by linear interpolation), standardised as McClish does and
+    scikit-learn reports: ½(1 + (A − m²/2) / (m − m²/2)). Both classes must weigh > 0."""
+    w1, w0 = pos.total, neg.total
+    if max_fpr is None or max_fpr >= 1.0:
+        return _divide(_outranked(pos, neg), 2 * w0 * w1)
+    cut = max_fpr * w0  # the FP weight where the curve is cut
+    # the negative j whose step crosses the cut: the weight at or above it exceeds the cut
+    if neg.cum is None:
+        j = math.ceil(w0 - cut) - 1
+    else:
+        j = int(np.searchsorted(neg.cum[:-1], w0 - cut, "left")) - 1
+    tau = neg.block(j, j + 1)[0]
+    lo, hi = int(neg.index(tau, "left")[0]), int(neg.index(tau, "right")[0])
+    neg_lo, neg_hi = (float(neg.cum[lo]), float(neg.cum[hi])) if neg.cum is not None else (lo, hi)
+    group = neg_hi - neg_lo  # the negatives' weight at τ: the step the cut falls in
+    x = min(max(cut - (w0 - neg_hi), 0.0), group)  # how far into that step (past the weight above τ)
+    pos_lo, pos_hi = (float(v) for v in (pos.below(tau, "left")[0], pos.below(tau, "right")[0]))
+    tied = pos_hi - pos_lo  # the positives' weight at τ: the step rises by it, linearly
+    crossing = x * (w1 - pos_hi) + tied * x * x / (2.0 * group)
+    area = (_outranked(pos, neg, hi) / 2 + crossing) / (w0 * w1)
+    least, most = 0.5 * max_fpr * max_fpr, max_fpr
+    return 0.5 * (1.0 + (area - least) / (most - least))
+
+
+def average_precision(pos: Ranked, neg: Ranked) -> float:
+    """AP = Σₙ (Rₙ − Rₙ₋₁)·Pₙ over distinct thresholds, highest first: each positive i adds
+    wᵢ/W₁ times the precision at its own score, TP(s ≥ sᵢ) / (TP(s ≥ sᵢ) + FP(s ≥ sᵢ))
+    (scikit-learn's ``average_precision_score``: steps, not the trapezoid). W₁ must be > 0."""
+    w1, w0 = pos.total, neg.total
+    parts: list[float] = []
+    for first in range(0, pos.size, BLOCK):
+        scores, weights = pos.block(first, min(first + BLOCK, pos.size))
+        tp = w1 - pos.below(scores, "left")
+        fp = w0 - neg.below(scores, "left")
+        precision = tp / (tp + fp)
+        parts.append(float(precision.sum() if weights is None else np.dot(weights, precision)))
+    return math.fsum(parts) / w1
+
+
+def _divide(numerator: float, denominator: float) -> float:
+    """numerator / denominator, correctly rounded when both are integers (exact counts)."""
+    if isinstance(numerator, int) and isinstance(denominator, int):
+        return numerator / denominator  # Python's int / int rounds once
+    return float(numerator) / float(denominator)
