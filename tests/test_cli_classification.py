@@ -34,6 +34,7 @@ LOGITS_X, LOGITS_Y = LOGITS_DF[["logit_0", "logit_1", "logit_2"]].to_numpy(), LO
 
 REGRESSION = ["mse", "rmse", "mae", "huber", "smooth-l1", "log-cosh", "mape", "smape", "msle", "rmsle"]
 REGRESSION += ["quantile", "poisson", "poisson-nll", "gamma", "tweedie", "gaussian-nll", "max-error", "r2"]
+REGRESSION += ["crps", "interval-score", "coverage"]  # forecasts with uncertainty (issue 15 §4)
 MULTICLASS = ["cross-entropy", "nll", "multiclass-hinge", "multiclass-brier", "multiclass-focal"]
 TASKS = {
     "regression": REGRESSION,
@@ -406,10 +407,10 @@ def test_list_by_task(cli, task):
     assert listed(result.stdout) == set(TASKS[task])
 
 
-def test_list_has_all_36_losses(cli):
+def test_list_has_all_39_losses(cli):
     result = cli("list")
     assert result.exit_code == 0
-    assert len(ALL_LOSSES) == 36
+    assert len(ALL_LOSSES) == 39
     assert listed(result.stdout) == set(ALL_LOSSES)
 
 

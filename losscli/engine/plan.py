@@ -64,7 +64,10 @@ def prepare(
     jobs = make_jobs(losses, params, compat)
     _same_shapes(jobs)
     predicting = [job for job in jobs if job.spec.uses_pred]
-    first = (predicting or jobs)[0].spec
+    # the prediction is asked for as the loss taking the most columns does (mse beside a
+    # quantile of several columns: several, refused by _check_shapes)
+    shaping = [job for job in predicting if job.spec.pred_multi] or predicting or jobs
+    first = shaping[0].spec
     opened = open_any(source)
     given = {"var": var, "std": std, "lower": lower, "upper": upper}
     extra = sorted({role for job in jobs for role in job.spec.extra_inputs})
@@ -83,7 +86,7 @@ def prepare(
         requests["y_pred"] = Request(
             pred,
             first.pred_multi,
-            first.pred_flavour(predicting[0].params),
+            first.pred_flavour(shaping[0].params),
             task=first.task,
             positive=positive,
             members=first.members,

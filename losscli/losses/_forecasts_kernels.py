@@ -138,7 +138,8 @@ def crps_ensemble(y: F64, members: F64, estimator: str = "nrg") -> F64:
     spread_to_label = np.abs(members - y[:, None]).mean(axis=1)
     ordered = np.sort(members, axis=1)
     ranks = 2.0 * np.arange(1, m + 1) - m - 1.0
-    pairs = 2.0 * (ordered @ ranks)  # ΣᵢΣⱼ|xᵢ − xⱼ|
+    # ΣᵢΣⱼ|xᵢ − xⱼ|, row by row (not a BLAS product, whose sums depend on a chunk's rows)
+    pairs = 2.0 * (ordered * ranks).sum(axis=1)
     divisor = 2.0 * m * (m - 1) if estimator == "fair" else 2.0 * m * m
     out: F64 = spread_to_label - pairs / divisor
     return out
