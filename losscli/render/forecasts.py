@@ -28,8 +28,17 @@ def per_level(result: LossResult, levels: Any) -> list[Grid]:
             f"weighted interval score: {numbers([float(details['wis'])])[0]} "
             f"(central intervals α = {alphas} and the median)"
         )
-    return [Grid(f"{result.title or result.loss}: pinball loss per level", ["level", "pinball"], shown,
-                 [True, True], "\n".join(footer))]  # fmt: skip
+    title = f"{result.title or result.loss}: pinball loss per level"
+    return [
+        Grid(
+            title,
+            ["level", "pinball"],
+            shown,
+            [True, True],
+            "\n".join(footer),
+            essential=("level", "pinball"),
+        )
+    ]
 
 
 def interval(result: LossResult, width: Any) -> list[Grid]:
@@ -46,5 +55,7 @@ def interval(result: LossResult, width: Any) -> list[Grid]:
             [row],
             [True] * 5,
             footer,
+            drop_first=("below", "above"),  # a narrow terminal keeps the level, coverage and width
+            essential=("nominal", "coverage", "mean width"),
         )
     ]
