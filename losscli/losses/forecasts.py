@@ -33,7 +33,7 @@ for _spec in (
         task="regression",
         summary="continuous ranked probability score of a Gaussian forecast or an ensemble",
         formula="Gaussian N(μ, σ²): σ[z(2Φ(z) − 1) + 2φ(z) − 1/√π], z = (y − μ)/σ; "
-        "ensemble x₁…xₘ: (1/m)Σ|xᵢ − y| − ΣᵢΣⱼ|xᵢ − xⱼ| / (2m²) (nrg) or / (2m(m − 1)) (fair)",
+        "ensemble of m members xᵢ: (1/m)Σ|xᵢ − y| − ΣᵢΣⱼ|xᵢ − xⱼ| / (2m²) (nrg) or / (2m(m − 1)) (fair)",
         kernel="_forecasts_kernels:crps",
         params=(
             Param(
