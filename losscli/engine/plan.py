@@ -123,7 +123,7 @@ def _same_shapes(jobs: list[LossJob]) -> None:
     too — a loss taking one column or several (``members``) goes with either kind, checked
     once the columns are found (:func:`_check_shapes`)."""
     labels = {j.spec.label_multi for j in jobs}
-    preds = {j.spec.pred_multi for j in jobs if j.spec.uses_pred and not j.spec.members}
+    preds = {j.spec.pred_multi for j in jobs if not j.spec.members}  # a loss without one: its task's
     members = any(j.spec.members and j.spec.uses_pred for j in jobs)
     if len(labels) > 1 or len(preds) > 1 or (members and True in preds):
         raise UsageError(
