@@ -510,6 +510,29 @@ def flat(details: Any) -> list[float]:
     return [] if details is None else [float(details)]
 
 
+def test_skill_against_a_dummy_for_quantile_columns_and_refused_for_distributions(
+    cli, forecast, expect_error
+):
+    """--vs-dummy (issue 15 §5): the quantile loss's dummy predicts the label median (or
+    mean) at every level, scored by scikit-learn; crps and the interval losses refuse it."""
+    y = forecast["label"].to_numpy()
+    out = json.loads(cli("quantile", SAMPLE, "--pred", "q*", "--dummy", "median", "-f", "json").stdout)
+    r = out["results"][0]
+    dummy = np.mean([mean_pinball_loss(y, np.full(y.size, np.median(y)), alpha=t) for t in LEVELS])
+    assert r["dummy_value"] == pytest.approx(dummy, rel=REL)
+    assert r["skill"] == pytest.approx(1 - r["value"] / dummy, rel=REL)
+    one = json.loads(
+        cli("quantile", SAMPLE, "--pred", "mean", "--alpha", "0.9", "--vs-dummy", "-f", "json").stdout
+    )
+    assert one["results"][0]["dummy_value"] == pytest.approx(
+        mean_pinball_loss(y, np.full(y.size, y.mean()), alpha=0.9), rel=REL
+    )
+    expect_error(cli("crps", SAMPLE, "--vs-dummy"), "no skill", "distribution")
+    expect_error(cli("crps", SAMPLE, "--pred", "mean", "--std", "std", "--vs-dummy"), "no skill")
+    expect_error(cli("interval-score", SAMPLE, "--vs-dummy"), "no skill", "lower, upper")
+    expect_error(cli("coverage", SAMPLE, "--vs-dummy"), "no skill")
+
+
 # ----------------------------------------------------------------- errors ----
 
 
