@@ -31,6 +31,9 @@ def evaluate(
     label: str | None = None,
     weight: str | None = None,
     var: str | None = None,
+    std: str | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
     id: str | None = None,
     params: Mapping[str, Any] | None = None,
     positive: str | None = None,
@@ -81,13 +84,13 @@ def evaluate(
 
         return evaluate_dask(
             source, losses, scheduler, RunOptions(nan, rows, worst, ci=settings, dummy=chosen), output,
-            pred=pred, label=label, weight=weight, var=var, id=id, params=params,
-            positive=positive, compat=compat, labels=labels, on=on, by=by,
+            pred=pred, label=label, weight=weight, var=var, std=std, lower=lower, upper=upper, id=id,
+            params=params, positive=positive, compat=compat, labels=labels, on=on, by=by,
         )  # fmt: skip
     if output is not None or scheduler is not None:
         raise UsageError("output= and scheduler= belong to engine='dask'")
     plan = prepare(
-        source, losses, pred=pred, label=label, weight=weight, var=var, id=id,
-        params=params, positive=positive, compat=compat, labels=labels, on=on, by=by,
+        source, losses, pred=pred, label=label, weight=weight, var=var, std=std, lower=lower, upper=upper,
+        id=id, params=params, positive=positive, compat=compat, labels=labels, on=on, by=by,
     )  # fmt: skip
     return run(plan, RunOptions(nan, rows, worst, sink, ci=settings, dummy=chosen))

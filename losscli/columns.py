@@ -16,7 +16,7 @@ import difflib
 import fnmatch
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from losscli.errors import ColumnError
 from losscli.neutralise import cut, listing, plausible_header, quote
@@ -42,6 +42,11 @@ DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
     "y_pred:probability": (*GENERIC_PRED, *PROBABILITY_NAMES),
     "y_pred:logit": (*GENERIC_PRED, "logit", "logits", "decision", "margin"),
     "var": ("var", "variance", "pred_var", "y_var", "sigma2"),
+    "std": ("std", "sd", "sigma", "stddev", "pred_std", "y_std"),
+    "lower": ("lower", "lo", "low", "lower_bound", "pred_lower", "y_lower"),
+    "upper": ("upper", "hi", "high", "upper_bound", "pred_upper", "y_upper"),
+    # a Gaussian forecast's mean (crps --std/--var), after the ensemble families
+    "y_pred:ensemble": (*GENERIC_PRED, "mean", "mu", "pred_mean", "y_mean"),
 }
 DEFAULT_NAMES["y_pred:any"] = DEFAULT_NAMES["y_pred"]
 # One prediction column per model (pred_gbm, prediction_ridge): a candidate for the
@@ -55,6 +60,14 @@ DEFAULT_FAMILIES: dict[str, tuple[str, ...]] = {
     "y_true": (r"label_(.+)", r"target_(.+)"),
 }
 DEFAULT_FAMILIES["y_pred:any"] = DEFAULT_FAMILIES["y_pred:probability"] + DEFAULT_FAMILIES["y_pred:logit"]
+# Losses whose prediction is one column or several (LossSpec.members): the families of
+# several, and whether they are looked for before the one-column names (an ensemble's
+# members) or after them (quantile: one column by name, as before it took several).
+MEMBER_FAMILIES: dict[str, tuple[str, ...]] = {
+    "y_pred:ensemble": (r"member_(.+)", r"member(\d+)", r"members_(.+)", r"ens_(.+)", r"ensemble_(.+)"),
+    "y_pred:quantile": (r"q(\d+)", r"q_(.+)", r"q(\d*\.\d+)", r"quantile_(.+)"),
+}
+FAMILIES_FIRST = frozenset({"y_pred:ensemble"})
 # Class columns named by their index alone: exactly the integers 0..K−1 (the names
 # --no-header gives, 1..N, never start at 0, so they are never taken for classes).
 CLASS_INDEX = re.compile(r"0|[1-9][0-9]*")
@@ -64,7 +77,17 @@ INDEX_FAMILY = "0..K−1"
 POSITIVE_CLASS = frozenset({"1", "+1", "true", "t", "yes", "y", "pos", "positive"})
 NEGATIVE_CLASS = frozenset({"0", "-1", "false", "f", "no", "n", "neg", "negative"})
 MAX_POSITIONS = 8  # positions of a repeated name listed in a message
-ROLE_OPTIONS = {"y_true": "label", "y_pred": "pred", "var": "var", "weight": "weight", "id": "id", "by": "by"}
+ROLE_OPTIONS = {
+    "y_true": "label",
+    "y_pred": "pred",
+    "var": "var",
+    "std": "std",
+    "lower": "lower",
+    "upper": "upper",
+    "weight": "weight",
+    "id": "id",
+    "by": "by",
+}
 
 
 def option(role: str, value: str | None = None, placeholder: bool = False) -> str:
@@ -96,6 +119,8 @@ class Request:
     required: bool = True
     task: str = ""
     positive: str | None = None
+    members: bool = False  # one column or several (MEMBER_FAMILIES): by name, or as a family
+    one_first: bool = False  # members: look for one column by name first (crps given --std)
 
 
 @dataclass(frozen=True)
@@ -179,6 +204,8 @@ def _by_default(
     header: list[str], role: str, req: Request, where: str, taken: Mapping[int, str]
 ) -> list[int]:
     key = f"{role}:{req.flavour}" if req.flavour else role
+    if req.members:
+        return _one_or_several(header, role, req, key, where, taken)
     if req.multi:
         patterns, by_index = DEFAULT_FAMILIES.get(key, ()), req.task == "multiclass"
         families = _families(header, patterns, by_index, taken)
@@ -210,7 +237,45 @@ def _by_default(
     hint = f"choose one, e.g. {example}" + (
         f"; to compare models, run each with {option(role)}" if models else ""
     )
-    raise ColumnError(f"{where}: several columns could be the {_what(role)}: {shown}", hint)
+    raise ColumnError(f"{where}: several columns could be the {what(role)}: {shown}", hint)
+
+
+def _one_or_several(
+    header: list[str], role: str, req: Request, key: str, where: str, taken: Mapping[int, str]
+) -> list[int]:
+    """A prediction of one column or several: one column named like a prediction, or one
+    family of columns (``member_*``, ``q05, q50, q95``), in the order the flavour says;
+    several candidates of the form tried first are an error, never a guess."""
+    patterns = MEMBER_FAMILIES.get(key, ())
+    names = DEFAULT_NAMES.get(key, DEFAULT_NAMES[role])
+    forms = [_family_form(p) for p in patterns]
+
+    def by_family() -> list[int]:
+        families = _families(header, patterns, False, taken)
+        if len(families) > 1:
+            raise _no_one_family(header, role, families, " or ".join(forms), where)
+        return families[0][1] if families else []
+
+    def by_name() -> list[int]:
+        named = [i for i, name in enumerate(header) if i not in taken and name.strip().lower() in names]
+        if not named and not _model_columns(header, taken):
+            return []
+        return _by_default(header, role, replace(req, members=False, multi=False), where, taken)
+
+    for look in (by_family, by_name) if key in FAMILIES_FIRST and not req.one_first else (by_name, by_family):
+        if found := look():
+            return found
+    looked = " or ".join(forms) or "none"
+    raise ColumnError(
+        f"{where}: cannot find the {what(role)} columns: no family like {looked}, "
+        f"and no column named {', '.join(names[:4])}, …",
+        f"use {option(role, 'COL', placeholder=True)}, a glob ('prefix_*') or a comma list; {_listing(header)}",
+    )
+
+
+def _family_form(pattern: str) -> str:
+    """A family's pattern as shown: ``member_*``, ``qN``."""
+    return re.sub(r"\([^)]*\)", "*", pattern.replace(r"(\d+)", "N"))
 
 
 def _none_found(
@@ -227,11 +292,11 @@ def _none_found(
     if named:
         other = option(taken[named[0]])
         return ColumnError(
-            f"{where}: cannot tell which column is the {_what(role)}: {quote(header[named[0]])} is the {other} column",
+            f"{where}: cannot tell which column is the {what(role)}: {quote(header[named[0]])} is the {other} column",
             f"use {col}; {_listing(header)}",
         )
     message = (
-        f"{where}: cannot tell which column is the {_what(role)}: none is named {', '.join(names[:4])}, …"
+        f"{where}: cannot tell which column is the {what(role)}: none is named {', '.join(names[:4])}, …"
     )
     if role == "y_pred" and req.task == "binary":
         # two probability columns were candidates already: only logits or K > 2 columns are left
@@ -354,12 +419,12 @@ def _no_one_family(
 ) -> ColumnError:
     if not families:
         return ColumnError(
-            f"{where}: cannot find the {_what(role)} columns: no family like {shown}",
+            f"{where}: cannot find the {what(role)} columns: no family like {shown}",
             f"use {option(role, 'prefix_*')} or a comma list; {_listing(header)}",
         )
     groups = "; ".join(listing([header[i] for i in group], limit=4) for _, group in families)
     return ColumnError(
-        f"{where}: several column families could be the {_what(role)}: {groups}",
+        f"{where}: several column families could be the {what(role)}: {groups}",
         f"choose one, e.g. {_spelled_with(ROLE_OPTIONS.get(role, role), _family_argument([header[i] for i in families[0][1]]))}",
     )
 
@@ -418,8 +483,16 @@ def _no_column_twice(positions: dict[str, list[int]], header: list[str]) -> None
             seen[p] = role
 
 
-def _what(role: str) -> str:
-    return {"y_true": "label", "y_pred": "prediction", "var": "variance"}.get(role, role)
+def what(role: str) -> str:
+    """A role in words: ``prediction``, ``variance``, ``lower bound``."""
+    return {
+        "y_true": "label",
+        "y_pred": "prediction",
+        "var": "variance",
+        "std": "standard deviation",
+        "lower": "lower bound",
+        "upper": "upper bound",
+    }.get(role, role)
 
 
 def _listing(header: list[str]) -> str:

@@ -33,11 +33,14 @@ from losscli.results import CompareResult, ConfidenceInterval, EvalResult, Model
 from losscli.spelling import for_python
 
 GLOB = set("*?[")
+ROLES = ("var", "std", "lower", "upper")  # the extra input columns a model's file may hold
 
 
 def model_columns(preds: Sequence[str], names: Sequence[str], multi: bool) -> list[str]:
     """The models: each ``--pred`` is one model for multi-column losses (a glob or a comma
-    list of class columns); for one-column losses a comma list or a glob names several."""
+    list of class columns); for one-column losses a comma list or a glob names several.
+    (A loss of one column or several — an ensemble, quantiles — is multi-column when
+    ``--pred`` is given more than once: :func:`compare_models`.)"""
     if multi:
         return list(preds)
     models: list[str] = []
@@ -173,13 +176,15 @@ def _files_side_by_side(
         at = plan.columns.positions
         columns.append(
             {
-                "pred": ",".join(f"#{p + offset + 1}" for p in at["y_pred"]),
                 "label": ",".join(f"#{p + offset + 1}" for p in at["y_true"]),
+                **({"pred": ",".join(f"#{p + offset + 1}" for p in at["y_pred"])} if "y_pred" in at else {}),
                 **{
                     role: f"#{at[role][0] + 1}"
                     for role in ("weight", "id")
                     if role in plans[0].columns.positions
                 },
+                # each file's own variance, std, interval bounds (not found again among every file's)
+                **{role: f"#{at[role][0] + offset + 1}" for role in ROLES if role in at},
             }
         )
     names = [str(p.source.path) for p in plans]
@@ -216,6 +221,7 @@ def compare_models(
     from losscli.engine.validate import Problem
 
     kw: dict[str, Any] = {"weight": weight, "id": id, "positive": positive, "compat": compat}
+    multi = False  # each --pred names one model's several columns
     if isinstance(source, (list, tuple)) and len(source) > 1:
         if labels is not None:
             raise UsageError(
@@ -233,14 +239,25 @@ def compare_models(
                 f"{spelled('on', 'KEY', placeholder=True)} joins a {spelled('labels', 'FILE', placeholder=True)}: "
                 "give the labels file too"
             )
-        multi = make_jobs(losses, None, compat)[0].spec.pred_multi
+        spec = make_jobs(losses, None, compat)[0].spec
+        if not spec.uses_pred:
+            raise UsageError(
+                f"compare takes each model's prediction columns ({spelled('models')}); {spec.name} takes none",
+                "compare several files instead, each holding its model's columns (found by their default names)",
+            )
+        # one column or several (members): several columns per model when --pred is given per
+        # model, or when one column cannot be a model (crps: compare gives no --std)
+        multi = spec.pred_multi and (not spec.members or len(preds) > 1 or bool(spec.optional_inputs))
         models = model_columns(preds, list(opened.names), multi)
         per_model = [{"pred": m, "label": label, **kw} for m in models]
         checked = []
     if len(models) < 2:
+        each = spelled("models", "'a_*'", placeholder=True), spelled("models", "'b_*'", placeholder=True)
         raise UsageError(
             "compare needs at least two models",
-            f"name them: {spelled('models', 'A,B', placeholder=True)} (or a glob)",
+            f"one {spelled('models')} per model, each naming its columns: {each[0]} {each[1]}"
+            if multi
+            else f"name them: {spelled('models', 'A,B', placeholder=True)} (or a glob)",
         )
     ref = _reference(models, reference)
     plans = [prepare(opened, losses, **{**kw, **columns}) for columns in per_model]

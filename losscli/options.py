@@ -200,8 +200,13 @@ class Option:
         return self.env is not None and (self.env_commands is None or command in self.env_commands)
 
 
-def _uses_var(spec: LossSpec) -> bool:
-    return "var" in spec.extra_inputs
+def _takes(role: str) -> Callable[[LossSpec], bool]:
+    """Whether a loss takes the input ``role`` (required or optional)."""
+    return lambda spec: role in (*spec.extra_inputs, *spec.optional_inputs)
+
+
+def _uses_pred(spec: LossSpec) -> bool:
+    return spec.uses_pred
 
 
 def _binary(spec: LossSpec) -> bool:
@@ -231,6 +236,7 @@ class CommandOptions:
             "Prediction column: name or #N (1-based).",
             commands=LOSS_EVAL,
             panel=INPUT,
+            only_if=_uses_pred,
             config=ConfigKey("column", "column"),
             api="pred",
         ),
@@ -262,9 +268,42 @@ class CommandOptions:
             "Predicted-variance column (default names: var, variance, pred_var).",
             commands=LOSS_EVAL,
             panel=INPUT,
-            only_if=_uses_var,
+            only_if=_takes("var"),
             config=ConfigKey("column", "column"),
             api="var",
+        ),
+    ] = None
+    std: Annotated[
+        str | None,
+        Option(
+            "Predicted standard-deviation column (crps of a Gaussian forecast: --pred is the mean).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            only_if=_takes("std"),
+            config=ConfigKey("column", "column"),
+            api="std",
+        ),
+    ] = None
+    lower: Annotated[
+        str | None,
+        Option(
+            "Lower-bound column of a prediction interval (default names: lower, lo, lower_bound).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            only_if=_takes("lower"),
+            config=ConfigKey("column", "column"),
+            api="lower",
+        ),
+    ] = None
+    upper: Annotated[
+        str | None,
+        Option(
+            "Upper-bound column of a prediction interval (default names: upper, hi, upper_bound).",
+            commands=LOSS_EVAL,
+            panel=INPUT,
+            only_if=_takes("upper"),
+            config=ConfigKey("column", "column"),
+            api="upper",
         ),
     ] = None
     positive: Annotated[

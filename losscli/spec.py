@@ -102,6 +102,20 @@ class Bound:
 
 
 @dataclass(frozen=True)
+class PredShape:
+    """The prediction columns a run resolved, for a loss's ``shape_rule``: how many
+    (``k``), their header names (None: arrays given in Python, or ``--no-header``),
+    whether they came as a matrix (several columns, or a 2-d array in Python; one
+    column or a 1-d array is not), and which optional input roles were given (``std``,
+    ``var``)."""
+
+    k: int
+    names: tuple[str, ...] | None = None
+    matrix: bool = False
+    roles: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class Stats:
     """What a finalizer sees: the merged sufficient statistics of one loss."""
 
@@ -183,6 +197,19 @@ class LossSpec:
     # the registered variant to run instead for these parameters ("" for this spec): roc-auc with
     # --multi-class ovr is its multiclass variant (K score columns); see registry.resolve
     variant: Callable[[Mapping[str, Any]], str] = lambda _p: ""
+    # input roles the kernel takes when a column is given (None otherwise), after extra_inputs:
+    # crps's std / var (a Gaussian forecast) — asked for only when given, never found by default
+    optional_inputs: tuple[str, ...] = ()
+    # the prediction may be one column or several (ensemble members, quantile levels): the
+    # kernel gets y_pred as (n, K), K >= 1
+    members: bool = False
+    # False: the loss takes no prediction column (interval-score, coverage: --lower, --upper)
+    uses_pred: bool = True
+    # "module:function"(params, PredShape) -> dict: checks the resolved prediction columns
+    # (a Gaussian takes one, an ensemble several) and derives kernel parameters from them
+    # (quantile levels read from column names), raising UsageError; run before any row is read
+    shape_rule: str = ""
+    inputs_text: str = ""  # explain's "Inputs:" line, when not the task's
 
     @property
     def per_sample(self) -> str:
@@ -205,8 +232,9 @@ class LossSpec:
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        """Input roles in the order the kernel takes them."""
-        return ("y_true", "y_pred", *self.extra_inputs)
+        """Input roles in the order the kernel takes them (optional ones may be None)."""
+        pred = ("y_pred",) if self.uses_pred else ()
+        return ("y_true", *pred, *self.extra_inputs, *self.optional_inputs)
 
     def load_kernel(self) -> Callable[..., Any]:
         return _load(self.kernel)
@@ -223,13 +251,18 @@ class LossSpec:
     def load_input_rule(self) -> Callable[..., Any] | None:
         return _load(self.input_rule) if self.input_rule else None
 
+    def derived(self, params: Mapping[str, Any], shape: PredShape) -> dict[str, Any]:
+        """The kernel parameters drawn from the prediction columns (:attr:`shape_rule`);
+        raises UsageError for columns the loss cannot take. {} without a rule."""
+        return dict(_load(self.shape_rule)(params, shape)) if self.shape_rule else {}
+
     @property
     def label_multi(self) -> bool:
         return TASK_SHAPES[self.task][0]
 
     @property
     def pred_multi(self) -> bool:
-        return TASK_SHAPES[self.task][1]
+        return TASK_SHAPES[self.task][1] or self.members
 
     def with_compat(self, preset: str | None, values: Mapping[str, Any] | None) -> dict[str, Any]:
         """Parameter values: the ``--compat`` preset's, overridden by explicit ``values``."""

@@ -19,6 +19,7 @@ Output files are written next to this script (``sample_data/``).
 from __future__ import annotations
 
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -109,6 +110,54 @@ def make_diabetes_models() -> pd.DataFrame:
     )
 
 
+def make_diabetes_forecast() -> pd.DataFrame:
+    """Out-of-fold probabilistic forecasts on load_diabetes (the folds of
+    diabetes_regression), for ``crps``, ``quantile``, ``interval-score`` and ``coverage``.
+
+    * ``mean``, ``std``: the ``BayesianRidge`` predictive distribution N(mean, std²)
+      (``predict(return_std=True)``, the fitted noise included);
+    * ``lower``, ``upper``: its central 90% interval, mean ∓ 1.645 std;
+    * ``q05``, ``q25``, ``q50``, ``q75``, ``q95``: its quantiles at 0.05 … 0.95;
+    * ``member_01`` … ``member_20``: an ensemble of 20 draws from it (seed 0);
+    * ``gbm_01`` … ``gbm_10``: a bagged ensemble, 10 ``GradientBoostingRegressor`` fits
+      each on a bootstrap sample of the training folds — no noise term, so its spread is
+      only the models' disagreement, far narrower than the label's: for ``compare``.
+    """
+    data = load_diabetes(as_frame=True)
+    features: pd.DataFrame = data.data
+    target = data.target.to_numpy(dtype=np.float64)
+    n_rows = len(target)
+    mean = np.empty(n_rows, dtype=np.float64)
+    std = np.empty(n_rows, dtype=np.float64)
+    bagged = np.empty((n_rows, 10), dtype=np.float64)
+    boot = np.random.default_rng(SEED)
+    folds = KFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
+    for train_idx, test_idx in folds.split(features):
+        model = BayesianRidge().fit(features.iloc[train_idx], target[train_idx])
+        mean[test_idx], std[test_idx] = model.predict(features.iloc[test_idx], return_std=True)
+        for b in range(bagged.shape[1]):
+            sample = train_idx[boot.integers(0, len(train_idx), len(train_idx))]
+            gbm = GradientBoostingRegressor(
+                n_estimators=100, max_depth=2, learning_rate=0.05, random_state=SEED + b
+            ).fit(features.iloc[sample], target[sample])
+            bagged[test_idx, b] = gbm.predict(features.iloc[test_idx])
+    normal = NormalDist()
+    frame = pd.DataFrame({"id": np.arange(n_rows, dtype=np.int64), "label": target, "mean": mean, "std": std})
+    frame["lower"] = mean + normal.inv_cdf(0.05) * std
+    frame["upper"] = mean + normal.inv_cdf(0.95) * std
+    for level in (0.05, 0.25, 0.5, 0.75, 0.95):
+        frame[f"q{round(level * 100):02d}"] = mean + normal.inv_cdf(level) * std
+    draws = mean[:, None] + std[:, None] * np.random.default_rng(SEED).standard_normal((n_rows, 20))
+    for j in range(draws.shape[1]):
+        frame[f"member_{j + 1:02d}"] = draws[:, j]
+    for b in range(bagged.shape[1]):
+        frame[f"gbm_{b + 1:02d}"] = bagged[:, b]
+    age = features["age"].to_numpy()
+    frame["weight"] = 1.0 + (age > np.median(age)).astype(np.float64)  # as diabetes_regression
+    frame["sex"] = np.where(features["sex"].to_numpy() < 0, "F", "M")
+    return frame
+
+
 def _scaled_logreg() -> Pipeline:
     """Standardise features, then fit an L2-regularised logistic regression."""
     return make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
@@ -191,6 +240,7 @@ def main() -> None:
     for frame, stem, parquet in (
         (make_diabetes_regression(), "diabetes_regression", True),
         (make_diabetes_models(), "diabetes_models", False),
+        (make_diabetes_forecast(), "diabetes_forecast", False),
         (make_breast_cancer_binary(), "breast_cancer_binary", True),
         (iris_probs, "iris_multiclass", True),
         (iris_logits, "iris_multiclass_logits", False),

@@ -34,15 +34,17 @@ LOGITS_X, LOGITS_Y = LOGITS_DF[["logit_0", "logit_1", "logit_2"]].to_numpy(), LO
 
 REGRESSION = ["mse", "rmse", "mae", "huber", "smooth-l1", "log-cosh", "mape", "smape", "msle", "rmsle"]
 REGRESSION += ["quantile", "poisson", "poisson-nll", "gamma", "tweedie", "gaussian-nll", "max-error", "r2"]
+REGRESSION += ["crps", "interval-score", "coverage"]  # forecasts with uncertainty (issue 15 §4)
 MULTICLASS = ["cross-entropy", "nll", "multiclass-hinge", "multiclass-brier", "multiclass-focal"]
+RANKING = ["roc-auc", "pr-auc"]  # binary, and multiclass with --multi-class: listed under both tasks
 TASKS = {
     "regression": REGRESSION,
-    "binary": ["bce", "hinge", "squared-hinge", "focal", "brier", "zero-one"],
-    "multiclass": [*MULTICLASS, "top-k-error"],
+    "binary": ["bce", "hinge", "squared-hinge", "focal", "brier", "zero-one", *RANKING],
+    "multiclass": [*MULTICLASS, "top-k-error", *RANKING],
     "distribution": ["kl-div", "js-div", "soft-cross-entropy", "cosine"],
     "multilabel": ["multilabel-bce", "hamming"],
 }
-ALL_LOSSES = [name for names in TASKS.values() for name in names]
+ALL_LOSSES = list(dict.fromkeys(name for names in TASKS.values() for name in names))
 
 
 def value_of(result) -> float:
@@ -406,10 +408,10 @@ def test_list_by_task(cli, task):
     assert listed(result.stdout) == set(TASKS[task])
 
 
-def test_list_has_all_36_losses(cli):
+def test_list_has_all_41_losses(cli):
     result = cli("list")
     assert result.exit_code == 0
-    assert len(ALL_LOSSES) == 36
+    assert len(ALL_LOSSES) == 41
     assert listed(result.stdout) == set(ALL_LOSSES)
 
 

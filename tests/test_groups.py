@@ -50,6 +50,12 @@ def _frame(name: str, n: int, seed: int, offset: bool) -> tuple[pd.DataFrame, di
         data = {"pred": pred, "label": label}
         if "var" in spec.extra_inputs:
             data["var"] = rng.uniform(0.1, 2.0, n)
+        if spec.optional_inputs:  # crps: a Gaussian forecast, its mean ± std
+            data[spec.optional_inputs[0]] = rng.uniform(0.1, 2.0, n)
+            columns = {spec.optional_inputs[0]: spec.optional_inputs[0]}
+        if "lower" in spec.extra_inputs:  # an interval around the prediction
+            data["lower"] = pred - rng.uniform(0.0, 2.0, n)
+            data["upper"] = pred + rng.uniform(0.0, 2.0, n)
     elif spec.task == "binary":
         data = {"pred": rng.uniform(0.01, 0.99, n), "label": rng.integers(0, 2, n)}
     elif spec.task == "multiclass":

@@ -25,7 +25,7 @@ approx = partial(pytest.approx, rel=REL, abs=0.0)
 
 # (loss name, params): every registered regression loss at least once.
 SIMPLE = "mse rmse mae huber smooth-l1 log-cosh mape smape msle rmsle quantile poisson"
-SIMPLE += " poisson-nll gamma tweedie gaussian-nll max-error r2"
+SIMPLE += " poisson-nll gamma tweedie gaussian-nll max-error r2 crps interval-score coverage"
 VARIANTS = {
     "huber": [{"delta": 0.3}],
     "smooth-l1": [{"beta": 0.0}, {"beta": 2.5}],
@@ -37,6 +37,8 @@ VARIANTS = {
     ],
     "tweedie": [{"power": p} for p in (-1.0, 1.0, 1.5, 2.0, 3.0)],
     "gaussian-nll": [{"full": True}],
+    "interval-score": [{"alpha": 0.5}],
+    "coverage": [{"alpha": 0.2}],
 }
 CASES = [(n, params) for n in SIMPLE.split() for params in [{}, *VARIANTS.get(n, [])]]
 
@@ -45,20 +47,31 @@ def case_id(name, params):
     return "-".join([name, *(f"{k}={v}" for k, v in params.items())])
 
 
+def roles_of(spec):
+    """The input roles the arrays below hold: every required one and the first optional
+    one (crps's std: a Gaussian forecast; its var is the same with σ² given)."""
+    return spec.inputs[: len(spec.inputs) - len(spec.optional_inputs) + min(len(spec.optional_inputs), 1)]
+
+
 def make_inputs(name, params, seed, n=40):
-    """One valid array per input role: beyond every lower bound of the domain."""
+    """One valid array per input role (:func:`roles_of`): beyond every lower bound of the
+    domain; an interval's lower bound below its upper one."""
     spec = L.get_loss(name)
     rng = np.random.default_rng(seed)
     bound = spec.bind(params)
     bounds = {b.role: b for b in spec.domain(bound)}
     arrays = []
-    for role in spec.inputs:
+    roles = roles_of(spec)
+    for role in roles:
         if role in bounds:
             arrays.append(bounds[role].value + rng.uniform(0.05, 4.0, n))
         else:
             arrays.append(rng.normal(0.5, 2.0, n))
     if name in ("poisson", "poisson-nll") or 1 <= bound.get("power", 0) < 2:
         arrays[0] = np.floor(arrays[0])  # counts, zeros included where allowed
+    if "lower" in roles and "upper" in roles:
+        i, j = roles.index("lower"), roles.index("upper")
+        arrays[i], arrays[j] = np.minimum(arrays[i], arrays[j]), np.maximum(arrays[i], arrays[j])
     return arrays
 
 
@@ -132,16 +145,19 @@ def test_symmetric(name, params, seed):
 # ---------------------------------------------------- chunked accumulation ----
 
 
-def accumulate(name, params, losses, w, y, cuts=None):
-    """One LossAccumulator over everything, or one per chunk merged together."""
+def accumulate(name, params, losses, w, y, cuts=None, arrays=None):
+    """One LossAccumulator over everything, or one per chunk merged together. A loss with
+    its own summary (``spec.state``) is fed the inputs by role too (``arrays``)."""
     spec = L.get_loss(name)
+    inputs = dict(zip(roles_of(spec), arrays, strict=True)) if spec.state else None
     total = LossAccumulator(spec, spec.bind(params))
     if cuts is None:
-        total.update(losses, w, y)
+        total.update(losses, w, y, inputs=inputs)
         return total.result()
     for idx in np.split(np.arange(y.size), cuts):
         part = LossAccumulator(spec, spec.bind(params))
-        part.update(losses[idx], None if w is None else w[idx], y[idx])
+        chunk = None if inputs is None else {role: a[idx] for role, a in inputs.items()}
+        part.update(losses[idx], None if w is None else w[idx], y[idx], inputs=chunk)
         total.merge(part)
     return total.result()
 
@@ -155,13 +171,23 @@ def test_chunk_invariance(name, params, seed, weighted):
     losses = evaluate(name, params, arrays, reduction="none")
     w = weights_for(y.size, seed) if weighted else None
     cuts = np.sort(np.random.default_rng(seed + 3).integers(0, y.size + 1, 6))
-    whole = accumulate(name, params, losses, w, y)
-    merged = accumulate(name, params, losses, w, y, cuts)  # some chunks may be empty
+    whole = accumulate(name, params, losses, w, y, arrays=arrays)
+    merged = accumulate(name, params, losses, w, y, cuts, arrays)  # some chunks may be empty
     assert merged.count == whole.count == y.size
     for field in ("value", "mean", "sum", "weight_sum"):
         assert getattr(merged, field) == approx(getattr(whole, field)), field
     assert merged.quantiles == approx(whole.quantiles)
+    assert _numbers(merged.details) == approx(_numbers(whole.details))  # a summary's details
     assert whole.value == approx(evaluate(name, params, arrays, sample_weight=w))
+
+
+def _numbers(details):
+    """A result's details (None, or a dict of numbers, None and lists of dicts) as a flat list."""
+    if isinstance(details, dict):
+        return [x for key in sorted(details) for x in _numbers(details[key])]
+    if isinstance(details, list):
+        return [x for item in details for x in _numbers(item)]
+    return [] if details is None else [float(details)]
 
 
 @pytest.mark.parametrize("label", [1.0, 0.1, 1 / 3], ids=["1.0", "0.1", "1/3"])
@@ -217,6 +243,7 @@ DOMAIN_CASES = [
     (name, params, bound)
     for name, params in CASES
     for bound in L.get_loss(name).domain(L.get_loss(name).bind(params))
+    if bound.role in roles_of(L.get_loss(name))
 ]
 
 
@@ -244,7 +271,7 @@ def test_domain_violation_names_role_and_index(name, params, bound, below):
 @parametrize_all
 def test_non_finite_input_raises(name, params, bad):
     spec = L.get_loss(name)
-    for role_index, role in enumerate([*spec.inputs, "sample_weight"]):
+    for role_index, role in enumerate([*roles_of(spec), "sample_weight"]):
         arrays = make_inputs(name, params, 0)
         w = weights_for(arrays[0].size, 0)
         target = w if role == "sample_weight" else arrays[role_index]
@@ -283,6 +310,11 @@ BAD_PARAMS = [
     ("tweedie", "power", 0.5),
     ("smooth-l1", "beta", -1.0),
     ("mape", "eps", 0.0),
+    ("quantile", "levels", "0.5,1.5"),
+    ("quantile", "levels", "0.5,0.5"),
+    ("crps", "estimator", "qd"),
+    ("interval-score", "alpha", 0.0),
+    ("coverage", "alpha", 1.0),
 ]
 
 

@@ -47,7 +47,8 @@ SPEC_FLAGS = (
 )  # fmt: skip
 # The keys the README's config section lists for a [[check]], and for the top level.
 README_CHECK_KEYS = {
-    "name", "file", "loss", "params", "pred", "label", "target", "weight", "var", "id", "delimiter",
+    "name", "file", "loss", "params", "pred", "label", "target", "weight", "var", "std", "lower", "upper",
+    "id", "delimiter",
     "input_format", "no_header", "encoding", "nan", "positive", "compat", "max", "min", "baseline", "rtol",
     "atol", "allow_missing_baseline", "labels", "on", "by", "baseline_key", "ci", "resamples", "seed", "ci_block",
     "significance", "vs_dummy", "dummy", "min_skill",

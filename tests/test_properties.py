@@ -225,8 +225,12 @@ def test_classification_shaped_files_never_end_in_exit_3(cli, write_file, text, 
 # ------------------------------- (b) every loss: chunks, order, finiteness ----
 
 
-def write_inputs(path: Path, arrays: list[np.ndarray], w: np.ndarray | None, order: np.ndarray) -> dict:
-    """One CSV column per input column (``lab_0``… for 2-D roles); the evaluate() keywords."""
+def write_inputs(
+    path: Path, arrays: list[np.ndarray], w: np.ndarray | None, order: np.ndarray, name: str = ""
+) -> dict:
+    """One CSV column per input column (``lab_0``… for 2-D roles); the evaluate() keywords.
+    The arrays are the loss's input roles in order (``name``'s; else label, prediction,
+    variance)."""
     columns: list[tuple[str, np.ndarray]] = []
 
     def add(prefix: str, values: np.ndarray) -> str:
@@ -237,10 +241,13 @@ def write_inputs(path: Path, arrays: list[np.ndarray], w: np.ndarray | None, ord
         columns.extend((f"{prefix}_{j}", values[:, j]) for j in range(values.shape[1]))
         return prefix + "_*"
 
-    y, p, *extra = arrays
-    keywords = {"label": add("lab", y), "pred": add("prd", p)}
-    if extra:
-        keywords["var"] = add("var", extra[0])
+    roles = (L.get_loss(name).inputs if name else ("y_true", "y_pred", "var"))[: len(arrays)]
+    keyword = {"y_true": "label", "y_pred": "pred"}
+    prefix = {"y_true": "lab", "y_pred": "prd"}
+    keywords = {
+        keyword.get(role, role): add(prefix.get(role, role), values)
+        for role, values in zip(roles, arrays, strict=True)
+    }
     if w is not None:
         keywords["weight"] = add("wt", w)
     cells = [[str(v) for v in values[order].tolist()] for _, values in columns]  # repr: exact round trip
@@ -284,7 +291,7 @@ def test_every_loss_is_chunk_and_order_invariant_and_finite(
     if w is not None and not w.sum():
         w[-1] = 1.0
     path = tmp_path / "rows.csv"
-    keywords = write_inputs(path, arrays, w, np.arange(n))
+    keywords = write_inputs(path, arrays, w, np.arange(n), name)
     one = result_of(path, 1 << 26, name, params, keywords)
     assert_finite(one)
     for block in blocks:
@@ -295,7 +302,7 @@ def test_every_loss_is_chunk_and_order_invariant_and_finite(
     order = np.arange(n)
     shuffle.shuffle(order)
     shuffled_path = tmp_path / "shuffled.csv"
-    write_inputs(shuffled_path, arrays, w, order)
+    write_inputs(shuffled_path, arrays, w, order, name)
     shuffled = result_of(shuffled_path, min(blocks), name, params, keywords)
     assert shuffled.count == one.count
     assert shuffled.value == pytest.approx(one.value, rel=1e-12, abs=0)

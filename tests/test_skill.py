@@ -618,11 +618,15 @@ def test_losses_without_a_meaningful_skill_are_refused(cli, sample_csv, expect_e
 def test_refusals_follow_the_specs_properties_not_names():
     from losscli.accumulate.dummy import refusal
     from losscli.losses import get_loss
+    from losscli.spec import finalize_state
 
     mse = get_loss("mse")
     assert refusal(mse, "mean") is None
     assert "score (higher is better)" in refusal(replace(mse, name="auc", higher_is_better=True), "mean")
-    assert "its own summary" in refusal(replace(mse, name="ece", state="x:Y"), "mean")
+    assert "its own summary" in refusal(
+        replace(mse, name="ece", state="x:Y", finalize=finalize_state), "mean"
+    )
+    assert refusal(replace(mse, name="levels", state="x:Y"), "mean") is None  # a summary for details only
     assert "distribution loss" in refusal(get_loss("kl-div"), "mean")
     assert "takes lower" in refusal(replace(mse, name="interval", extra_inputs=("lower",)), "mean")
 

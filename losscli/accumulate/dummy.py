@@ -29,7 +29,9 @@ each Dask partition's), fed in the same pass, exact and bounded:
 
 Where skill means nothing the option is refused (exit 2): a score (higher is better:
 r2, which is itself mse's skill against the mean), a value computed from its own summary
-(ranking, thresholded counts, calibration), a loss that can be negative (a
+(ranking, thresholded counts, calibration; a summary kept for details beside a mean, as
+quantile's per-level values, is no obstacle), a predicted distribution (crps: a constant
+is a point), a loss that can be negative (a
 log-likelihood without its constant: the property ``signed``), a task other than
 regression, binary and multiclass, an input a constant dummy has no value for.
 Constant labels make the dummy exact: skill (and dummy_value) are then undefined —
@@ -51,7 +53,7 @@ from losscli.accumulate.sketch import BlockSum
 from losscli.errors import DataError, UsageError
 from losscli.options import spelled
 from losscli.results import DummyScore, LossResult
-from losscli.spec import KernelOutput, LossSpec, Stats
+from losscli.spec import KernelOutput, LossSpec, Stats, finalize_state
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -98,10 +100,15 @@ def refusal(spec: LossSpec, chosen: str) -> str | None:
         )
     if spec.higher_is_better:
         return f"{spec.name} is a score (higher is better), and skill = 1 − loss / dummy needs a loss (0 is perfect)"
-    if spec.state:
+    if spec.finalize is finalize_state:  # a summary kept for details only leaves the value a mean
         return (
             f"its value ({spec.finalize_text}) comes from its own summary, not from per-sample losses "
             "a constant prediction could be scored by"
+        )
+    if spec.optional_inputs:
+        return (
+            f"it scores a predicted distribution (an ensemble, or a mean with {' or '.join(spec.optional_inputs)}), "
+            "and a constant dummy is a point, not a distribution; compare it with a reference forecast instead"
         )
     if spec.task not in TASKS:
         return f"a dummy is defined for regression, binary and multiclass losses; {spec.name} is a {spec.task} loss"
@@ -395,8 +402,10 @@ def _losses(spec: LossSpec, params: Mapping[str, Any], inputs: Mapping[str, Any]
             f"{name} {flag}: the dummy predicts {what}, and {spec.name}'s input must {issue.requirement}",
             hint,
         )
+    if spec.members and inputs["y_pred"].ndim == 1:  # one prediction column (quantile: at every level)
+        inputs = {**inputs, "y_pred": inputs["y_pred"][:, None]}
     with np.errstate(all="ignore"):
-        out = spec.load_kernel()(*(inputs[role] for role in spec.inputs), **spec.kernel_params(params))
+        out = spec.load_kernel()(*(inputs.get(role) for role in spec.inputs), **spec.kernel_params(params))
     losses: F64 = np.asarray(out.losses if isinstance(out, KernelOutput) else out, dtype=np.float64)
     return losses
 

@@ -24,6 +24,11 @@ parameters, and:
 
 The summary must be picklable (it travels between Dask workers) and bounded in memory
 or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
+
+A loss whose value is still the mean of its per-sample losses may keep a summary for
+its ``details()`` alone (the pinball loss per quantile level, an interval's coverage
+and width): its finalizer stays ``finalize_mean``, so it stays smooth (``--ci``,
+``compare``) and ``value()`` is not what is reported.
 """
 
 from __future__ import annotations

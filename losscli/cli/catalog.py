@@ -64,7 +64,7 @@ def explain_text(spec: LossSpec) -> str:
     domain = spec.domain(spec.defaults())
     tasks = tasks_of(spec)
     if len(tasks) == 1:
-        lines += ["", "Inputs:", f"  {INPUTS[spec.task]}; weights optional (--weight)"]
+        lines += ["", "Inputs:", f"  {spec.inputs_text or INPUTS[spec.task]}; weights optional (--weight)"]
     else:  # a loss with variants (roc-auc --multi-class): the inputs of each task
         lines += ["", "Inputs (weights optional, --weight):", *(f"  {t}: {INPUTS[t]}" for t in tasks)]
     if domain:
@@ -77,7 +77,11 @@ def explain_text(spec: LossSpec) -> str:
     lines += ["", "Compatibility (--compat):"] + [
         f"  {preset:<8} {text}" for preset, text in compat_lines(spec)
     ]
-    lines += ["", "Python:", f"  losscli.losses.{spec.name.replace('-', '_')}(y_true, y_pred, ...)"]
+    arrays = ", ".join(
+        [role for role in spec.inputs if role not in spec.optional_inputs]
+        + [f"{role}=None" for role in spec.optional_inputs]
+    )
+    lines += ["", "Python:", f"  losscli.losses.{spec.name.replace('-', '_')}({arrays}, ...)"]
     lines += ["", "Example:", f"  {spec.example}"]
     return "\n".join(lines) + "\n"
 

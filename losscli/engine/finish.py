@@ -180,11 +180,11 @@ def describe_columns(names: dict[str, list[str]]) -> dict[str, Any]:
     """The JSON ``columns`` object: pred is always a list, label a name (or a list for K labels)."""
     label = names["y_true"]
     described: dict[str, Any] = {
-        "pred": list(names["y_pred"]),
+        "pred": list(names.get("y_pred", [])),  # [] for a loss that takes none (interval-score)
         "label": label[0] if len(label) == 1 else list(label),
         "weight": names["weight"][0] if "weight" in names else None,
     }
-    for role in ("var", "id"):
+    for role in ("var", "std", "lower", "upper", "id"):
         if role in names:
             described[role] = names[role][0]
     if "by" in names:

@@ -81,18 +81,24 @@ def _column(job: LossJob, label: str, jobs: list[LossJob]) -> str:
 
 
 def parse_job(text: str) -> tuple[LossSpec, dict[str, Any]]:
-    """``"huber:delta=2,..."`` → (spec, {"delta": 2.0})."""
+    """``"huber:delta=2,..."`` → (spec, {"delta": 2.0}). A text parameter takes a comma
+    list: ``"quantile:levels=0.05,0.5,0.95"`` (a part without ``=`` continues it)."""
     name, _, rest = text.partition(":")
     spec = get_loss(name)
     known = {p.name: p for p in spec.params}
     values: dict[str, Any] = {}
+    last: Param | None = None
     for pair in filter(None, (s.strip() for s in rest.split(","))):
         key, eq, raw = pair.partition("=")
+        if not eq and last is not None and last.type is str and not last.choices:
+            values[last.name] += "," + pair
+            continue
         key = key.strip().replace("-", "_")
         if not eq or key not in known:
             choices = ", ".join(known) or "none"
             raise UsageError(f"bad loss parameter '{pair}' in '{text}'", f"{spec.name} takes: {choices}")
         values[key] = parse_value(known[key], raw.strip())
+        last = known[key]
     return spec, values
 
 

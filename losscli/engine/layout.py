@@ -1,14 +1,16 @@
 """Which columns per-sample output shows, in which order, under which headers.
 
 ``samples`` (csv/tsv/jsonl/``-o``): row number or ``--id``, every used input column by
-header name (predictions, label, variance, weight, then the ``--by`` group columns, each
-once), for multiclass losses the predicted class and p(true class) as the table shows
-them, then one loss column per loss (``loss`` or ``loss_<name>``), and for losses whose
-value is not the mean of ℓ one column named for ℓ (``squared_error``), once however
-many such losses share it. ``table``: the same, except that multiclass rows show label,
-predicted class and p(true class) instead of the K score columns, K-column tasks show
-only the losses, group columns are left to the groups table, and a ``squared_error``
-column that only repeats ``loss_mse`` is left out (a table says each thing once).
+header name (predictions, label, variance, standard deviation, interval bounds, weight,
+then the ``--by`` group columns, each once), for multiclass losses the predicted class
+and p(true class) as the table shows them, then one loss column per loss (``loss`` or
+``loss_<name>``), and for losses whose value is not the mean of ℓ one column named for ℓ
+(``squared_error``), once however many such losses share it. ``table``: the same,
+except that multiclass rows show label, predicted class and p(true class) instead of
+the K score columns, K-column tasks show only the losses (an ensemble's or several
+quantiles' table shows the label and other inputs, not the K prediction columns),
+group columns are left to the groups table, and a ``squared_error`` column that only
+repeats ``loss_mse`` is left out (a table says each thing once).
 
 Names: an input column keeps its header name. A column losscli adds (``row``,
 ``predicted``, ``p(true)``, ``loss``, ``loss_<name>``, ``squared_error``) whose name an
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from losscli.columns import Resolved
 from losscli.engine.jobs import LossJob
 
-INPUT_ORDER = ("y_pred", "y_true", "var", "weight", "by")
+INPUT_ORDER = ("y_pred", "y_true", "var", "std", "lower", "upper", "weight", "by")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,11 @@ def layouts(columns: Resolved, jobs: list[LossJob]) -> Layout:
         label = [(f"#{columns.positions['y_true'][0]}", columns.name("y_true"))]
         table = lead + label + shown + shown_losses
         samples = lead + inputs + shown + losses
-    elif spec.label_multi or spec.pred_multi:
+    elif spec.members and len(columns.positions.get("y_pred", ())) > 1:  # an ensemble, quantiles
+        pred = {f"#{p}" for p in columns.positions["y_pred"]} | _group_keys(columns)
+        table = lead + [(key, h) for key, h in inputs if key not in pred] + shown_losses
+        samples = lead + inputs + losses
+    elif spec.label_multi or (spec.pred_multi and not spec.members):
         table, samples = lead + shown_losses, lead + inputs + losses
     else:
         table = lead + [(key, h) for key, h in inputs if key not in _group_keys(columns)] + shown_losses

@@ -7,12 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
-from losscli.columns import Request, Resolved, resolve
+from losscli.columns import Request, Resolved, resolve, what
 from losscli.engine.jobs import LossArg, LossJob, make_jobs
 from losscli.engine.layout import Layout, layouts
 from losscli.errors import UsageError
 from losscli.io.source import InputOptions, Source, open_source
+from losscli.losses.registry import all_losses
 from losscli.options import spelled
+from losscli.spec import PredShape
 
 if TYPE_CHECKING:
     from losscli.io.joined import JoinedSource
@@ -41,6 +43,9 @@ def prepare(
     label: str | None = None,
     weight: str | None = None,
     var: str | None = None,
+    std: str | None = None,
+    lower: str | None = None,
+    upper: str | None = None,
     id: str | None = None,
     params: Mapping[str, Any] | None = None,
     positive: str | None = None,
@@ -57,24 +62,44 @@ def prepare(
     a comma list or a glob) group by their combination.
     """
     jobs = make_jobs(losses, params, compat)
-    first = jobs[0].spec
-    if len({(j.spec.label_multi, j.spec.pred_multi) for j in jobs}) > 1:
-        raise UsageError(
-            "these losses need different columns (one vs several per row): evaluate them separately"
-        )
+    _same_shapes(jobs)
+    predicting = [job for job in jobs if job.spec.uses_pred]
+    # the prediction is asked for as the loss taking the most columns does (mse beside a
+    # quantile of several columns: several, refused by _check_shapes)
+    shaping = [job for job in predicting if job.spec.pred_multi] or predicting or jobs
+    first = shaping[0].spec
     opened = open_any(source)
+    given = {"var": var, "std": std, "lower": lower, "upper": upper}
     extra = sorted({role for job in jobs for role in job.spec.extra_inputs})
-    if var is not None and "var" not in extra:
-        raise UsageError(f"{spelled('var')} is only used by losses that take a variance (gaussian-nll)")
-    requests = {
-        "y_pred": Request(
-            pred, first.pred_multi, first.pred_flavour(jobs[0].params), task=first.task, positive=positive
-        ),
+    optional = sorted({role for job in jobs for role in job.spec.optional_inputs} - set(extra))
+    for role, column in given.items():
+        if column is not None and role not in extra and role not in optional:
+            takers = [s.name for s in all_losses() if role in (*s.extra_inputs, *s.optional_inputs)]
+            raise UsageError(
+                f"{spelled(role)} is only used by losses that take a {what(role)} ({', '.join(takers)})"
+            )
+    if pred is not None and not predicting:
+        names = ", ".join(job.spec.name for job in jobs)
+        raise UsageError(f"{spelled('pred')} is not used by {names}: it takes no prediction column")
+    requests: dict[str, Request] = {}
+    if predicting:
+        requests["y_pred"] = Request(
+            pred,
+            first.pred_multi,
+            first.pred_flavour(shaping[0].params),
+            task=first.task,
+            positive=positive,
+            members=first.members,
+            # an optional role given (crps's --std, --var) makes the prediction one column
+            one_first=any(given.get(role) for role in first.optional_inputs),
+        )
+    requests |= {
         "weight": Request(weight, required=False),
         "id": Request(id, required=False),
         "by": Request(by if by is None or isinstance(by, str) else ",".join(by), multi=True, required=False),
     }
-    requests.update({role: Request(var if role == "var" else None) for role in extra})
+    requests.update({role: Request(given.get(role)) for role in extra})
+    requests.update({role: Request(given[role], required=False) for role in optional if given.get(role)})
     label_request = Request(label, first.label_multi)
     if labels is not None:
         opened = join_labels(opened, labels, on)
@@ -89,7 +114,46 @@ def prepare(
         columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
     columns = replace(columns, header=opened.named)  # --no-header: names are positions
     _check_shapes(jobs, columns, opened.path)
+    jobs = _with_derived(jobs, columns, opened.path)
     return Plan(opened, jobs, columns, layouts(columns, jobs), positive)
+
+
+def _same_shapes(jobs: list[LossJob]) -> None:
+    """One read feeds every loss: their labels take as many columns, and their predictions
+    too — a loss taking one column or several (``members``) goes with either kind, checked
+    once the columns are found (:func:`_check_shapes`)."""
+    labels = {j.spec.label_multi for j in jobs}
+    preds = {j.spec.pred_multi for j in jobs if not j.spec.members}  # a loss without one: its task's
+    members = any(j.spec.members and j.spec.uses_pred for j in jobs)
+    if len(labels) > 1 or len(preds) > 1 or (members and True in preds):
+        raise UsageError(
+            "these losses need different columns (one vs several per row): evaluate them separately"
+        )
+
+
+def _with_derived(jobs: list[LossJob], columns: Resolved, where: str) -> list[LossJob]:
+    """Each job's parameters plus those its shape rule draws from the resolved prediction
+    columns (quantile levels from their names), under keys that are not declared
+    parameters: the loss's name and reported parameters stay as given."""
+    names = tuple(columns.names.get("y_pred", ()))
+    optional = {role for job in jobs for role in job.spec.optional_inputs}
+    shape = PredShape(
+        len(names),
+        names if columns.header else None,  # --no-header: positions, not names
+        len(names) > 1,
+        frozenset(role for role in optional if role in columns.positions),
+    )
+    out = []
+    for job in jobs:
+        if not job.spec.shape_rule:
+            out.append(job)
+            continue
+        try:
+            derived = job.spec.derived(job.params, shape)
+        except UsageError as exc:
+            raise UsageError(f"{where}: {exc.message}", exc.hint) from None
+        out.append(replace(job, params={**job.params, **derived}))
+    return out
 
 
 def join_labels(source: SourceArg, labels: str | InputOptions | Source, on: str | None) -> JoinedSource:
@@ -117,9 +181,15 @@ def _resolve_joined(joined: JoinedSource, label_request: Request, requests: dict
 
 
 def _check_shapes(jobs: list[LossJob], columns: Resolved, where: str) -> None:
-    k = len(columns.positions["y_pred"])
+    k = len(columns.positions.get("y_pred", ()))
     spec = jobs[0].spec
-    if spec.pred_multi and k < 2:
+    if k > 1 and any(j.spec.uses_pred and not j.spec.pred_multi for j in jobs):
+        one = next(j.spec.name for j in jobs if j.spec.uses_pred and not j.spec.pred_multi)
+        raise UsageError(
+            f"{where}: {one} takes one prediction column, but {spelled('pred')} names {k}",
+            "evaluate it separately, with one column",
+        )
+    if spec.pred_multi and not spec.members and k < 2:
         raise UsageError(f"{where}: {spec.name} needs one prediction column per class (found {k})")
     if spec.label_multi and len(columns.positions["y_true"]) != k:
         raise UsageError(

@@ -68,8 +68,13 @@ def _typed_label(plan: Plan, role: str) -> bool:
 
 
 def _multi(plan: Plan, role: str) -> bool:
+    """Whether the role's columns are stacked into (n, K): K-column roles; a loss whose
+    prediction is one column or several (``members``) gets one column as a vector, which
+    it shapes itself (so a one-column loss evaluated beside it sees a vector too)."""
     spec = plan.jobs[0].spec
-    return (role == "y_pred" and spec.pred_multi) or (role == "y_true" and spec.label_multi)
+    if role == "y_pred":
+        return spec.pred_multi and (not spec.members or len(plan.columns.positions[role]) > 1)
+    return role == "y_true" and spec.label_multi
 
 
 class Runner:
@@ -200,7 +205,7 @@ class Runner:
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:
         raw = _raw(self.plan, by_position)
         if self.options.nan == "drop":
-            raw, _ = apply_nan_policy(raw, np.arange(len(raw["y_pred"])), "drop", "", self.plan.columns)
+            raw, _ = apply_nan_policy(raw, np.arange(len(raw["y_true"])), "drop", "", self.plan.columns)
         try:
             return found.counter(raw)
         except Problem:

@@ -7,7 +7,7 @@ first problem the rest of the input is scanned only to count.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,8 @@ import numpy as np
 from losscli.columns import Resolved
 from losscli.errors import DataError
 from losscli.losses.validation import (
+    FINITE,
+    MISSING,
     RowIssue,
     first_bad,
     infinite_issue,
@@ -142,6 +144,9 @@ def problem(
     values = raw.get(issue.role)
     v = first_bad(issue, values if values is not None else np.zeros(issue.mask.size))
     names = columns.names.get(issue.role, [issue.role])
+    cell = _bad_cell(v.requirement, values[v.index] if values is not None else None, len(names))
+    if cell is not None:  # one cell of a K-column role (an ensemble member, a class): that column
+        names, v = [names[cell]], replace(v, value=values[v.index][cell])  # type: ignore[index]
     column = f"column {quote(names[0])}" if len(names) == 1 else f"columns {listing(names, limit=6)}"
     need = f"{loss} needs {column} to {v.requirement}" if loss else f"{column} must {v.requirement}"
     detail = f": {literal(issue.detail)}" if issue.detail else ""
@@ -149,6 +154,20 @@ def problem(
     hint = issue.hint or (f"{loss} is undefined there" if loss else "fix the data")
     kind = f"{issue.role}: {v.requirement}"
     return Problem(message, hint, v.count, counter, row=int(row_ids[v.index]), kind=kind)
+
+
+def _bad_cell(requirement: str, row: Any, k: int) -> int | None:
+    """The first column of a row of a K-column role whose cell breaks a per-cell check
+    (missing, infinite), or None (one column, or a check of the whole row)."""
+    if k < 2 or row is None or getattr(row, "ndim", 0) != 1 or row.dtype.kind != "f":
+        return None
+    if requirement == MISSING:
+        bad = np.isnan(row)
+    elif requirement == FINITE:
+        bad = np.isinf(row)
+    else:
+        return None
+    return int(np.argmax(bad)) if bad.any() else None
 
 
 def literal(text: str) -> str:

@@ -49,6 +49,9 @@ multilabel_bce: LossFunction = make_public("multilabel-bce")
 hamming: LossFunction = make_public("hamming")
 roc_auc: LossFunction = make_public("roc-auc")
 pr_auc: LossFunction = make_public("pr-auc")
+crps: LossFunction = make_public("crps")
+interval_score: LossFunction = make_public("interval-score")
+coverage: LossFunction = make_public("coverage")
 
 __all__ = [
     "LossFunction",
@@ -58,7 +61,9 @@ __all__ = [
     "bce",
     "brier",
     "cosine",
+    "coverage",
     "cross_entropy",
+    "crps",
     "focal",
     "gamma",
     "gaussian_nll",
@@ -66,6 +71,7 @@ __all__ = [
     "hamming",
     "hinge",
     "huber",
+    "interval_score",
     "js_div",
     "kl_div",
     "log_cosh",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 from losscli import spelling
 from losscli.errors import DataError, UsageError
 from losscli.losses.registry import get_loss, resolve
-from losscli.spec import LossSpec
+from losscli.spec import LossSpec, PredShape
 
 if TYPE_CHECKING:
     from losscli.losses.validation import RowIssue
@@ -52,7 +52,7 @@ def compute(
         raise UsageError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
     bound = spec.bind(spec.with_compat(compat, params))
     spec = resolve(spec, bound)
-    raw = {role: _as_array(spec, role, arrays[role]) for role in spec.inputs}
+    raw = {role: _as_array(spec, role, arrays[role]) for role in spec.inputs if arrays.get(role) is not None}
     weights = None if sample_weight is None else _as_vector("sample_weight", sample_weight)
     _same_length(spec, raw, weights)
     checked = raw | ({} if weights is None else {"sample_weight": weights})
@@ -68,6 +68,11 @@ def compute(
         names = [str(c) for c in classes] if classes is not None else [str(i) for i in range(k)]
         if len(names) != k:
             raise UsageError(f"{spec.name}: classes names {len(names)} classes but y_pred has {k} columns")
+    if spec.shape_rule:
+        pred: Any = raw.get("y_pred")
+        matrix = pred is not None and pred.ndim == 2
+        given = frozenset(role for role in spec.optional_inputs if role in raw)
+        bound |= spec.derived(bound, PredShape(int(pred.shape[1]) if matrix else 1, None, matrix, given))
     adapter = JobInputs(spec, bound, names, None if positive is None else str(positive))
     inputs, ignored, issue = adapter.prepare(raw)
     if issue is not None:
@@ -128,6 +133,13 @@ def _as_array(spec: LossSpec, role: str, values: Any) -> Any:
     import numpy as np
 
     multi = (role == "y_pred" and spec.pred_multi) or (role == "y_true" and spec.label_multi)
+    if role == "y_pred" and spec.members:  # one column (n,) or several (n, K)
+        arr = _as_numbers(role, values)
+        if arr.ndim == 0:
+            arr = arr.reshape(1)
+        if arr.ndim not in (1, 2) or (arr.ndim == 2 and arr.shape[1] < 1):
+            raise DataError(f"{role} must have shape (n,) or (n, K), got {arr.shape}")
+        return arr
     if role == "y_true" and spec.task in ("binary", "multiclass"):
         arr = np.asarray(values)
         if arr.ndim != 1:
@@ -144,13 +156,17 @@ def _as_array(spec: LossSpec, role: str, values: Any) -> Any:
     return arr
 
 
-def _as_vector(role: str, values: Any) -> Any:
+def _as_numbers(role: str, values: Any) -> Any:
     import numpy as np
 
     try:
-        arr = np.asarray(values, dtype=np.float64)
+        return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise DataError(f"{role} must be numeric: {exc}") from None
+
+
+def _as_vector(role: str, values: Any) -> Any:
+    arr = _as_numbers(role, values)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
@@ -168,12 +184,19 @@ def make_public(name: str) -> LossFunction:
 
     def loss_function(*args: Any, **kwargs: Any) -> Any:
         values = dict(signature.bind(*args, **kwargs).arguments)  # only what was passed: presets stay
-        arrays = {role: values.pop(role) for role in spec.inputs}
+        arrays = {role: values.pop(role, None) for role in spec.inputs}
         weight, reduction = values.pop("sample_weight", None), values.pop("reduction", "mean")
         extra = {key: values.pop(key) for key in ("classes", "positive", "compat") if key in values}
         return compute(spec, arrays, sample_weight=weight, reduction=reduction, params=values, **extra)
 
-    positional = [inspect.Parameter(role, inspect.Parameter.POSITIONAL_OR_KEYWORD) for role in spec.inputs]
+    positional = [
+        inspect.Parameter(
+            role,
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            **({"default": None} if role in spec.optional_inputs else {}),
+        )
+        for role in spec.inputs
+    ]
     keywords = [
         inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=p.default)
         for p in spec.params
@@ -201,7 +224,11 @@ def docstring(spec: LossSpec) -> str:
     """Formula first, then parameters, reduction and equivalents."""
     lines = [f"{spec.formula}    (d = ŷ − y)", "", f"{spec.summary[:1].upper() + spec.summary[1:]}."]
     lines += ["", "Parameters", "----------"]
-    lines += [f"{role} : array of shape (n,)" for role in spec.inputs]
+    lines += [
+        f"{role} : array of shape {'(n,) or (n, K)' if role == 'y_pred' and spec.members else '(n,)'}"
+        + (", optional" if role in spec.optional_inputs else "")
+        for role in spec.inputs
+    ]
     lines += [f"{p.name} : {p.type.__name__}, default {p.default!r}\n    {p.help}" for p in spec.params]
     lines += [
         "sample_weight : array of shape (n,), optional\n    non-negative; mean = Σwℓ / Σw",

@@ -81,8 +81,11 @@ class JobInputs:
     def prepare(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], Any, RowIssue | None]:
         """Kernel inputs by role, the ignored-row mask, and the first problem (if any)."""
         y, ignored, issue = self._labels(raw)
-        inputs = {role: raw[role] for role in self.spec.inputs}
+        # an optional role not given (crps without --std) is None
+        inputs: dict[str, Any] = {role: raw.get(role) for role in self.spec.inputs}
         inputs["y_true"] = y
+        if self.spec.members and inputs["y_pred"].ndim == 1:  # one column: (n, 1)
+            inputs["y_pred"] = inputs["y_pred"][:, None]
         if self.params.get("normalize"):
             inputs["y_pred"] = _normalize_rows(inputs["y_pred"])
         if issue is None:
@@ -156,7 +159,10 @@ def _normalize_rows(p: F64) -> F64:
 def domain_issue(bounds: tuple[Bound, ...], inputs: Mapping[str, Any]) -> RowIssue | None:
     """The first bound (``ŷ > 0`` …) that some row breaks."""
     for bound in bounds:
-        bad = bound.broken(inputs[bound.role])
+        values = inputs.get(bound.role)
+        if values is None:  # an optional role not given
+            continue
+        bad = bound.broken(values)
         if bad.any():
             return RowIssue(bound.role, bad, f"be {bound.op} {bound.value:g}")
     return None

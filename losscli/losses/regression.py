@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from losscli.losses._forecasts_rules import levels_constraint
 from losscli.losses._params import FLOAT64_EPS, non_negative, positive
 from losscli.losses.registry import REGISTRY
 from losscli.spec import (
@@ -178,12 +179,40 @@ for _spec in (
         name="quantile",
         aliases=("pinball",),
         task="regression",
-        summary="pinball loss of the alpha-quantile",
-        formula="r = y − ŷ; ℓ = max(αr, (α − 1)r)",
-        kernel="_regression_kernels:pinball",
-        params=(Param("alpha", float, 0.5, "α, the quantile level, in (0, 1)", _open_unit),),
-        equivalents=("sklearn.metrics.mean_pinball_loss(alpha=α)",),
-        notes=("Under-prediction costs α per unit, over-prediction 1 − α.",),
+        summary="pinball loss of the alpha-quantile, or of several quantile columns at once",
+        formula="r = y − ŷ; ℓ = max(αr, (α − 1)r); K columns: ℓ = (1/K)Σ_k max(τ_k r_k, (τ_k − 1)r_k)",
+        kernel="_forecasts_kernels:quantiles",
+        params=(
+            Param(
+                "alpha", float, 0.5, "α, the quantile level of one prediction column, in (0, 1)", _open_unit
+            ),
+            Param(
+                "levels",
+                str,
+                None,
+                "the levels of several quantile columns, in --pred's order (default: read from their names)",
+                levels_constraint,
+            ),
+        ),
+        members=True,
+        shape_rule="_forecasts_rules:quantile_shape",
+        state="_forecasts_summary:QuantileLevels",
+        pred_flavour=lambda _p: "quantile",
+        equivalents=(
+            "sklearn.metrics.mean_pinball_loss(alpha=α)",
+            "mean over levels of sklearn.metrics.mean_pinball_loss(alpha=τ_k)",
+            "scoringrules.weighted_interval_score (wis, when the levels pair up around a median)",
+        ),
+        notes=(
+            "Under-prediction costs α per unit, over-prediction 1 − α.",
+            "Several columns (--pred 'q_*' or a list): each column's level comes from its name's "
+            "ending number — q0.05, q_0.95 as written; digits only are decimals after '0.' (q05 = 0.05, "
+            "q95 = 0.95, q975 = 0.975); one digit alone (q5) is ambiguous, exit 2 — or from --levels. "
+            "The value is the mean over levels; JSON 'levels' and the table give each level's.",
+            "When the levels are a median and pairs α/2, 1 − α/2, JSON 'wis' is the weighted interval "
+            "score (Bracher et al. 2021), which equals twice the mean pinball loss.",
+            "One column keeps its level α (--alpha), whatever its name.",
+        ),
         example="losscli quantile preds.csv --alpha 0.9",
         properties=WEIGHTED,
     ),

@@ -16,6 +16,8 @@ from losscli.results import LossResult
 RENDERERS: dict[str, str] = {}
 RENDERERS["one_vs_rest"] = "ranking:one_vs_rest"
 RENDERERS["one_vs_one"] = "ranking:one_vs_one"
+RENDERERS["levels"] = "forecasts:per_level"  # quantile with several columns
+RENDERERS["mean_width"] = "forecasts:interval"  # interval-score, coverage
 
 
 def _renderer(ref: str) -> Callable[[LossResult, Any], list[Grid]]:
