@@ -261,6 +261,7 @@ def compare_models(
         )
     ref = _reference(models, reference)
     plans = [prepare(opened, losses, **{**kw, **columns}) for columns in per_model]
+    _smooth_only(plans[0].jobs)
     settings = CiSettings(ci, resamples, seed, ci_block)
     label_keys = [f"#{plan.columns.positions['y_true'][0]}" for plan in plans] if checked else []
     wins = _Wins([job.column for job in plans[0].jobs], len(models), ref, label_keys)
@@ -293,6 +294,17 @@ def compare_models(
         comparisons += pairs
     unmatched = getattr(opened, "unmatched", 0) if checked else 0
     return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted, unmatched=unmatched)
+
+
+def _smooth_only(jobs: Any) -> None:
+    """A paired bootstrap needs a value that is a smooth function of sums (not max-error, ece)."""
+    for job in jobs:
+        if not job.spec.smooth:
+            raise UsageError(
+                f"compare: {job.spec.name}'s value ({job.spec.finalize_text}) is not a smooth function of "
+                "sums, so a paired interval and p-value for it would mean nothing",
+                f"leave out {job.spec.name}, or run 'losscli {job.spec.name}' on each model",
+            )
 
 
 def _same_ids(a: Any, b: Any) -> bool:

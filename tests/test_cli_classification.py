@@ -39,8 +39,8 @@ MULTICLASS = ["cross-entropy", "nll", "multiclass-hinge", "multiclass-brier", "m
 RANKING = ["roc-auc", "pr-auc"]  # binary, and multiclass with --multi-class: listed under both tasks
 TASKS = {
     "regression": REGRESSION,
-    "binary": ["bce", "hinge", "squared-hinge", "focal", "brier", "zero-one", *RANKING],
-    "multiclass": [*MULTICLASS, "top-k-error", *RANKING],
+    "binary": ["bce", "hinge", "squared-hinge", "focal", "brier", "zero-one", *RANKING, "ece"],
+    "multiclass": [*MULTICLASS, "top-k-error", *RANKING, "ece"],  # ece: --multi-class top-label
     "distribution": ["kl-div", "js-div", "soft-cross-entropy", "cosine"],
     "multilabel": ["multilabel-bce", "hamming"],
 }
@@ -408,10 +408,10 @@ def test_list_by_task(cli, task):
     assert listed(result.stdout) == set(TASKS[task])
 
 
-def test_list_has_all_41_losses(cli):
+def test_list_has_all_42_losses(cli):
     result = cli("list")
     assert result.exit_code == 0
-    assert len(ALL_LOSSES) == 41
+    assert len(ALL_LOSSES) == 42
     assert listed(result.stdout) == set(ALL_LOSSES)
 
 

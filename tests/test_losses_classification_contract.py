@@ -17,6 +17,7 @@ from losscli.errors import DataError, UsageError
 from losscli.losses._api import python_name
 from losscli.losses.inputs import JobInputs
 from losscli.losses.registry import resolve
+from losscli.spec import finalize_mean
 
 REL = 1e-12
 K = 4
@@ -26,6 +27,7 @@ approx = partial(pytest.approx, rel=REL, abs=0.0)
 SIMPLE = "bce hinge squared-hinge focal brier zero-one cross-entropy nll multiclass-hinge multiclass-brier"
 SIMPLE += " multiclass-focal top-k-error kl-div js-div soft-cross-entropy cosine multilabel-bce hamming"
 SIMPLE += " roc-auc pr-auc"
+SIMPLE += " ece"
 VARIANTS = {
     "bce": [{"from_logits": True}, {"pos_weight": 2.5, "label_smoothing": 0.1}],
     "focal": [{"from_logits": True, "alpha": 0.25}, {"gamma": 0.5, "alpha": 0.7}],
@@ -47,6 +49,13 @@ VARIANTS = {
     "hamming": [{"threshold": 0.3}],
     "roc-auc": [{"max_fpr": 0.3}, {"multi_class": "ovr"}, {"multi_class": "ovr", "average": "weighted"}],
     "pr-auc": [{"multi_class": "ovr"}, {"multi_class": "ovr", "average": "weighted", "from_logits": True}],
+    "brier": [{"bins": 4, "strategy": "quantile"}],
+    "ece": [
+        {"norm": "max", "bins": 7},
+        {"from_logits": True, "norm": "l2"},
+        {"multi_class": "top-label"},
+        {"multi_class": "top-label", "from_logits": True, "bins": 5, "norm": "l2"},
+    ],
 }
 CASES = [(n, p) for n in SIMPLE.split() for p in [{}, *VARIANTS.get(n, []), *VARIANTS.get(n + " ", [])]]
 
@@ -195,7 +204,9 @@ def test_reductions(name, params, seed):
     )
     mean_w = evaluate(name, params, [y, p], sample_weight=w)
     assert np.isfinite(mean_w)
-    if L.get_loss(name).state:  # a summary's value (ranks, counts, bins) is no mean of ℓ
+    if (
+        L.get_loss(name).finalize is not finalize_mean
+    ):  # a summary's value (ranks, counts, bins) is no mean of ℓ
         return
     assert evaluate(name, params, [y, p]) == approx(per_sample[kept].sum() / factor.sum())
     assert mean_w == approx(np.sum((w * per_sample)[kept]) / np.sum(w * factor))

@@ -127,6 +127,10 @@ COMPAT_TEXT = {
     ("log_clamp", -100.0): "log p floored at −100 instead of clipping p",
     ("eps", 1e-07): "ε = 1e-7",
     ("percent", True): "reported in percent (×100)",
+    (
+        "binning",
+        "torch",
+    ): "torchmetrics' bins: [a, b) on torch.linspace edges, a confidence of 1 in a bin of its own",
 }
 
 

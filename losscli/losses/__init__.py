@@ -52,6 +52,7 @@ pr_auc: LossFunction = make_public("pr-auc")
 crps: LossFunction = make_public("crps")
 interval_score: LossFunction = make_public("interval-score")
 coverage: LossFunction = make_public("coverage")
+ece: LossFunction = make_public("ece")
 
 __all__ = [
     "LossFunction",
@@ -64,6 +65,7 @@ __all__ = [
     "coverage",
     "cross_entropy",
     "crps",
+    "ece",
     "focal",
     "gamma",
     "gaussian_nll",

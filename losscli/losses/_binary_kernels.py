@@ -3,6 +3,8 @@ one score per row (a probability p, or a logit x with ``from_logits``)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -92,8 +94,8 @@ def focal(
     return KernelOutput(losses, clipped=base.clipped)
 
 
-def brier(y_true: F64, y_pred: F64) -> F64:
-    """ℓ = (y − p)²."""
+def brier(y_true: F64, y_pred: F64, **_bins: Any) -> F64:
+    """ℓ = (y − p)² (``bins``, ``strategy``: the decomposition's, in its summary)."""
     d = y_true - y_pred
     return d * d
 

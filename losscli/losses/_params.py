@@ -48,3 +48,18 @@ GAMMA = Param("gamma", float, 2.0, "γ, the focusing exponent (>= 0)", non_negat
 
 CLIPPING_COMPAT = {"torch": {"log_clamp": -100.0}, "keras": {"eps": 1e-7}, "sklearn": {}}
 KERAS_EPS = {"keras": {"eps": 1e-7}, "sklearn": {}, "torch": {}}
+
+
+def bin_count(v: Any) -> str | None:
+    return None if 1 <= v <= MAX_BINS else f"must be between 1 and {MAX_BINS:,}"
+
+
+MAX_BINS = 10_000
+BINS = Param("bins", int, 15, "number of calibration bins", bin_count)
+STRATEGY = Param(
+    "strategy",
+    str,
+    "uniform",
+    "uniform: equal-width bins on [0, 1]; quantile: bins of equal row counts",
+    choices=("uniform", "quantile"),
+)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from losscli.losses._params import (
+    BINS,
     CLIPPING_COMPAT,
     EPS,
     FROM_LOGITS,
@@ -14,6 +15,7 @@ from losscli.losses._params import (
     KERAS_EPS,
     LOG_CLAMP,
     POS_WEIGHT,
+    STRATEGY,
     smoothing,
     unit_interval,
 )
@@ -115,10 +117,21 @@ for _spec in (
         summary="Brier score",
         formula="ℓ = (y − p)²",
         kernel="_binary_kernels:brier",
+        params=(BINS, STRATEGY),
         input_rule="_input_rules:probability",
         pred_flavour=lambda _p: "probability",
+        state="_calibration_summary:BrierDecomposition",
         equivalents=("sklearn.metrics.brier_score_loss",),
-        notes=(LABELS_NOTE,),
+        notes=(
+            LABELS_NOTE,
+            "Decomposition (Murphy 1973) over --bins bins of p (--strategy uniform or quantile, as ece's), with "
+            "P_b, Y_b bin b's mean p and y, W_b its Σw and Y the mean y: reliability Σ_b W_b(P_b − Y_b)²/W − "
+            "resolution Σ_b W_b(Y_b − Y)²/W + uncertainty Y(1 − Y) + within-bin Σ w[(p − P_b)² − "
+            "2(p − P_b)(y − Y_b)]/W (Stephenson et al. 2008): the parts add up to the Brier score exactly (to "
+            "rounding); within-bin is 0 when the forecasts in each bin are equal, and only then do Murphy's "
+            "three terms alone add up. In -f json as results[i].decomposition, and as a table after the summary.",
+            "The bins change only the decomposition, never the value: the mean of (y − p)², so --ci works.",
+        ),
         example="losscli brier sample_data/breast_cancer_binary.csv",
         properties=frozenset({"weights", "probabilities"}),
     ),

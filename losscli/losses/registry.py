@@ -142,4 +142,4 @@ def load_catalog() -> None:
         importlib.import_module(f"losscli.losses.{module}")
 
 
-CATALOG = ("regression", "binary", "multiclass", "distribution", "ranking", "forecasts")
+CATALOG = ("regression", "binary", "multiclass", "distribution", "ranking", "forecasts", "calibration")

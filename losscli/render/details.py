@@ -18,6 +18,8 @@ RENDERERS["one_vs_rest"] = "ranking:one_vs_rest"
 RENDERERS["one_vs_one"] = "ranking:one_vs_one"
 RENDERERS["levels"] = "forecasts:per_level"  # quantile with several columns
 RENDERERS["mean_width"] = "forecasts:interval"  # interval-score, coverage
+RENDERERS["reliability"] = "calibration:reliability_grids"
+RENDERERS["decomposition"] = "calibration:decomposition_grids"
 
 
 def _renderer(ref: str) -> Callable[[LossResult, Any], list[Grid]]:
