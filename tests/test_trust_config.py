@@ -495,11 +495,17 @@ def make_inputs(name: str, n: int) -> list[np.ndarray]:
     raise AssertionError(f"no input generator covers {name}")
 
 
-def write_weighted(path: Path, arrays: list[np.ndarray], w: np.ndarray) -> list[str]:
-    """A CSV with one column per input column; the CLI options naming them."""
+#: the command-line option of each input role (the kernel's role names)
+ROLE_OPTIONS = {"y_true": "label", "y_pred": "pred"}
+
+
+def write_weighted(path: Path, arrays: list[np.ndarray], w: np.ndarray, loss: str) -> list[str]:
+    """A CSV with one column per input column (in the loss's own role order, as the
+    contract generators make them); the CLI options naming them."""
     columns: list[tuple[str, np.ndarray]] = []
     options: list[str] = []
-    for role, values in zip(["label", "pred", "var"], arrays, strict=False):
+    roles = [ROLE_OPTIONS.get(role, role) for role in L.get_loss(loss).inputs]
+    for role, values in zip(roles, arrays, strict=False):
         prefix = role[:3] + "x"
         if values.ndim == 1:
             columns.append((prefix, values))
@@ -521,7 +527,7 @@ ALL_LOSSES = [spec.name for spec in L.all_losses()]
 @pytest.mark.parametrize("weight", [1e308, 9e307])
 def test_every_loss_with_weights_summing_past_float64_is_exit_2(cli, tmp_path, expect_error, loss, weight):
     arrays = make_inputs(loss, n=8)
-    options = write_weighted(tmp_path / "w.csv", arrays, np.full(8, weight))
+    options = write_weighted(tmp_path / "w.csv", arrays, np.full(8, weight), loss)
     for extra in ([], ["--max", "1e300"], ["-f", "json"]):
         expect_error(
             cli(loss, tmp_path / "w.csv", *options, *extra), f"{loss}: the weight sum Σw overflows float64"
@@ -534,8 +540,8 @@ def test_every_loss_with_huge_weights_that_fit_is_exact_or_exit_2(cli, tmp_path,
     unweighted one (a weighted mean is scale-invariant), or a clear exit 2 — never a
     different finite number."""
     arrays = make_inputs(loss, n=8)
-    options = write_weighted(tmp_path / "huge.csv", arrays, np.full(8, 2e307))
-    unit = write_weighted(tmp_path / "unit.csv", arrays, np.full(8, 1.0))
+    options = write_weighted(tmp_path / "huge.csv", arrays, np.full(8, 2e307), loss)
+    unit = write_weighted(tmp_path / "unit.csv", arrays, np.full(8, 1.0), loss)
     huge = cli(loss, tmp_path / "huge.csv", *options, "-f", "value")
     plain = cli(loss, tmp_path / "unit.csv", *unit, "-f", "value")
     assert plain.exit_code == 0, plain.stderr
