@@ -220,13 +220,6 @@ def compare_models(
     from losscli.engine.runner import Runner, RunOptions, feed
     from losscli.engine.validate import Problem
 
-    for job in make_jobs(losses, None, compat):
-        if not job.spec.smooth:  # the paired bootstrap resamples per-row sums
-            raise UsageError(
-                f"compare: no paired comparison of {job.spec.name}: {job.spec.no_interval}",
-                f"compare on a loss whose value is a mean of per-sample losses (for classifiers: accuracy, "
-                f"zero-one, bce), or run 'losscli {job.spec.name}' on each model's column",
-            )
     kw: dict[str, Any] = {"weight": weight, "id": id, "positive": positive, "compat": compat}
     multi = False  # each --pred names one model's several columns
     if isinstance(source, (list, tuple)) and len(source) > 1:

@@ -555,7 +555,8 @@ def test_errors_are_exit_2_with_one_clear_line(cli, expect_error, write_file):
     )
     expect_error(
         cli("compare", DATA / "breast_cancer_binary.csv", "--pred", "prob,logit", "-l", "mcc"),
-        "compare: no paired comparison of mcc",
+        "compare: mcc's value",
+        "not a smooth function of sums",
     )
     baseline = write_file("b.json", '{"f1": 0.9}')
     expect_error(

@@ -142,4 +142,13 @@ def load_catalog() -> None:
         importlib.import_module(f"losscli.losses.{module}")
 
 
-CATALOG = ("regression", "binary", "multiclass", "distribution", "ranking", "forecasts", "calibration", "thresholds")
+CATALOG = (
+    "regression",
+    "binary",
+    "multiclass",
+    "distribution",
+    "ranking",
+    "forecasts",
+    "calibration",
+    "thresholds",
+)
