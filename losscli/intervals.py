@@ -25,7 +25,7 @@ from statistics import NormalDist
 import numpy as np
 from numpy.typing import NDArray
 
-from losscli.spec import LossSpec, finalize_mean, finalize_r2, finalize_sqrt
+from losscli.spec import LossSpec, finalize_complement, finalize_mean, finalize_r2, finalize_sqrt
 
 F64 = NDArray[np.float64]
 #: the default number of resamples: BCa's quantiles at 2.5 % and 97.5 % rest on ~50
@@ -69,6 +69,8 @@ def statistic(spec: LossSpec, per_count: bool) -> Callable[[F64], F64] | None:
         return mean
     if finalize is finalize_sqrt:
         return lambda s: np.sqrt(np.maximum(mean(s), 0.0))
+    if finalize is finalize_complement:
+        return lambda s: 1.0 - mean(s)
     if finalize is finalize_r2:
 
         def r2(s: F64) -> F64:

@@ -139,6 +139,11 @@ def finalize_mean(s: Stats) -> float:
     return s.mean
 
 
+def finalize_complement(s: Stats) -> float:
+    """value = 1 − Σwℓ / Σw (accuracy: ℓ = 1 for a misclassified row)."""
+    return 1.0 - s.mean
+
+
 def finalize_sqrt(s: Stats) -> float:
     """value = √(Σwℓ / Σw)."""
     return math.sqrt(s.mean)
@@ -210,6 +215,10 @@ class LossSpec:
     # (quantile levels read from column names), raising UsageError; run before any row is read
     shape_rule: str = ""
     inputs_text: str = ""  # explain's "Inputs:" line, when not the task's
+    # the same loss on K class columns (a multiclass variant, registered as "<name>/multiclass"),
+    # for a binary loss that takes one score column or K class columns (f1, accuracy): the
+    # columns pick the form (losscli.engine.plan), in losscli.losses the shape of y_pred
+    multiclass: LossSpec | None = None
 
     @property
     def per_sample(self) -> str:
@@ -224,7 +233,24 @@ class LossSpec:
     def smooth(self) -> bool:
         """The value is a smooth function of sums (a mean, √mean, 1 − SSE/SST), so a
         bootstrap interval means something (``--ci``); max-error's is not."""
-        return self.finalize in (finalize_mean, finalize_sqrt, finalize_r2)
+        return self.finalize in (finalize_mean, finalize_sqrt, finalize_r2, finalize_complement)
+
+    @property
+    def no_interval(self) -> str:
+        """Why ``--ci`` (and ``compare``, ``--significance``) give no interval for this
+        loss: "" when they do (:attr:`smooth`)."""
+        if self.smooth:
+            return ""
+        if self.state:
+            return (
+                f"its value ({self.finalize_text}) is not a smooth function of sums: it comes from the "
+                "loss's own summary of the rows (ranks, counts or bins), which the bootstrap of sums "
+                "does not resample"
+            )
+        return (
+            f"its value ({self.finalize_text}) is not a smooth function of sums, "
+            "so a bootstrap interval for it would mean nothing"
+        )
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -241,8 +267,9 @@ class LossSpec:
 
     def kernel_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The keywords the kernel takes: the parameters but those that act on the inputs
-        (``normalize``, ``ignore_label``)."""
-        return {k: v for k, v in params.items() if k not in INPUT_PARAMS}
+        (``normalize``, ``ignore_label``) and a summary's class names (``classes``:
+        losscli.accumulate.summary.CLASSES)."""
+        return {k: v for k, v in params.items() if k not in (*INPUT_PARAMS, "classes")}
 
     def load_state(self) -> Callable[..., Any] | None:
         """The summary's class (called with the loss's parameters), or None."""

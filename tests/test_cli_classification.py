@@ -37,10 +37,11 @@ REGRESSION += ["quantile", "poisson", "poisson-nll", "gamma", "tweedie", "gaussi
 REGRESSION += ["crps", "interval-score", "coverage"]  # forecasts with uncertainty (issue 15 §4)
 MULTICLASS = ["cross-entropy", "nll", "multiclass-hinge", "multiclass-brier", "multiclass-focal"]
 RANKING = ["roc-auc", "pr-auc"]  # binary, and multiclass with --multi-class: listed under both tasks
+THRESHOLDED = ["accuracy", "balanced-accuracy", "precision", "recall", "f1", "fbeta", "mcc"]  # both tasks
 TASKS = {
     "regression": REGRESSION,
-    "binary": ["bce", "hinge", "squared-hinge", "focal", "brier", "zero-one", *RANKING, "ece"],
-    "multiclass": [*MULTICLASS, "top-k-error", *RANKING, "ece"],  # ece: --multi-class top-label
+    "binary": ["bce", "hinge", "squared-hinge", "focal", "brier", "zero-one", *RANKING, "ece", *THRESHOLDED],
+    "multiclass": [*MULTICLASS, "top-k-error", *RANKING, "ece", *THRESHOLDED],  # ece: --multi-class top-label
     "distribution": ["kl-div", "js-div", "soft-cross-entropy", "cosine"],
     "multilabel": ["multilabel-bce", "hamming"],
 }
@@ -408,10 +409,10 @@ def test_list_by_task(cli, task):
     assert listed(result.stdout) == set(TASKS[task])
 
 
-def test_list_has_all_42_losses(cli):
+def test_list_has_all_49_losses(cli):
     result = cli("list")
     assert result.exit_code == 0
-    assert len(ALL_LOSSES) == 42
+    assert len(ALL_LOSSES) == 49
     assert listed(result.stdout) == set(ALL_LOSSES)
 
 

@@ -28,6 +28,7 @@ SIMPLE = "bce hinge squared-hinge focal brier zero-one cross-entropy nll multicl
 SIMPLE += " multiclass-focal top-k-error kl-div js-div soft-cross-entropy cosine multilabel-bce hamming"
 SIMPLE += " roc-auc pr-auc"
 SIMPLE += " ece"
+SIMPLE += " accuracy balanced-accuracy precision recall f1 fbeta mcc"  # issue 15 §2
 VARIANTS = {
     "bce": [{"from_logits": True}, {"pos_weight": 2.5, "label_smoothing": 0.1}],
     "focal": [{"from_logits": True, "alpha": 0.25}, {"gamma": 0.5, "alpha": 0.7}],
@@ -56,6 +57,13 @@ VARIANTS = {
         {"multi_class": "top-label"},
         {"multi_class": "top-label", "from_logits": True, "bins": 5, "norm": "l2"},
     ],
+    "accuracy": [{"from_logits": True}, {"threshold": 0.3}],
+    "balanced-accuracy": [{"adjusted": True}],
+    "precision": [{"average": "micro"}, {"zero_division": "1"}],
+    "recall": [{"average": "weighted"}],
+    "f1": [{"average": "macro"}],
+    "fbeta": [{"beta": 2.0}, {"beta": 0.5, "from_logits": True}],
+    "mcc": [{"from_logits": True}],
 }
 CASES = [(n, p) for n in SIMPLE.split() for p in [{}, *VARIANTS.get(n, []), *VARIANTS.get(n + " ", [])]]
 

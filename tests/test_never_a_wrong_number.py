@@ -133,14 +133,15 @@ def test_junit_never_writes_none(cli, tmp_path, sample_csv):
 
 
 def test_unknown_commands_get_real_suggestions_only(cli):
-    """'report' is not 'mae' (nor was 'compare', before it existed); 'accuracy' is the
-    complement of zero-one; a typo of a real name still gets it."""
+    """'report' is not 'mae' (nor was 'compare', before it existed); 'top-k-accuracy' is
+    the complement of top-k-error (accuracy is a loss of its own since issue 15); a typo
+    of a real name still gets it."""
     for args, want, unwanted in (
         (["report", "a.csv"], "losscli list", "mae"),
         (["comparre", "a.csv"], "did you mean 'compare'?", None),
-        (["accuracy", "a.csv"], "1 − zero-one", None),
+        (["top-k-accuracy", "a.csv"], "1 − top-k-error", None),
         (["msee", "a.csv"], "did you mean 'mse'?", None),
-        (["explain", "accuracy"], "losscli zero-one", None),
+        (["explain", "top-k-accuracy"], "losscli top-k-error", None),
     ):
         done = cli(*args)
         assert done.exit_code == 2

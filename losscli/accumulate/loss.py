@@ -273,9 +273,7 @@ class LossAccumulator:
         when the value is not a smooth function of sums or there are too few units."""
         f = statistic(self.spec, self.per_count)
         if f is None or self.units is None:
-            raise NoInterval(
-                f"{self.spec.name}'s value ({self.spec.finalize_text}) is not a smooth function of sums"
-            )
+            raise NoInterval(self.spec.no_interval or f"{self.spec.name} keeps no per-unit sums")
         units = self.units.units()
         low, high = bca(units, f, self.value(), settings)
         return ConfidenceInterval(

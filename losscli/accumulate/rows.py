@@ -125,10 +125,16 @@ class WorstRows:
 
 
 def _top(block: RowBlock, key: str, k: int) -> RowBlock:
-    values = block.columns[key]
+    """The ``k`` rows of highest ``key`` (NaN lowest), highest first; among equal values
+    the earlier rows, by row number (0/1 losses tie by the hundred: the first
+    misclassified rows, not any of them)."""
+    values = np.where(np.isnan(block.columns[key]), -np.inf, block.columns[key])
     if len(block) > k:
-        keep = np.argpartition(-values, k - 1)[:k]
-        block = block.take(np.sort(keep))
-        values = block.columns[key]
+        kth = np.partition(values, len(values) - k)[len(values) - k]  # the k-th highest
+        above = np.flatnonzero(values > kth)
+        tied = np.flatnonzero(values == kth)
+        tied = tied[np.argsort(block.numbers()[tied], kind="stable")][: k - above.size]
+        keep = np.sort(np.concatenate([above, tied]))
+        block, values = block.take(keep), values[keep]
     order = np.lexsort((block.numbers(), -values))
     return block.take(order)

@@ -22,6 +22,10 @@ parameters, and:
   as (reason, hint), or None: the run is then exit 2 naming the file or the group,
   never a NaN.
 
+The class is called with the loss's bound parameters; a multiclass loss's also hold
+``classes`` (:data:`CLASSES`): the K class names in column order, the labels of a
+confusion matrix or of per-class curves (the plan and :mod:`losscli.losses` add them).
+
 The summary must be picklable (it travels between Dask workers) and bounded in memory
 or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
 
@@ -40,6 +44,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 F64 = NDArray[np.float64]
+CLASSES = "classes"  # the parameter that holds a multiclass loss's class names
 
 
 class Summary(Protocol):

@@ -89,7 +89,7 @@ def explain_text(spec: LossSpec) -> str:
 def ci_text(spec: LossSpec) -> list[str]:
     """What ``--ci`` gives for this loss."""
     if not spec.smooth:
-        return [f"not available: the value ({spec.finalize_text}) is not a smooth function of sums (exit 2)"]
+        return [f"not available (exit 2): {spec.no_interval}"]
     return [
         "a BCa bootstrap interval for the value: an interval built this way holds the loss",
         "of the population the rows were drawn from at the level asked (95% of the time for",

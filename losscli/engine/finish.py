@@ -13,7 +13,7 @@ from losscli.accumulate.dummy import DummyError, warned
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import RowBlock
-from losscli.accumulate.summary import summary_undefined
+from losscli.accumulate.summary import summary_undefined, summary_warnings
 from losscli.columns import Resolved
 from losscli.engine.plan import Plan
 from losscli.errors import DataError
@@ -90,7 +90,9 @@ def finish(
         results=results,
         head=head,
         worst=worst,
-        warnings=tuple(w for r in results for w in r.warnings) + _unmatched_warning(unmatched, joined),
+        warnings=tuple(w for r in results for w in r.warnings)
+        + tuple(w for grouped in per_job if grouped is not None for w in _group_warnings(grouped))
+        + _unmatched_warning(unmatched, joined),
         loss_columns=plan.layout.loss_columns,
         layout=plan.layout,
     )
@@ -164,6 +166,21 @@ def _refuse_overflow(
         hint = "rescale the predictions and labels"
     where = "" if group is None else f" (group {neutralise.quote(str(group))})"
     raise DataError(f"{path}: {acc.spec.name}{where}: {which} overflows float64 (it is not finite)", hint)
+
+
+def _group_warnings(grouped: GroupAccumulator, most: int = 6) -> list[str]:
+    """The warnings of the groups' own summaries (a 0/0 precision in one group), one line
+    per distinct warning naming its groups: ``precision (groups 'a', 'c'): …``."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for key, state in grouped.items():
+        for text in summary_warnings(state.summary) if state.summary is not None else ():
+            name, _, rest = text.partition(": ")
+            groups.setdefault((name, rest), []).append(neutralise.quote(str(key)))
+    found = []
+    for (name, rest), keys in groups.items():
+        shown = ", ".join(keys[:most]) + (f", … ({len(keys) - most} more)" if len(keys) > most else "")
+        found.append(f"{name} (group{'s' if len(keys) > 1 else ''} {shown}): {rest}")
+    return found
 
 
 def _refuse_undefined(acc: LossAccumulator, path: str, group: Hashable | None = None) -> None:

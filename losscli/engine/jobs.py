@@ -72,12 +72,23 @@ def _column(job: LossJob, label: str, jobs: list[LossJob]) -> str:
     except for a loss whose value is not the mean of ℓ (rmse, r2, rmsle, max-error):
     its ℓ is not a loss of its own, so its column is named for what ℓ is
     (``squared_error``), one column shared by every such loss with the same ℓ (r2 and
-    rmse); ``squared_error_<name>`` if two such losses' ℓ differ (other parameters)."""
+    rmse; f1 and accuracy share ``misclassified``); ``squared_error_<name>`` if two such
+    losses' ℓ differ (other parameters of their kernel)."""
     name = job.spec.per_sample
     if not name:
         return f"loss_{label}" if len(jobs) > 1 else "loss"
-    alike = [(j.spec.kernel, j.params) for j in jobs if j.spec.per_sample == name]
+    alike = [(j.spec.kernel, _kernel_params(j)) for j in jobs if j.spec.per_sample == name]
     return name if len(set(map(repr, alike))) == 1 else f"{name}_{label}"
+
+
+def _kernel_params(job: LossJob) -> dict[str, Any]:
+    """The parameters ℓ depends on: those its kernel names (f1's ``average`` shapes its
+    value, not ℓ)."""
+    import inspect
+
+    named = inspect.signature(job.spec.load_kernel()).parameters
+    kinds = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return {k: v for k, v in job.params.items() if k in named and named[k].kind in kinds}
 
 
 def parse_job(text: str) -> tuple[LossSpec, dict[str, Any]]:

@@ -3,18 +3,20 @@ and resolves its columns (nothing is read yet). Both engines start from one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, cast
 
 from losscli.columns import Request, Resolved, resolve, what
 from losscli.engine.jobs import LossArg, LossJob, make_jobs
 from losscli.engine.layout import Layout, layouts
-from losscli.errors import UsageError
+from losscli.errors import ColumnError, UsageError
 from losscli.io.source import InputOptions, Source, open_source
 from losscli.losses.registry import all_losses
+from losscli.neutralise import listing, quote
 from losscli.options import spelled
 from losscli.spec import PredShape
+from losscli.spelling import param
 
 if TYPE_CHECKING:
     from losscli.io.joined import JoinedSource
@@ -61,13 +63,10 @@ def prepare(
     ``by``: per-group results keyed by that column's values; several columns (a list,
     a comma list or a glob) group by their combination.
     """
-    jobs = make_jobs(losses, params, compat)
+    made = make_jobs(losses, params, compat)
+    forms = _forms(made, pred)
+    jobs = forms[0]  # the inputs the forms share (their extra and optional roles are alike)
     _same_shapes(jobs)
-    predicting = [job for job in jobs if job.spec.uses_pred]
-    # the prediction is asked for as the loss taking the most columns does (mse beside a
-    # quantile of several columns: several, refused by _check_shapes)
-    shaping = [job for job in predicting if job.spec.pred_multi] or predicting or jobs
-    first = shaping[0].spec
     opened = open_any(source)
     given = {"var": var, "std": std, "lower": lower, "upper": upper}
     extra = sorted({role for job in jobs for role in job.spec.extra_inputs})
@@ -78,29 +77,9 @@ def prepare(
             raise UsageError(
                 f"{spelled(role)} is only used by losses that take a {what(role)} ({', '.join(takers)})"
             )
-    if pred is not None and not predicting:
+    if pred is not None and not any(job.spec.uses_pred for job in jobs):
         names = ", ".join(job.spec.name for job in jobs)
         raise UsageError(f"{spelled('pred')} is not used by {names}: it takes no prediction column")
-    requests: dict[str, Request] = {}
-    if predicting:
-        requests["y_pred"] = Request(
-            pred,
-            first.pred_multi,
-            first.pred_flavour(shaping[0].params),
-            task=first.task,
-            positive=positive,
-            members=first.members,
-            # an optional role given (crps's --std, --var) makes the prediction one column
-            one_first=any(given.get(role) for role in first.optional_inputs),
-        )
-    requests |= {
-        "weight": Request(weight, required=False),
-        "id": Request(id, required=False),
-        "by": Request(by if by is None or isinstance(by, str) else ",".join(by), multi=True, required=False),
-    }
-    requests.update({role: Request(given.get(role)) for role in extra})
-    requests.update({role: Request(given[role], required=False) for role in optional if given.get(role)})
-    label_request = Request(label, first.label_multi)
     if labels is not None:
         opened = join_labels(opened, labels, on)
     elif on is not None:
@@ -108,13 +87,51 @@ def prepare(
             f"{spelled('on', 'KEY', placeholder=True)} joins a {spelled('labels', 'FILE', placeholder=True)}:"
             " give the labels file too"
         )
-    if _is_joined(opened):
-        columns = _resolve_joined(cast("JoinedSource", opened), label_request, requests)
-    else:
-        columns = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
-    columns = replace(columns, header=opened.named)  # --no-header: names are positions
+
+    def columns_of(jobs: list[LossJob]) -> Resolved:
+        predicting = [job for job in jobs if job.spec.uses_pred]
+        # the prediction is asked for as the loss taking the most columns does (mse beside a
+        # quantile of several columns: several, refused by _check_shapes)
+        shaping = [job for job in predicting if job.spec.pred_multi] or predicting or jobs
+        first = shaping[0].spec
+        requests: dict[str, Request] = {}
+        if predicting:
+            requests["y_pred"] = Request(
+                pred,
+                first.pred_multi,
+                first.pred_flavour(shaping[0].params),
+                task=first.task,
+                positive=positive,
+                members=first.members,
+                # an optional role given (crps's --std, --var) makes the prediction one column
+                one_first=any(given.get(role) for role in first.optional_inputs),
+            )
+        requests |= {
+            "weight": Request(weight, required=False),
+            "id": Request(id, required=False),
+            "by": Request(
+                by if by is None or isinstance(by, str) else ",".join(by), multi=True, required=False
+            ),
+        }
+        requests.update({role: Request(given.get(role)) for role in extra})
+        requests.update({role: Request(given[role], required=False) for role in optional if given.get(role)})
+        label_request = Request(label, first.label_multi)
+        if _is_joined(opened):
+            found = _resolve_joined(cast("JoinedSource", opened), label_request, requests)
+        else:
+            found = resolve(opened.names, {"y_true": label_request, **requests}, opened.path)
+        return replace(found, header=opened.named)  # --no-header: names are positions
+
+    jobs, columns = _by_columns(forms, columns_of, opened.path)
+    switched = [job.spec.name for job, was in zip(jobs, made, strict=True) if job.spec is not was.spec]
+    if switched and positive is not None:
+        raise UsageError(
+            f"{spelled('positive')} names the positive label of one score column; {switched[0]} on "
+            f"{len(columns.positions['y_pred'])} class columns takes its classes from the columns",
+            f"drop {spelled('positive')} (with two class columns, {param('average', 'binary')} scores the second)",
+        )
     _check_shapes(jobs, columns, opened.path)
-    jobs = _with_derived(jobs, columns, opened.path)
+    jobs = _with_classes(_with_derived(jobs, columns, opened.path), columns)
     return Plan(opened, jobs, columns, layouts(columns, jobs), positive)
 
 
@@ -154,6 +171,74 @@ def _with_derived(jobs: list[LossJob], columns: Resolved, where: str) -> list[Lo
             raise UsageError(f"{where}: {exc.message}", exc.hint) from None
         out.append(replace(job, params={**job.params, **derived}))
     return out
+
+
+def _forms(jobs: list[LossJob], pred: str | None) -> list[list[LossJob]]:
+    """The jobs in each form the run may take. A loss with a multiclass form
+    (:attr:`LossSpec.multiclass`: f1 on one score column or on K class columns) takes
+    the form of the other losses of the run (``eval -l f1 -l cross-entropy``), else of
+    ``--pred`` (a comma list or a glob names class columns), else two candidates that
+    :func:`_by_columns` decides between by the file's columns."""
+    if all(job.spec.multiclass is None for job in jobs):
+        return [jobs]
+    fixed = {job.spec.task for job in jobs if job.spec.multiclass is None}
+    if fixed:
+        return [_in_form(jobs, fixed == {"multiclass"})]
+    if pred is not None:
+        return [_in_form(jobs, "," in pred or any(ch in pred for ch in "*?["))]
+    return [_in_form(jobs, False), _in_form(jobs, True)]
+
+
+def _in_form(jobs: list[LossJob], multiclass: bool) -> list[LossJob]:
+    return [
+        replace(job, spec=job.spec.multiclass) if multiclass and job.spec.multiclass is not None else job
+        for job in jobs
+    ]
+
+
+def _by_columns(
+    forms: list[list[LossJob]], columns_of: Callable[[list[LossJob]], Resolved], where: str
+) -> tuple[list[LossJob], Resolved]:
+    """The form whose prediction columns the file has: one score column (found as a
+    binary loss finds it) or a family of class columns (as cross-entropy finds them).
+    Both is an error that names them, never a guess, except that the positive class's
+    column of two class columns (``prob_1`` of ``prob_0, prob_1``) is one score column."""
+    if len(forms) == 1:
+        return forms[0], columns_of(forms[0])
+    binary, multiclass = forms
+    try:
+        one = columns_of(binary)
+    except ColumnError as error:
+        try:
+            return multiclass, columns_of(multiclass)
+        except ColumnError:
+            raise error from None
+    try:
+        several = columns_of(multiclass)
+    except ColumnError:
+        return binary, one
+    column = one.positions["y_pred"][0]
+    if column in several.positions["y_pred"]:
+        return binary, one
+    names = several.names["y_pred"]
+    raise ColumnError(
+        f"{where}: {binary[0].spec.name} could take one score column ({quote(one.name('y_pred'))}) or "
+        f"{len(names)} class columns ({listing(names, limit=4)})",
+        f"choose one: {spelled('pred', one.name('y_pred'))}, or {spelled('pred', ','.join(names))}",
+    )
+
+
+def _with_classes(jobs: list[LossJob], columns: Resolved) -> list[LossJob]:
+    """A multiclass loss with a summary learns the class names (its confusion matrix's
+    labels) in its parameters, under :data:`losscli.accumulate.summary.CLASSES`."""
+    from losscli.accumulate.summary import CLASSES
+
+    return [
+        replace(job, params={**job.params, CLASSES: tuple(columns.classes())})
+        if job.spec.task == "multiclass" and job.spec.state
+        else job
+        for job in jobs
+    ]
 
 
 def join_labels(source: SourceArg, labels: str | InputOptions | Source, on: str | None) -> JoinedSource:

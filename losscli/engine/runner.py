@@ -296,15 +296,8 @@ def _check_ci(plan: Plan, settings: CiSettings) -> None:
         )
     for job in plan.jobs:
         if not job.spec.smooth:
-            why = (
-                ": it comes from the loss's own summary of the rows (ranks, counts or bins), which the "
-                "bootstrap of sums does not resample"
-                if job.spec.state
-                else ", so a bootstrap interval for it would mean nothing"
-            )
             raise UsageError(
-                f"no confidence interval ({ci}) for {job.spec.name}: its value ({job.spec.finalize_text}) "
-                f"is not a smooth function of sums{why}",
+                f"no confidence interval ({ci}) for {job.spec.name}: {job.spec.no_interval}",
                 f"drop {ci} for {job.spec.name}",
             )
 

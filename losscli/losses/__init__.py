@@ -53,12 +53,21 @@ crps: LossFunction = make_public("crps")
 interval_score: LossFunction = make_public("interval-score")
 coverage: LossFunction = make_public("coverage")
 ece: LossFunction = make_public("ece")
+accuracy: LossFunction = make_public("accuracy")
+balanced_accuracy: LossFunction = make_public("balanced-accuracy")
+precision: LossFunction = make_public("precision")
+recall: LossFunction = make_public("recall")
+f1: LossFunction = make_public("f1")
+fbeta: LossFunction = make_public("fbeta")
+mcc: LossFunction = make_public("mcc")
 
 __all__ = [
     "LossFunction",
     "LossSpec",
     "Param",
+    "accuracy",
     "all_losses",
+    "balanced_accuracy",
     "bce",
     "brier",
     "cosine",
@@ -66,6 +75,8 @@ __all__ = [
     "cross_entropy",
     "crps",
     "ece",
+    "f1",
+    "fbeta",
     "focal",
     "gamma",
     "gaussian_nll",
@@ -80,6 +91,7 @@ __all__ = [
     "mae",
     "mape",
     "max_error",
+    "mcc",
     "mse",
     "msle",
     "multiclass_brier",
@@ -90,8 +102,10 @@ __all__ = [
     "poisson",
     "poisson_nll",
     "pr_auc",
+    "precision",
     "quantile",
     "r2",
+    "recall",
     "rmse",
     "rmsle",
     "roc_auc",

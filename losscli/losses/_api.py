@@ -7,12 +7,13 @@ signature, docstring and CLI command cannot drift apart.
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, NoReturn, Protocol
 
 from losscli import spelling
 from losscli.errors import DataError, UsageError
-from losscli.losses.registry import get_loss, resolve
+from losscli.losses.registry import get_loss, resolve, tasks_of
 from losscli.spec import LossSpec, PredShape
 
 if TYPE_CHECKING:
@@ -44,12 +45,14 @@ def compute(
     import numpy as np
 
     from losscli.accumulate.loss import LossAccumulator
-    from losscli.accumulate.summary import summary_undefined
+    from losscli.accumulate.summary import CLASSES, summary_undefined, summary_warnings
     from losscli.losses.inputs import JobInputs
     from losscli.losses.validation import infinite_issue, missing_issue, negative_issue
 
     if reduction not in ("mean", "sum", "none"):
         raise UsageError(f"reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+    if spec.multiclass is not None and np.ndim(arrays["y_pred"]) == 2:  # K class columns: its multiclass form
+        spec = spec.multiclass
     bound = spec.bind(spec.with_compat(compat, params))
     spec = resolve(spec, bound)
     raw = {role: _as_array(spec, role, arrays[role]) for role in spec.inputs if arrays.get(role) is not None}
@@ -73,6 +76,8 @@ def compute(
         matrix = pred is not None and pred.ndim == 2
         given = frozenset(role for role in spec.optional_inputs if role in raw)
         bound |= spec.derived(bound, PredShape(int(pred.shape[1]) if matrix else 1, None, matrix, given))
+    if names is not None and spec.state:
+        bound[CLASSES] = tuple(names)  # the summary's class labels
     adapter = JobInputs(spec, bound, names, None if positive is None else str(positive))
     inputs, ignored, issue = adapter.prepare(raw)
     if issue is not None:
@@ -100,6 +105,8 @@ def compute(
     why = summary_undefined(acc.summary) if acc.summary is not None else None
     if why is not None:
         raise DataError(f"{spec.name}: {why[0]}", why[1])
+    for text in summary_warnings(acc.summary) if acc.summary is not None else ():
+        warnings.warn(text, UserWarning, stacklevel=4)  # zero_division='warn', as scikit-learn warns
     return acc.result().value
 
 
@@ -202,7 +209,7 @@ def make_public(name: str) -> LossFunction:
         for p in spec.params
         if not p.hidden
     ]
-    if spec.task == "multiclass":
+    if "multiclass" in tasks_of(spec):
         keywords.append(inspect.Parameter("classes", inspect.Parameter.KEYWORD_ONLY, default=None))
     if spec.task == "binary":
         keywords.append(inspect.Parameter("positive", inspect.Parameter.KEYWORD_ONLY, default=None))

@@ -100,8 +100,17 @@ def brier(y_true: F64, y_pred: F64, **_bins: Any) -> F64:
     return d * d
 
 
+def predicted_positive(
+    y_pred: F64, threshold: float | None = None, from_logits: bool = False
+) -> NDArray[np.bool_]:
+    """The thresholding rule of every thresholded binary loss: a score p ≥ t predicts the
+    positive class; t defaults to 0.5 on probabilities, 0 on logits."""
+    t = threshold if threshold is not None else (0.0 if from_logits else 0.5)
+    out: NDArray[np.bool_] = y_pred >= t
+    return out
+
+
 def zero_one(y_true: F64, y_pred: F64, *, threshold: float | None = None, from_logits: bool = False) -> F64:
     """ℓ = 1[(p ≥ t) ≠ y]; t defaults to 0.5 on probabilities, 0 on logits."""
-    t = threshold if threshold is not None else (0.0 if from_logits else 0.5)
-    out: F64 = ((y_pred >= t) != (y_true == 1.0)).astype(np.float64)
+    out: F64 = (predicted_positive(y_pred, threshold, from_logits) != (y_true == 1.0)).astype(np.float64)
     return out

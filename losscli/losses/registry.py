@@ -14,8 +14,8 @@ from losscli.errors import UsageError
 from losscli.neutralise import quote
 from losscli.spec import LossSpec, Task
 
-# Names people reach for that are the complement of a registered loss.
-COMPLEMENTS = {"accuracy": "zero-one", "top-k-accuracy": "top-k-error"}
+# Names people reach for that are the complement of a registered loss (and not one themselves).
+COMPLEMENTS = {"top-k-accuracy": "top-k-error"}
 
 
 def suggestion(name: str, known: list[str]) -> str:
@@ -142,4 +142,13 @@ def load_catalog() -> None:
         importlib.import_module(f"losscli.losses.{module}")
 
 
-CATALOG = ("regression", "binary", "multiclass", "distribution", "ranking", "forecasts", "calibration")
+CATALOG = (
+    "regression",
+    "binary",
+    "multiclass",
+    "distribution",
+    "ranking",
+    "forecasts",
+    "calibration",
+    "thresholds",
+)

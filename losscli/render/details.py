@@ -20,6 +20,7 @@ RENDERERS["levels"] = "forecasts:per_level"  # quantile with several columns
 RENDERERS["mean_width"] = "forecasts:interval"  # interval-score, coverage
 RENDERERS["reliability"] = "calibration:reliability_grids"
 RENDERERS["decomposition"] = "calibration:decomposition_grids"
+RENDERERS["confusion_matrix"] = "thresholds:confusion_grids"
 
 
 def _renderer(ref: str) -> Callable[[LossResult, Any], list[Grid]]:
@@ -31,10 +32,11 @@ def _renderer(ref: str) -> Callable[[LossResult, Any], list[Grid]]:
 
 
 def detail_grids(results: Sequence[LossResult]) -> list[Grid]:
-    """The grids of every result's rendered details, in result order."""
+    """The grids of every result's rendered details, in result order; a grid equal to
+    one already shown (f1 and precision of one run: the same confusion matrix) once."""
     grids: list[Grid] = []
     for result in results:
         for key, value in (result.details or {}).items():
             if key in RENDERERS:
-                grids += _renderer(RENDERERS[key])(result, value)
+                grids += [g for g in _renderer(RENDERERS[key])(result, value) if g not in grids]
     return grids

@@ -307,10 +307,22 @@ def _summary_row(
 
 
 def _computed_from(q: str, losses: list[LossResult], carrier: LossResult | None) -> str:
-    """The footer for the losses computed from per-sample ``q``: where its statistics are."""
-    names = ", ".join(r.title or r.loss for r in losses)
+    """The footer for the losses computed from per-sample ``q``: where its statistics are,
+    and for a loss with its own summary (f1's confusion matrix, roc-auc's ranks) that its
+    value comes from that summary, not from ``q``."""
     row = carrier.title or carrier.loss if carrier is not None else words(q)
-    return f"{names}: not a mean; computed from each sample's {words(q)}, summarised in the {row} row"
+    lines = []
+    if plain := [r.title or r.loss for r in losses if r.details is None]:
+        lines.append(
+            f"{', '.join(plain)}: not a mean; computed from each sample's {words(q)}, summarised in the {row} row"
+        )
+    if summarised := [r.title or r.loss for r in losses if r.details is not None]:
+        whose = "its" if len(summarised) == 1 else "their"
+        lines.append(
+            f"{', '.join(summarised)}: not a mean; computed from {whose} own summary of the rows, "
+            f"not from the {row} row"
+        )
+    return "\n".join(lines)
 
 
 def _same_stats(a: LossResult, b: LossResult) -> bool:
