@@ -110,6 +110,7 @@ class GroupResult:
     names: tuple[str, ...] = ()  # the group columns
     ci: ConfidenceInterval | None = None
     dummy: DummyScore | None = None  # --vs-dummy: the group's own dummy and skill
+    details: dict[str, Any] | None = None  # the group's own summary's extras (confusion matrix, bins)
 
     @property
     def skill(self) -> float | None:
@@ -136,6 +137,7 @@ class GroupResult:
             found
             | ({"ci": self.ci.to_dict()} if self.ci is not None else {})
             | (self.dummy.to_dict() if self.dummy is not None else {})
+            | (dict(self.details) if self.details else {})
         )
 
 

@@ -601,3 +601,24 @@ def test_the_matrix_fits_a_terminal(losscli_exe, terminal, width):
             str(matrix[i].sum()),
         ]
     assert not any(re.search(r"\d…", line) for line in lines), screen
+
+
+def test_each_group_carries_its_own_confusion_matrix(cli, tmp_path):
+    """--by: every JSON group holds the confusion matrix of its own rows (sklearn's)."""
+    from sklearn.metrics import confusion_matrix
+
+    rng = np.random.default_rng(11)
+    n = 400
+    y = rng.integers(0, 2, n)
+    p = np.clip(0.3 * y + rng.uniform(0, 0.7, n), 0, 1)
+    g = rng.choice(["a", "b", "c"], n)
+    path = tmp_path / "g.csv"
+    pd.DataFrame({"label": y, "prob": p, "g": g}).to_csv(path, index=False)
+    done = cli("f1", path, "--by", "g", "-f", "json")
+    assert done.exit_code == 0, done.stderr
+    groups = json.loads(done.stdout)["results"][0]["groups"]
+    assert [group["group"] for group in groups] == ["a", "b", "c"]
+    for group in groups:
+        rows = g == group["group"]
+        expected = confusion_matrix(y[rows], (p[rows] >= 0.5).astype(int), labels=[0, 1])
+        assert group["confusion_matrix"]["matrix"] == expected.tolist()

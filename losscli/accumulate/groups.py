@@ -107,6 +107,7 @@ class GroupAccumulator:
                         tuple(names),
                         None if interval is None else interval(state),
                         _dummy_score(state, shown[key]),
+                        state.summary.details() if state.summary is not None else None,
                     )
                     for key, state in self.states.items()
                 ),
