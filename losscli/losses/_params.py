@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from losscli.spec import Param
@@ -31,6 +32,12 @@ def small_eps(v: Any) -> str | None:
 
 def at_least_one(v: Any) -> str | None:
     return None if v >= 1 else "must be >= 1"
+
+
+def by_logits(p: Mapping[str, Any]) -> str:
+    """The column family a loss's predictions come from: logits with --from-logits, else
+    probabilities (``LossSpec.pred_flavour``)."""
+    return "logit" if p.get("from_logits") else "probability"
 
 
 FROM_LOGITS = Param(

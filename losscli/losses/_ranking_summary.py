@@ -10,6 +10,7 @@ and counts (:mod:`losscli.losses._ranking_kernels`). One summary keeps at most
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from itertools import combinations
 from typing import Any
@@ -157,7 +158,7 @@ def _packed(scores: F64, weights: F64) -> NDArray[np.complex128]:
     return out
 
 
-class RankingSummary:
+class RankingSummary(ABC):
     """A ranking metric's summary: binary, or one vs rest / one vs one over K classes."""
 
     name = ""  # the loss's name, for messages
@@ -249,8 +250,9 @@ class RankingSummary:
             self._cache = self._binary() if self.binary is not None else self._multiclass()
         return self._cache
 
+    @abstractmethod
     def metric(self, pos: Ranked, neg: Ranked) -> float:
-        raise NotImplementedError
+        """The metric of the ranked positives ``pos`` against the negatives ``neg``."""
 
     def needs_negatives(self) -> bool:
         return True

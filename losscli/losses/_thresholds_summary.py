@@ -14,6 +14,7 @@ weight 0 counts).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -35,7 +36,7 @@ SHOWN = 6  # classes named in a warning
 FEW_CELLS = 16  # up to this many cells in a chunk, each cell's weights are picked by a mask
 
 
-class ConfusionSummary:
+class ConfusionSummary(ABC):
     """The (weighted) confusion matrix of one run, group or partition; subclasses say
     which metric of it is the value (:meth:`scored`)."""
 
@@ -145,8 +146,9 @@ class ConfusionSummary:
         return bool(self.sums)
 
     # ------------------------------------------------------------------- value --
+    @abstractmethod
     def scored(self, c: F64, present: NDArray[np.bool_]) -> Scored:
-        raise NotImplementedError
+        """The metric of the matrix ``c`` (rows: true class) over the classes ``present``."""
 
     def score(self) -> Scored | None:
         """The metric of C / ΣC (each metric is scale-free, and weights near float64's

@@ -16,15 +16,12 @@ from losscli.losses._params import (
     LOG_CLAMP,
     POS_WEIGHT,
     STRATEGY,
+    by_logits,
     smoothing,
     unit_interval,
 )
 from losscli.losses.registry import REGISTRY
 from losscli.spec import LossSpec, Param
-
-
-def _by_logits(p: Mapping[str, Any]) -> str:
-    return "logit" if p.get("from_logits") else "probability"
 
 
 def _logit(_p: Mapping[str, Any]) -> str:
@@ -50,7 +47,7 @@ for _spec in (
             LOG_CLAMP,
         ),
         input_rule="_input_rules:probability",
-        pred_flavour=_by_logits,
+        pred_flavour=by_logits,
         compat=CLIPPING_COMPAT,
         clips=True,
         equivalents=(
@@ -103,7 +100,7 @@ for _spec in (
             EPS,
         ),
         input_rule="_input_rules:probability",
-        pred_flavour=_by_logits,
+        pred_flavour=by_logits,
         compat=KERAS_EPS,
         clips=True,
         equivalents=("keras.losses.BinaryFocalCrossentropy(apply_class_balancing=α given)",),
@@ -143,7 +140,7 @@ for _spec in (
         kernel="_binary_kernels:zero_one",
         params=(Param("threshold", float, None, "t: a score ≥ t predicts the positive class"), FROM_LOGITS),
         input_rule="_input_rules:thresholded",
-        pred_flavour=_by_logits,
+        pred_flavour=by_logits,
         equivalents=("sklearn.metrics.zero_one_loss (on predicted labels)",),
         notes=(LABELS_NOTE, "A score equal to the threshold counts as the positive class."),
         example="losscli zero-one sample_data/breast_cancer_binary.csv --threshold 0.3",

@@ -5,17 +5,12 @@ Brier score's decomposition over the same bins is ``brier``'s (binary.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from losscli.losses._params import BINS, FROM_LOGITS, STRATEGY
+from losscli.losses._params import BINS, FROM_LOGITS, STRATEGY, by_logits
 from losscli.losses.registry import REGISTRY
 from losscli.spec import LossSpec, Param, finalize_state
-
-
-def _by_logits(p: Mapping[str, Any]) -> str:
-    return "logit" if p.get("from_logits") else "probability"
 
 
 def _torch_only(v: Any) -> str | None:
@@ -66,7 +61,7 @@ ECE = LossSpec(
     finalize_text=REPORTED,
     state="_calibration_summary:Reliability",
     input_rule="_input_rules:probability",
-    pred_flavour=_by_logits,
+    pred_flavour=by_logits,
     compat=TORCH,
     variant=lambda p: "ece/top-label" if p.get("multi_class") else "",
     equivalents=(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from losscli.losses._params import EPS, FROM_LOGITS, KERAS_EPS, POS_WEIGHT
+from losscli.losses._params import EPS, FROM_LOGITS, KERAS_EPS, POS_WEIGHT, by_logits
 from losscli.losses.registry import REGISTRY
 from losscli.spec import LossSpec, Param
 
@@ -47,7 +47,7 @@ for _spec in (
         kernel="_distribution_kernels:soft_cross_entropy",
         params=(FROM_LOGITS, EPS),
         input_rule="_input_rules:distributions",
-        pred_flavour=lambda p: "logit" if p.get("from_logits") else "probability",
+        pred_flavour=by_logits,
         compat=KERAS_EPS,
         clips=True,
         equivalents=("torch.nn.functional.cross_entropy with probability targets",),
@@ -75,7 +75,7 @@ for _spec in (
         kernel="_distribution_kernels:multilabel_bce",
         params=(FROM_LOGITS, POS_WEIGHT, EPS),
         input_rule="_input_rules:label_matrix",
-        pred_flavour=lambda p: "logit" if p.get("from_logits") else "probability",
+        pred_flavour=by_logits,
         compat=KERAS_EPS,
         clips=True,
         equivalents=(

@@ -3,7 +3,6 @@ score columns — probabilities, logits (``--from-logits``) or log-probabilities
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from losscli.losses._params import (
@@ -17,16 +16,13 @@ from losscli.losses._params import (
     LOG_CLAMP,
     NORMALIZE,
     at_least_one,
+    by_logits,
     positive,
     smoothing,
     unit_interval,
 )
 from losscli.losses.registry import REGISTRY
 from losscli.spec import LossSpec, Param
-
-
-def _by_logits(p: Mapping[str, Any]) -> str:
-    return "logit" if p.get("from_logits") else "probability"
 
 
 def _p_choice(v: Any) -> str | None:
@@ -63,7 +59,7 @@ for _spec in (
             LOG_CLAMP,
         ),
         input_rule="_input_rules:probability_rows",
-        pred_flavour=_by_logits,
+        pred_flavour=by_logits,
         compat=CLIPPING_COMPAT,
         clips=True,
         equivalents=(
@@ -149,7 +145,7 @@ for _spec in (
             EPS,
         ),
         input_rule="_input_rules:probability_rows",
-        pred_flavour=_by_logits,
+        pred_flavour=by_logits,
         compat=KERAS_EPS,
         clips=True,
         equivalents=("keras.losses.CategoricalFocalCrossentropy",),

@@ -9,21 +9,16 @@ cross-entropy does (:func:`losscli.losses.registry.resolve`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from losscli.losses._params import FROM_LOGITS
+from losscli.losses._params import FROM_LOGITS, by_logits
 from losscli.losses.registry import REGISTRY
 from losscli.spec import LossSpec, Param, finalize_state
 
 
 def _fpr(v: Any) -> str | None:
     return None if 0 < v <= 1 else "must be in (0, 1]"
-
-
-def _by_logits(p: Mapping[str, Any]) -> str:
-    return "logit" if p.get("from_logits") else "probability"
 
 
 RANKED = replace(
@@ -93,7 +88,7 @@ ROC_AUC = LossSpec(
     higher_is_better=True,
     state="_ranking_summary:RocAuc",
     variant=lambda p: "roc-auc/multiclass" if p.get("multi_class") else "",
-    pred_flavour=_by_logits,
+    pred_flavour=by_logits,
     equivalents=(
         "sklearn.metrics.roc_auc_score (sample_weight, max_fpr, multi_class='ovr'|'ovo', average='macro'|'weighted')",
     ),
@@ -133,7 +128,7 @@ PR_AUC = LossSpec(
     higher_is_better=True,
     state="_ranking_summary:PrAuc",
     variant=lambda p: "pr-auc/multiclass" if p.get("multi_class") else "",
-    pred_flavour=_by_logits,
+    pred_flavour=by_logits,
     equivalents=(
         "sklearn.metrics.average_precision_score (sample_weight; multiclass: on label-binarised y, "
         "average='macro'|'weighted')",

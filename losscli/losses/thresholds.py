@@ -11,18 +11,11 @@ come from the confusion matrix (:mod:`losscli.losses._thresholds_summary`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
-from losscli.losses._params import FROM_LOGITS, non_negative
+from losscli.losses._params import FROM_LOGITS, by_logits, non_negative
 from losscli.losses.registry import REGISTRY
 from losscli.spec import LossSpec, Param, finalize_complement, finalize_state
-
-
-def _by_logits(p: Mapping[str, Any]) -> str:
-    return "logit" if p.get("from_logits") else "probability"
-
 
 THRESHOLD = Param("threshold", float, None, "t: a score ≥ t predicts the positive class (one score column)")
 AVERAGE = Param(
@@ -95,7 +88,7 @@ def _metric(
             finalize_text=f"{value} of the confusion matrix",
             higher_is_better=True,
             input_rule="_input_rules:thresholded",
-            pred_flavour=_by_logits,
+            pred_flavour=by_logits,
             equivalents=(equivalent,),
             notes=(FORMS_NOTE, PER_SAMPLE_NOTE, *notes),
             example=example or f"losscli {name} sample_data/breast_cancer_binary.csv",
@@ -118,7 +111,7 @@ for _spec in (
             finalize_text="1 − Σwℓ / Σw (the weighted share of rows classified right)",
             higher_is_better=True,
             input_rule="_input_rules:thresholded",
-            pred_flavour=_by_logits,
+            pred_flavour=by_logits,
             equivalents=("sklearn.metrics.accuracy_score", "1 − zero-one"),
             notes=(
                 FORMS_NOTE,
