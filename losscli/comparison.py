@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -25,11 +25,12 @@ from losscli.accumulate.rows import RowBlock, RowRange
 from losscli.engine.jobs import LossArg, make_jobs
 from losscli.engine.plan import Plan, SourceArg, join_labels, open_any, prepare
 from losscli.errors import DataError, UsageError
-from losscli.intervals import RESAMPLES, CiSettings, NoInterval, holm, paired, statistic
+from losscli.intervals import RESAMPLES, CiSettings, NoInterval, holm
 from losscli.io.source import InputOptions
 from losscli.io.types import Source
 from losscli.options import spelled
-from losscli.results import CompareResult, ConfidenceInterval, EvalResult, ModelComparison
+from losscli.results import CompareResult, EvalResult, ModelComparison
+from losscli.spec import finalize_state
 from losscli.spelling import for_python
 
 GLOB = set("*?[")
@@ -347,26 +348,15 @@ def _pair(
 ) -> ModelComparison:
     mine, theirs = runs[model].results[loss], runs[ref].results[loss]
     a, b = accs[model], accs[ref]
-    f_a, f_b = statistic(a.spec, a.per_count), statistic(b.spec, b.per_count)
-    # the runners refused a loss that is not smooth (--ci), and _Wins checked every chunk's rows
-    assert f_a is not None and f_b is not None and a.units is not None and b.units is not None
+    # the runners refused a loss without an interval (--ci), and _Wins checked every chunk's rows
     difference = mine.value - theirs.value
     try:
-        boot = paired(a.units.units(), f_a, b.units.units(), f_b, difference, settings)
+        boot = a.paired(b, difference, settings)
     except NoInterval as exc:
         raise DataError(f"compare: {name}: no paired interval: {exc}") from None
     low, high = boot.interval()
     assert mine.ci is not None
-    interval = ConfidenceInterval(
-        settings.level,
-        low,
-        high,
-        settings.resamples,
-        settings.seed,
-        mine.ci.units,
-        mine.ci.unit,
-        mine.ci.bucketed,
-    )
+    interval = replace(mine.ci, low=low, high=high)
     p = boot.p_value(0.0)
     return ModelComparison(
         loss=mine.label or mine.loss,
@@ -378,7 +368,8 @@ def _pair(
         difference=difference,
         ci=interval,
         p_value=p,
-        win_rate=wins.rate(loss, model),
+        # a summary's per-sample column is not a loss (a score, a predicted class): no wins
+        win_rate=None if a.spec.finalize is finalize_state else wins.rate(loss, model),
         verdict=verdict(difference, p, settings.level, mine.higher_is_better),
         count=mine.count,
         higher_is_better=mine.higher_is_better,
@@ -386,8 +377,6 @@ def _pair(
 
 
 def _with_p(c: ModelComparison, p: float, level: float) -> ModelComparison:
-    from dataclasses import replace
-
     return replace(
         c, p_value=p, p_unadjusted=c.p_value, verdict=verdict(c.difference, p, level, c.higher_is_better)
     )

@@ -17,6 +17,7 @@ interval for any chunking, and groups of the same size share one draw.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -204,3 +205,70 @@ def holm(p_values: list[float]) -> list[float]:
         running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
         adjusted[i] = running
     return adjusted
+
+
+#: groups of units for a jackknife (values that are not a function of sums: ROC-AUC): a
+#: power of two, so a unit's group is the top bits of its mixed key (accumulate.units.bucket_of)
+JACKKNIFE_GROUPS = 64
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Student's t quantile: Φ⁻¹(p) corrected by the Cornish–Fisher series in 1/ν
+    (Abramowitz & Stegun 26.7.5): within 1e-8 of the exact quantile for ν ≥ 60, 1e-4
+    for ν ≥ 10 and 0.05 for ν = 3 at levels up to 99 %."""
+    z = _NORMAL.inv_cdf(p)
+    v = float(df)
+    terms = (
+        (z**3 + z) / 4,
+        (5 * z**5 + 16 * z**3 + 3 * z) / 96,
+        (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384,
+        (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160,
+    )
+    return z + sum(term / v ** (i + 1) for i, term in enumerate(terms))
+
+
+def _t_tail(t: float, df: int) -> float:
+    """P(T ≤ t) for T ~ t_ν: :func:`t_quantile` inverted by bisection."""
+    low, high = 1e-12, 1.0 - 1e-12
+    if t <= t_quantile(low, df):
+        return 0.0
+    if t >= t_quantile(high, df):
+        return 1.0
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        if t_quantile(mid, df) < t:
+            low = mid
+        else:
+            high = mid
+    return 0.5 * (low + high)
+
+
+class Jackknife:
+    """The grouped (delete-a-group) jackknife of θ̂ from θ₍g₎, its value with group g of
+    the units left out (groups with no rows are NaN and skipped; G of them remain):
+
+        se² = (G − 1)/G · Σ_g (θ₍g₎ − θ̄₍.₎)²,   [low, high] = θ̂ ∓ t_{G−1, 1−α/2} · se
+
+    (Quenouille 1956, Tukey 1958; for ROC-AUC the delete-one jackknife's variance is
+    DeLong's (DeLong et al. 1988) up to a factor n/(n − 1)). The p-value of θ = θ₀ is the
+    two-sided t test of (θ̂ − θ₀)/se on G − 1 degrees of freedom, so p < 1 − level exactly
+    when the interval leaves θ₀ out. Same interface as :class:`Bootstrap`."""
+
+    def __init__(self, left_out: F64, estimate: float, level: float) -> None:
+        kept = left_out[np.isfinite(left_out)]
+        if kept.size < 2:
+            raise NoInterval(f"an interval needs at least 2 groups of units, and there is {kept.size}")
+        g = kept.size
+        self.estimate, self.level, self.df = estimate, level, g - 1
+        self.se = math.sqrt((g - 1) / g * float(np.sum((kept - kept.mean()) ** 2)))
+        self.groups = g
+
+    def interval(self) -> tuple[float, float]:
+        half = t_quantile(0.5 + self.level / 2, self.df) * self.se
+        return self.estimate - half, self.estimate + half
+
+    def p_value(self, null: float = 0.0) -> float:
+        if self.se == 0:
+            return 1.0 if self.estimate == null else 0.0
+        t = abs(self.estimate - null) / self.se
+        return float(min(1.0, 2.0 * (1.0 - _t_tail(t, self.df))))

@@ -40,7 +40,11 @@ def difference_to(
     """The significance of ``result.value − base_value`` (see the module docstring)."""
     label = result.label or result.loss
     if result.units is None:
-        raise UsageError(f"--significance: {label}'s value is not a smooth function of sums; it has no test")
+        raise UsageError(
+            f"--significance: {label} keeps no bootstrap sums a baseline can be paired with (its value is "
+            "not a mean-like function of per-row sums)",
+            "compare the two models' predictions on the same rows with 'losscli compare' instead",
+        )
     if table is None:
         raise UsageError(
             f"--significance: the baseline {path} holds no bootstrap statistics for {quote(label)}",

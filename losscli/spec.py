@@ -199,6 +199,10 @@ class LossSpec:
     # "module:Class" of a mergeable summary the value is computed from (losscli.accumulate.summary):
     # ROC-AUC's scores, a confusion matrix, calibration bins; finalize is then finalize_state
     state: str = ""
+    # how --ci and compare resample a summary's value (losscli.accumulate.summary): "sums"
+    # (a function of summed per-row statistics: BCa like a mean), "jackknife" (ranks:
+    # the grouped jackknife), or "" (no interval)
+    interval: str = ""
     # the registered variant to run instead for these parameters ("" for this spec): roc-auc with
     # --multi-class ovr is its multiclass variant (K score columns); see registry.resolve
     variant: Callable[[Mapping[str, Any]], str] = lambda _p: ""
@@ -232,8 +236,16 @@ class LossSpec:
     @property
     def smooth(self) -> bool:
         """The value is a smooth function of sums (a mean, √mean, 1 − SSE/SST), so a
-        bootstrap interval means something (``--ci``); max-error's is not."""
+        bootstrap interval means something (``--ci``); max-error's is not. A summary's value
+        has an interval when the spec says how (:attr:`interval`)."""
+        if self.state and self.finalize is finalize_state:
+            return bool(self.interval)
         return self.finalize in (finalize_mean, finalize_sqrt, finalize_r2, finalize_complement)
+
+    @property
+    def jackknifed(self) -> bool:
+        """The interval is the grouped jackknife's (ranks), not the bootstrap of sums'."""
+        return self.smooth and self.interval == "jackknife"
 
     @property
     def no_interval(self) -> str:

@@ -561,7 +561,7 @@ def test_errors_are_exit_2_with_one_clear_line(cli, expect_error, write_file):
     baseline = write_file("b.json", '{"f1": 0.9}')
     expect_error(
         cli("f1", DATA / "breast_cancer_binary.csv", "--baseline", baseline, "--significance", "0.05"),
-        "--significance: f1's value is not a smooth function of sums",
+        "--significance: f1 keeps no bootstrap sums a baseline can be paired with",
     )
 
 

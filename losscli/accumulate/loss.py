@@ -8,9 +8,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,9 +18,9 @@ from numpy.typing import NDArray
 from losscli.accumulate.dummy import DummyState
 from losscli.accumulate.moments import LabelMoments
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
-from losscli.accumulate.summary import Summary, make_summary, summary_warnings
+from losscli.accumulate.summary import UNITS, Jackknifed, Summary, Summed, make_summary, summary_warnings
 from losscli.accumulate.units import U64, UnitSums, fingerprint
-from losscli.intervals import CiSettings, NoInterval, bca, statistic
+from losscli.intervals import Bootstrap, CiSettings, Jackknife, NoInterval, paired, statistic
 from losscli.results import ConfidenceInterval, DummyScore, LossResult
 from losscli.spec import LossSpec, Stats, finalize_state
 
@@ -83,8 +83,20 @@ class LossAccumulator:
             self.sketch = QuantileSketch()
         if self.spec.needs_label_variance and self.labels is NO_LABELS:
             self.labels = LabelMoments()
-        if self.resampled and self.units is None:
-            self.units = UnitSums(6 if self.spec.needs_label_variance else 3)
+        if self.resampled and self.units is None and not self.spec.jackknifed:
+            summed = self.summed()
+            width = summed.width if summed is not None else 6 if self.spec.needs_label_variance else 3
+            self.units = UnitSums(width)
+
+    def summed(self) -> Summed | None:
+        """The summary whose own per-row statistics the unit sums hold (LossSpec.interval
+        "sums"), or None."""
+        summed = self.spec.interval == "sums" and self.spec.finalize is finalize_state
+        return cast(Summed, self.summary) if summed and self.summary is not None else None
+
+    def _left_out(self) -> F64:
+        assert self.summary is not None
+        return cast(Jackknifed, self.summary).left_out()
 
     def update(
         self,
@@ -110,7 +122,8 @@ class LossAccumulator:
             return
         if self.summary is not None:
             assert inputs is not None, f"{self.spec.name} needs the kernel's inputs for its summary"
-            self.summary.update(inputs, weights, losses)
+            keyed = self.resampled and self.spec.jackknifed and units is not None
+            self.summary.update({**inputs, UNITS: units} if keyed else inputs, weights, losses)
         if self.dummy is not None:
             assert inputs is not None, "--vs-dummy needs the kernel's inputs"
             self.dummy.update(inputs, weights, losses)
@@ -123,7 +136,13 @@ class LossAccumulator:
             # increasing row numbers that span exactly their count are a range: buckets by table slices
             ranged = distinct and units.size > 0 and int(units[-1]) - int(units[0]) == units.size - 1
             start = int(units[0]) if ranged else None
-            self.units.add(units, self.unit_columns(losses, weights, y_true, factor), distinct, start)
+            summed = self.summed()
+            columns = (
+                summed.unit_columns(inputs, weights, losses)
+                if summed is not None and inputs is not None
+                else self.unit_columns(losses, weights, y_true, factor)
+            )
+            self.units.add(units, columns, distinct, start)
             if self.fingerprinted:
                 self.fingerprint = (self.fingerprint + fingerprint(units, y_true)) % 2**64
 
@@ -268,21 +287,49 @@ class LossAccumulator:
             return None
         return self.dummy.score(self.spec, self.params, self.value(), self.stats(), self.per_count)
 
+    def resampled_value(self) -> Callable[[F64], F64] | None:
+        """f: (B × width) unit sums → (B,) values, or None (see intervals.statistic)."""
+        summed = self.summed()
+        return summed.resampled if summed is not None else statistic(self.spec, self.per_count)
+
+    def uncertainty(self, settings: CiSettings) -> Bootstrap | Jackknife:
+        """The bootstrap (or, for a summary of ranks, the jackknife) of :meth:`value`:
+        raises NoInterval when the value has none or there are too few units."""
+        if self.spec.jackknifed and self.summary is not None:
+            return Jackknife(self._left_out(), self.value(), settings.level)
+        f = self.resampled_value()
+        if f is None or self.units is None:
+            raise NoInterval(self.spec.no_interval or f"{self.spec.name} keeps no per-unit sums")
+        return Bootstrap(self.units.units(), f, self.value(), settings)
+
+    def paired(self, other: LossAccumulator, estimate: float, settings: CiSettings) -> Bootstrap | Jackknife:
+        """The paired bootstrap (or jackknife) of value(self) − value(other) = ``estimate``
+        over the same units (the same rows: the caller checks)."""
+        if self.spec.jackknifed and self.summary is not None and other.summary is not None:
+            mine, theirs = self._left_out(), other._left_out()
+            return Jackknife(mine - theirs, estimate, settings.level)
+        f_a, f_b = self.resampled_value(), other.resampled_value()
+        if f_a is None or f_b is None or self.units is None or other.units is None:
+            raise NoInterval(self.spec.no_interval or f"{self.spec.name} keeps no per-unit sums")
+        return paired(self.units.units(), f_a, other.units.units(), f_b, estimate, settings)
+
     def interval(self, settings: CiSettings, unit: str) -> ConfidenceInterval:
         """The ``--ci`` interval of :meth:`value` (losscli.intervals): raises NoInterval
         when the value is not a smooth function of sums or there are too few units."""
-        f = statistic(self.spec, self.per_count)
-        if f is None or self.units is None:
-            raise NoInterval(self.spec.no_interval or f"{self.spec.name} keeps no per-unit sums")
-        units = self.units.units()
-        low, high = bca(units, f, self.value(), settings)
+        found = self.uncertainty(settings)
+        low, high = found.interval()
+        if isinstance(found, Jackknife):
+            return ConfidenceInterval(
+                settings.level, low, high, 0, settings.seed, found.groups, unit, True, method="jackknife"
+            )
+        assert self.units is not None
         return ConfidenceInterval(
             settings.level,
             low,
             high,
             settings.resamples,
             settings.seed,
-            units.shape[0],
+            self.units.units().shape[0],
             unit,
             self.units.bucketed,
         )

@@ -29,6 +29,23 @@ confusion matrix or of per-class curves (the plan and :mod:`losscli.losses` add 
 The summary must be picklable (it travels between Dask workers) and bounded in memory
 or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
 
+``--ci`` and ``compare`` (``LossSpec.interval``) on a summary's value, two ways:
+
+- ``"sums"``: the value is a function of per-row sufficient statistics summed over the
+  rows (a confusion matrix's cells, calibration bins' sums), so it is resampled like a
+  mean (BCa over units, losscli.intervals). The summary then has ``width`` (how many
+  statistics a row has), ``unit_columns(inputs, weights, losses)`` (``width`` columns
+  of n values; None: 1 a row) and ``resampled(sums)``: the value of each row of a
+  (B × width) array of summed statistics, (B,).
+- ``"jackknife"``: the value is not a function of sums (ROC-AUC: ranks). ``inputs``
+  then also holds :data:`UNITS` (each row's bootstrap unit key, uint64) when ``--ci``
+  or ``compare`` asked for it, and ``left_out()`` gives the value with each group of
+  units left out, (JACKKNIFE_GROUPS,) NaN for a group without rows, where a unit's
+  group is ``bucket_of(key, JACKKNIFE_GROUPS)`` (losscli.intervals.Jackknife).
+
+Either may also have ``no_interval()``: why these parameters give no interval (ECE
+with quantile bins), or "".
+
 A loss whose value is still the mean of its per-sample losses may keep a summary for
 its ``details()`` alone (the pinball loss per quantile level, an interval's coverage
 and width): its finalizer stays ``finalize_mean``, so it stays smooth (``--ci``,
@@ -45,6 +62,7 @@ from numpy.typing import NDArray
 
 F64 = NDArray[np.float64]
 CLASSES = "classes"  # the parameter that holds a multiclass loss's class names
+UNITS = "units"  # the inputs' key of each row's bootstrap unit key, for a jackknifed summary
 
 
 class Summary(Protocol):
@@ -57,6 +75,24 @@ class Summary(Protocol):
     def value(self) -> float: ...
 
     def details(self) -> dict[str, Any]: ...
+
+
+class Summed(Summary, Protocol):
+    """A summary resampled by its own per-row statistics (``LossSpec.interval = "sums"``)."""
+
+    width: int
+
+    def unit_columns(
+        self, inputs: Mapping[str, Any], weights: F64 | None, losses: F64
+    ) -> list[F64 | None]: ...
+
+    def resampled(self, sums: F64) -> F64: ...
+
+
+class Jackknifed(Summary, Protocol):
+    """A summary resampled by the grouped jackknife (``LossSpec.interval = "jackknife"``)."""
+
+    def left_out(self) -> F64: ...
 
 
 def make_summary(state: str, params: Mapping[str, Any]) -> Summary:
@@ -76,4 +112,12 @@ def summary_undefined(summary: Summary) -> tuple[str, str] | None:
     """Why ``summary`` has no value for its rows, and the fix (its ``undefined()``), or None."""
     found = getattr(summary, "undefined", None)
     why: tuple[str, str] | None = found() if callable(found) else None
+    return why
+
+
+def summary_no_interval(summary: Summary) -> str:
+    """Why ``summary``'s parameters give no ``--ci``/``compare`` interval (its
+    ``no_interval()``), or ""."""
+    found = getattr(summary, "no_interval", None)
+    why: str = found() if callable(found) else ""
     return why

@@ -106,7 +106,9 @@ def _unit(ci: CiSettings, columns: Resolved) -> str:
 
 
 def _table(acc: LossAccumulator, unit: str) -> UnitTable | None:
-    if acc.units is None:
+    """The unit sums a baseline stores: a mean's sums (a summary's own statistics need
+    the summary to be read back: no --significance for them)."""
+    if acc.units is None or acc.summed() is not None:
         return None
     keys = acc.units.keys_of()
     return UnitTable(

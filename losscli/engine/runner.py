@@ -97,6 +97,8 @@ class Runner:
             self._new_state(job, options.quantiles, self._resampled(job), printed, options.dummy)
             for job in jobs
         ]
+        if options.ci is not None and options.ci.intervals:
+            _check_summaries(self.accs, options.ci)
         self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, plan.layout.worst)
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
@@ -299,6 +301,20 @@ def _check_ci(plan: Plan, settings: CiSettings) -> None:
             raise UsageError(
                 f"no confidence interval ({ci}) for {job.spec.name}: {job.spec.no_interval}",
                 f"drop {ci} for {job.spec.name}",
+            )
+
+
+def _check_summaries(accs: list[LossAccumulator], settings: CiSettings) -> None:
+    """A summary's parameters that give no interval (ECE over quantile bins)."""
+    from losscli.accumulate.summary import summary_no_interval
+
+    for acc in accs:
+        why = summary_no_interval(acc.summary) if acc.summary is not None else ""
+        if why:
+            name = acc.spec.named(acc.params)
+            raise UsageError(
+                f"no confidence interval ({spelled('ci')}) for {name}: {why}",
+                f"drop {spelled('ci')} for {name}",
             )
 
 
