@@ -30,7 +30,7 @@ from losscli.io.source import InputOptions
 from losscli.io.types import Source
 from losscli.options import spelled
 from losscli.results import CompareResult, EvalResult, ModelComparison
-from losscli.spec import finalize_state
+from losscli.spec import finalize_mean, finalize_state
 from losscli.spelling import for_python
 
 GLOB = set("*?[")
@@ -69,6 +69,7 @@ class _Wins:
     models: int
     reference: int
     labels: list[str]  # each model's label column in a block (several files: checked equal)
+    higher: list[bool] = field(default_factory=list)  # per loss: a higher per-sample value wins (coverage)
     writer: Any = None  # per-sample rows (-f csv/jsonl): RowBlock → written
     shown: list[tuple[str, str]] = field(default_factory=list)  # (block key, header) of those rows
     label_key: str = ""  # the reference's label column in its block
@@ -95,8 +96,9 @@ class _Wins:
                 )
             for j, column in enumerate(self.columns):
                 if model != self.reference:
-                    lower = np.count_nonzero(block.columns[column] < ref.columns[column])
-                    self.wins[(j, model)] = self.wins.get((j, model), 0) + int(lower)
+                    mine, theirs = block.columns[column], ref.columns[column]
+                    won = np.count_nonzero(mine > theirs if self.higher and self.higher[j] else mine < theirs)
+                    self.wins[(j, model)] = self.wins.get((j, model), 0) + int(won)
         if self.labels:
             self._same_labels(ids)
         if self.writer is not None:
@@ -211,13 +213,20 @@ def compare_models(
     seed: int = 0,
     ci_block: int = 1,
     reference: str | None = None,
+    std: Sequence[str] | str | None = None,
+    var: Sequence[str] | str | None = None,
+    lower: Sequence[str] | str | None = None,
+    upper: Sequence[str] | str | None = None,
     rows: Callable[[list[tuple[str, str]]], Callable[[RowBlock], None]] | None = None,
 ) -> CompareResult:
     """Compare models on ``losses``: the columns ``preds`` of one source, or several
     sources (a list), each a model with its own prediction and label columns (labels
     checked equal row by row). The first model (or ``reference``) is the one the others
     are judged against. ``rows``: given the per-sample columns (key, header), a writer of
-    per-sample blocks (``-f csv``/``jsonl``: each model's loss and difference per row)."""
+    per-sample blocks (``-f csv``/``jsonl``: each model's loss and difference per row).
+    ``std``, ``var``, ``lower``, ``upper``: each model's column of that role (one for all,
+    or one per model in the models' order); ``lower`` and ``upper`` name the models of a
+    loss that takes no prediction column (interval-score, coverage)."""
     from losscli.engine.runner import Runner, RunOptions, feed
     from losscli.engine.validate import Problem
 
@@ -241,16 +250,24 @@ def compare_models(
                 "give the labels file too"
             )
         spec = make_jobs(losses, None, compat)[0].spec
+        given = {
+            role: _split(columns)
+            for role, columns in (("std", std), ("var", var), ("lower", lower), ("upper", upper))
+        }
         if not spec.uses_pred:
-            raise UsageError(
-                f"compare takes each model's prediction columns ({spelled('models')}); {spec.name} takes none",
-                "compare several files instead, each holding its model's columns (found by their default names)",
+            models, per_model = _bound_models(spec.name, preds, given, label, kw)
+        else:
+            # one column or several (members): several columns per model when --pred is given
+            # per model, or when one column cannot be a model (crps of an ensemble)
+            gaussian = bool(given["std"] or given["var"])
+            multi = (
+                spec.pred_multi
+                and not gaussian
+                and (not spec.members or len(preds) > 1 or bool(spec.optional_inputs))
             )
-        # one column or several (members): several columns per model when --pred is given per
-        # model, or when one column cannot be a model (crps: compare gives no --std)
-        multi = spec.pred_multi and (not spec.members or len(preds) > 1 or bool(spec.optional_inputs))
-        models = model_columns(preds, list(opened.names), multi)
-        per_model = [{"pred": m, "label": label, **kw} for m in models]
+            models = model_columns(preds, list(opened.names), multi)
+            per_model = [{"pred": m, "label": label, **kw} for m in models]
+            _per_model_roles(per_model, given, models)
         checked = []
     if len(models) < 2:
         each = spelled("models", "'a_*'", placeholder=True), spelled("models", "'b_*'", placeholder=True)
@@ -265,7 +282,10 @@ def compare_models(
     _smooth_only(plans[0].jobs)
     settings = CiSettings(ci, resamples, seed, ci_block)
     label_keys = [f"#{plan.columns.positions['y_true'][0]}" for plan in plans] if checked else []
-    wins = _Wins([job.column for job in plans[0].jobs], len(models), ref, label_keys)
+    # a row is won by the better per-sample value: lower for a loss, higher for a mean of
+    # scores that are better high (coverage); rmse, r2, accuracy show per-sample losses
+    higher = [job.spec.higher_is_better and job.spec.finalize is finalize_mean for job in plans[0].jobs]
+    wins = _Wins([job.column for job in plans[0].jobs], len(models), ref, label_keys, higher=higher)
     if rows is not None:
         wins.label_key = f"#{plans[ref].columns.positions['y_true'][0]}"
         wins.shown = _row_columns(plans, models, ref)
@@ -295,6 +315,52 @@ def compare_models(
         comparisons += pairs
     unmatched = getattr(opened, "unmatched", 0) if checked else 0
     return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted, unmatched=unmatched)
+
+
+def _split(columns: Sequence[str] | str | None) -> list[str]:
+    """Columns given as ``A,B``, repeated, or both (None: none)."""
+    given = [columns] if isinstance(columns, str) else list(columns or ())
+    return [part.strip() for text in given for part in str(text).split(",") if part.strip()]
+
+
+def _per_model_roles(per_model: list[dict[str, Any]], given: dict[str, list[str]], models: list[str]) -> None:
+    """Each model's ``--std``/``--var``/``--lower``/``--upper`` column: one for all, or
+    one per model in the models' order."""
+    for role, columns in given.items():
+        if not columns:
+            continue
+        if len(columns) not in (1, len(models)):
+            raise UsageError(
+                f"{spelled('model_' + role)} names {len(columns)} columns for {len(models)} models",
+                f"give one for all models, or one per model in the order of {spelled('models')}",
+            )
+        for i, columns_of in enumerate(per_model):
+            columns_of[role] = columns[i if len(columns) > 1 else 0]
+
+
+def _bound_models(
+    name: str, preds: Sequence[str], given: dict[str, list[str]], label: str | None, kw: dict[str, Any]
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """The models of a loss without a prediction column (interval-score, coverage): one
+    per ``--lower``/``--upper`` pair, named ``lower..upper``."""
+    lows, highs = given["lower"], given["upper"]
+    if preds or not lows or len(lows) != len(highs):
+        raise UsageError(
+            f"compare takes each model's interval bounds for {name}, which takes no prediction column",
+            f"one {spelled('model_lower')} and one {spelled('model_upper')} per model: "
+            f"{spelled('model_lower', 'lo_a,lo_b', placeholder=True)} {spelled('model_upper', 'hi_a,hi_b', placeholder=True)}",
+        )
+    models = [f"{lo}..{hi}" for lo, hi in zip(lows, highs, strict=True)]
+    seen: set[str] = set()
+    for model in models:
+        if model in seen:
+            raise UsageError(
+                f"{spelled('model_lower')} and {spelled('model_upper')} name model '{model}' twice"
+            )
+        seen.add(model)
+    return models, [
+        {"lower": lo, "upper": hi, "label": label, **kw} for lo, hi in zip(lows, highs, strict=True)
+    ]
 
 
 def _smooth_only(jobs: Any) -> None:

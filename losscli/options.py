@@ -725,6 +725,49 @@ class OtherOptions:
             python="preds=[{}]",
         ),
     ] = ()
+    model_std: Annotated[
+        tuple[str, ...],
+        Option(
+            "Each model's standard-deviation column (crps of Gaussian forecasts): A,B or repeated,"
+            " in --pred's order, or one for all.",
+            flag="--std",
+            commands=COMPARE,
+            panel=INPUT,
+            python="std=[{}]",
+        ),
+    ] = ()
+    model_var: Annotated[
+        tuple[str, ...],
+        Option(
+            "Each model's variance column (gaussian-nll, crps): A,B or repeated, in --pred's order,"
+            " or one for all.",
+            flag="--var",
+            commands=COMPARE,
+            panel=INPUT,
+            python="var=[{}]",
+        ),
+    ] = ()
+    model_lower: Annotated[
+        tuple[str, ...],
+        Option(
+            "Each model's interval lower-bound column (interval-score, coverage): A,B or repeated;"
+            " with --upper they name the models.",
+            flag="--lower",
+            commands=COMPARE,
+            panel=INPUT,
+            python="lower=[{}]",
+        ),
+    ] = ()
+    model_upper: Annotated[
+        tuple[str, ...],
+        Option(
+            "Each model's interval upper-bound column (interval-score, coverage): A,B or repeated.",
+            flag="--upper",
+            commands=COMPARE,
+            panel=INPUT,
+            python="upper=[{}]",
+        ),
+    ] = ()
     compare_format: Annotated[
         CompareFormat,
         Option(

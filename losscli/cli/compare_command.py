@@ -30,7 +30,7 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
 
     files: list[str] = list(options["files"])
     fmt = options["format"].value
-    if len(files) == 1 and not options["models"]:
+    if len(files) == 1 and not options["models"] and not options["model_lower"]:
         raise UsageError("compare needs the models' prediction columns", "e.g. --pred pred_gbm,pred_ridge")
     outputs.add_inputs([*files, options["labels"]])
     junit = outputs.add("--junit", options["junit"])
@@ -53,7 +53,8 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
         label=options["label"], weight=options["weight"], id=options["id"], positive=options["positive"],
         compat=options["compat"].value if options["compat"] else None, labels=options["labels"], on=options["on"],
         nan=options["nan"].value, ci=level, resamples=options["resamples"], seed=options["seed"],
-        ci_block=options["ci_block"], reference=options["reference"], rows=_row_writer(fmt, _gated(options)),
+        ci_block=options["ci_block"], reference=options["reference"], std=options["model_std"],
+        var=options["model_var"], lower=options["model_lower"], upper=options["model_upper"], rows=_row_writer(fmt, _gated(options)),
     )  # fmt: skip
     result = replace(result, checks=tuple(_gates(result, options, margin)))
     if result.unmatched:
