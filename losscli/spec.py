@@ -203,6 +203,10 @@ class LossSpec:
     # (a function of summed per-row statistics: BCa like a mean), "jackknife" (ranks:
     # the grouped jackknife), or "" (no interval)
     interval: str = ""
+    # which per-sample values --worst lists: "high" (a loss), "low" (a score that is better
+    # high: coverage's 1 for a covered label), "" (the column is not a loss but what is ranked,
+    # ROC-AUC's score: --worst is refused rather than listing the highest scores)
+    worst: str = "high"
     # the registered variant to run instead for these parameters ("" for this spec): roc-auc with
     # --multi-class ovr is its multiclass variant (K score columns); see registry.resolve
     variant: Callable[[Mapping[str, Any]], str] = lambda _p: ""

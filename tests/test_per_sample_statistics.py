@@ -12,12 +12,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from losscli.losses import all_losses
 from losscli.spec import finalize_mean
+
+SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 
 pytestmark = pytest.mark.smoke
 
@@ -162,3 +166,29 @@ def test_worst_rows_rank_by_a_column_the_table_shows(run_cli, sample_csv, ell):
     worst = text.split("worst 3 rows by loss_mse", 1)[1].splitlines()[2:5]
     rows = [int(line.split()[0]) for line in worst]
     assert rows == [int(i) + 1 for i in np.argsort(-ell["squared_error"], kind="stable")[:3]]
+
+
+def test_worst_rows_of_coverage_are_the_labels_not_covered(cli):
+    """coverage's per-sample value is 1 for a covered label: its worst rows are the 0s,
+    the first ones by row number (ties keep the earlier row), not the covered ones."""
+    frame = pd.read_csv(SAMPLE_DATA / "diabetes_forecast.csv")
+    outside = ~((frame["lower"] <= frame["label"]) & (frame["label"] <= frame["upper"]))
+    expected = [int(i) + 1 for i in np.flatnonzero(outside.to_numpy())[:4]]
+    table = cli(
+        "coverage", SAMPLE_DATA / "diabetes_forecast.csv", "--worst", "4", "--rows", "0", "--color", "never"
+    )
+    assert "worst 4 rows by loss (lowest)" in table.stdout
+    shown = table.stdout.split("worst 4 rows by loss (lowest)", 1)[1].splitlines()[2:6]
+    assert [int(line.split()[0]) for line in shown] == expected
+
+
+@pytest.mark.parametrize("loss", ["roc-auc", "pr-auc"])
+def test_worst_rows_of_a_ranking_metric_are_refused(cli, expect_error, loss):
+    """ROC-AUC's per-sample column is the score it ranks: its highest values are not
+    its worst rows, so --worst is exit 2 pointing at a per-sample loss."""
+    expect_error(
+        cli(loss, SAMPLE_DATA / "breast_cancer_binary.csv", "--worst", "3"),
+        f"--worst: {loss}'s per-sample column is the score it ranks, not a loss",
+    )
+    done = cli("eval", SAMPLE_DATA / "breast_cancer_binary.csv", "-l", "bce", "-l", loss, "--worst", "3")
+    assert done.exit_code == 0 and "worst 3 rows by loss_bce" in done.stdout

@@ -103,17 +103,18 @@ class HeadRows:
 
 
 class WorstRows:
-    """The ``k`` rows with the highest ``key`` column; ties keep the earlier row."""
+    """The ``k`` rows with the highest ``key`` column (the lowest with ``lowest``); ties
+    keep the earlier row."""
 
-    def __init__(self, k: int, key: str) -> None:
-        self.k, self.key = k, key
+    def __init__(self, k: int, key: str, lowest: bool = False) -> None:
+        self.k, self.key, self.lowest = k, key, lowest
         self._best: RowBlock | None = None
 
     def update(self, block: RowBlock) -> None:
         if self.k <= 0 or len(block) == 0:
             return
         merged = block if self._best is None else RowBlock.concat([self._best, block])
-        self._best = _top(merged, self.key, self.k)
+        self._best = _top(merged, self.key, self.k, self.lowest)
 
     def merge(self, other: WorstRows, offset: int = 0) -> None:
         """Fold in ``other``'s rows (which come after these), numbered ``offset`` later."""
@@ -124,11 +125,12 @@ class WorstRows:
         return self._best
 
 
-def _top(block: RowBlock, key: str, k: int) -> RowBlock:
+def _top(block: RowBlock, key: str, k: int, lowest: bool = False) -> RowBlock:
     """The ``k`` rows of highest ``key`` (NaN lowest), highest first; among equal values
     the earlier rows, by row number (0/1 losses tie by the hundred: the first
     misclassified rows, not any of them)."""
-    values = np.where(np.isnan(block.columns[key]), -np.inf, block.columns[key])
+    column = -block.columns[key] if lowest else block.columns[key]
+    values = np.where(np.isnan(column), -np.inf, column)
     if len(block) > k:
         kth = np.partition(values, len(values) - k)[len(values) - k]  # the k-th highest
         above = np.flatnonzero(values > kth)

@@ -37,6 +37,7 @@ class Layout:
     table: tuple[tuple[str, str], ...]
     loss_columns: tuple[str, ...]
     worst: str = "loss"  # the column --worst ranks by (one the table shows)
+    worst_low: bool = False  # --worst lists its lowest values (coverage: the labels not covered)
 
 
 def layouts(columns: Resolved, jobs: list[LossJob]) -> Layout:
@@ -75,7 +76,13 @@ def layouts(columns: Resolved, jobs: list[LossJob]) -> Layout:
         table = lead + [(key, h) for key, h in inputs if key not in _group_keys(columns)] + shown_losses
         samples = lead + inputs + losses
     first = jobs[0].column
-    return Layout(tuple(samples), tuple(table), tuple(c for c, _ in losses), same.get(first, first))
+    return Layout(
+        tuple(samples),
+        tuple(table),
+        tuple(c for c, _ in losses),
+        same.get(first, first),
+        jobs[0].spec.worst == "low",
+    )
 
 
 def _repeats(jobs: list[LossJob]) -> dict[str, str]:

@@ -89,6 +89,8 @@ class Runner:
         self.adapters = [JobInputs(job.spec, job.params, names, plan.positive) for job in jobs]
         if options.ci is not None and options.ci.intervals:
             _check_ci(plan, options.ci)
+        if options.worst > 0 and not jobs[0].spec.worst:
+            _refuse_worst(jobs[0])
         if options.dummy is not None:
             for job in plan.jobs:
                 refuse(job.spec, options.dummy)
@@ -99,7 +101,10 @@ class Runner:
         ]
         if options.ci is not None and options.ci.intervals:
             _check_summaries(self.accs, options.ci)
-        self.head, self.worst = HeadRows(options.rows), WorstRows(options.worst, plan.layout.worst)
+        self.head, self.worst = (
+            HeadRows(options.rows),
+            WorstRows(options.worst, plan.layout.worst, plan.layout.worst_low),
+        )
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
 
@@ -302,6 +307,17 @@ def _check_ci(plan: Plan, settings: CiSettings) -> None:
                 f"no confidence interval ({ci}) for {job.spec.name}: {job.spec.no_interval}",
                 f"drop {ci} for {job.spec.name}",
             )
+
+
+def _refuse_worst(job: LossJob) -> None:
+    """--worst on a loss whose per-sample column is not a loss (ROC-AUC's ranked score)."""
+    name = job.spec.name
+    raise UsageError(
+        f"{spelled('worst')}: {name}'s per-sample column is the {job.spec.per_sample} it ranks, not a loss, "
+        "so its highest values are not its worst rows",
+        f"rank rows by a per-sample loss: put one first ({spelled('loss', 'bce', short=True)} before {name} in eval), "
+        f"or run 'losscli bce FILE {spelled('worst', 'K', placeholder=True)}'",
+    )
 
 
 def _check_summaries(accs: list[LossAccumulator], settings: CiSettings) -> None:

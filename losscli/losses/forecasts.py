@@ -101,6 +101,7 @@ for _spec in (
         summary="share of labels inside their prediction interval (should be near 1 − α)",
         formula="ℓ = 1[l <= y <= u]",
         kernel="_forecasts_kernels:covered",
+        worst="low",
         params=(
             Param(
                 "alpha",

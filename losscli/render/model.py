@@ -191,7 +191,10 @@ def head_grid(result: EvalResult) -> Grid | None:
 def worst_grid(result: EvalResult) -> Grid | None:
     if result.worst is None:
         return None
-    return sample_grid(result, result.worst, f"worst {len(result.worst)} rows by {result.layout.worst}")
+    lowest = " (lowest)" if getattr(result.layout, "worst_low", False) else ""
+    return sample_grid(
+        result, result.worst, f"worst {len(result.worst)} rows by {result.layout.worst}{lowest}"
+    )
 
 
 SUMMARY_DROP_FIRST = ("sum", "p99", "p90", "p50", "max", "mean", "count")
