@@ -63,6 +63,7 @@ def _plan_outputs(outputs: OutputPlan, options: CommandOptions, losses: int) -> 
         if options.output:
             file_format(options.output)  # an unknown extension is refused before a temp file exists
         planned["output"] = outputs.add("-o", options.output)
+    planned["report"] = outputs.add("-o", options.report_output)  # losscli report's page
     planned["baseline"] = outputs.add("--write-baseline", options.write_baseline)
     planned["junit"] = outputs.add("--junit", options.junit)
     planned["summary"] = outputs.add("--summary-file", options.summary_file, append=True)
@@ -100,13 +101,15 @@ def _run(
         "by": list(options.by) or None,
     }
     shown = output_format(options.format.value)
+    reported = options.report_output is not None
     run_options = RunOptions(
         nan=options.nan.value,
         rows=rows if shown.head_rows else 0,
         worst=options.worst if shown.head_rows else 0,
-        quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline),
+        quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline or reported),
         ci=ci_settings(options),
         dummy=dummy_strategy(options),
+        plots=reported,
     )
     if options.engine is Engine.dask:
         outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
@@ -192,6 +195,10 @@ def _finish(
         outputs.set_text(planned["junit"], to_junit(result.checks))
     if planned.get("summary") is not None:
         outputs.set_text(planned["summary"], to_markdown(result) + "\n")
+    if planned.get("report") is not None:
+        from losscli.report.build import report_html
+
+        outputs.set_text(planned["report"], report_html(result))
     if per_sample is not None:
         per_sample.close()
     _warn(result.warnings)
