@@ -283,3 +283,126 @@ def test_report_needs_an_output_and_a_loss(run_cli):
         done = run_cli(*args)
         assert done.returncode == 2
         assert b"Missing option" in done.stderr and b"Traceback" not in done.stderr
+
+
+# ------------------------------------------------------------------ binary ----
+
+
+def _binned(p):
+    """The score bin a row falls in, as a score (what the binned curves rank by)."""
+    return np.minimum(np.floor(p * 1000), 999)
+
+
+def _plots(path, losses, **columns):
+    return run(
+        prepare(InputOptions(path=str(path), chunk_rows=100), losses, **columns), RunOptions(plots=True)
+    ).plots
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binned_roc_and_pr_curves_are_sklearns_on_the_binned_scores(weighted, tmp_path):
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from losscli.report.summary import pr_points, roc_points
+
+    df = pd.read_csv(BINARY)
+    w = np.random.default_rng(2).uniform(0.1, 3.0, len(df)) if weighted else np.ones(len(df))
+    path = tmp_path / "b.csv"
+    df.assign(weight=w).to_csv(path, index=False)
+    scores = _plots(path, ["bce"], pred="prob", weight="weight" if weighted else None).scores
+    fpr, tpr = roc_points(scores)
+    y, binned = df["label"].to_numpy(), _binned(df["prob"].to_numpy())
+    assert np.trapezoid(tpr, fpr) == pytest.approx(roc_auc_score(y, binned, sample_weight=w), abs=1e-12)
+    recall, precision = pr_points(scores)
+    ap = float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
+    assert ap == pytest.approx(average_precision_score(y, binned, sample_weight=w), abs=1e-12)
+
+
+def test_reliability_points_are_sklearns_calibration_curve():
+    from sklearn.calibration import calibration_curve
+
+    from losscli.report.summary import reliability_points
+
+    df = pd.read_csv(BINARY)
+    s = _plots(BINARY, ["bce"], pred="prob").scores
+    mean_p, observed, _ = reliability_points(s.positive + s.negative, s.positive, s.score_sum)
+    # sklearn's bins are (a, b], ours [a, b): no probability of the file lies on an edge
+    assert not np.any(np.isin(np.round(df["prob"] * 10, 12), np.arange(1, 10)))
+    true, pred = calibration_curve(df["label"], df["prob"], n_bins=10, strategy="uniform")
+    assert np.allclose(observed, true, atol=1e-12) and np.allclose(mean_p, pred, atol=1e-12)
+
+
+def test_logits_are_binned_through_the_sigmoid():
+    from sklearn.metrics import roc_auc_score
+
+    from losscli.report.summary import roc_points
+
+    df = pd.read_csv(BINARY)
+    s = _plots(BINARY, ["bce:from_logits=true"], pred="logit").scores
+    assert s.logits
+    fpr, tpr = roc_points(s)
+    binned = _binned(1.0 / (1.0 + np.exp(-df["logit"].to_numpy())))
+    assert np.trapezoid(tpr, fpr) == pytest.approx(roc_auc_score(df["label"], binned), abs=1e-12)
+
+
+def test_binary_report_has_its_plots_and_quotes_roc_auc_only_when_asked(run_cli, tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    df = pd.read_csv(BINARY)
+    done, out = report(run_cli, tmp_path, BINARY, "--pred", "prob", "-l", "bce", "-l", "roc-auc")
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    for plot in ("roc", "precision-recall", "reliability", "score-histograms"):
+        assert f'id="plot-{plot}"' in page
+    assert "ROC curve (binned)" in page and "binned: the score on 1,000 equal bins" in page
+    assert f"roc-auc = {number(roc_auc_score(df['label'], df['prob']))} (the loss, exact)" in page
+    done, out = report(run_cli, tmp_path, BINARY, "--pred", "prob", "-l", "bce")
+    page = out.read_text(encoding="utf-8")
+    assert 'id="plot-roc"' in page and "roc-auc =" not in page
+    self_contained(page)
+
+
+# -------------------------------------------------------------- multiclass ----
+
+
+@pytest.mark.parametrize("path", [MULTICLASS, SAMPLES / "iris_multiclass_logits.csv"])
+def test_confusion_matrix_and_per_class_losses_are_sklearns(path):
+    from sklearn.metrics import confusion_matrix, log_loss
+
+    df = pd.read_csv(path)
+    logits = "logits" in path.name
+    columns = [c for c in df.columns if c.startswith(("prob_", "logit_"))]
+    scores = df[columns].to_numpy()
+    probs = np.exp(scores - scores.max(axis=1, keepdims=True)) if logits else scores
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    loss = "cross-entropy:from_logits=true" if logits else "cross-entropy"
+    classes = _plots(path, [loss]).classes
+    names = [c.split("_", 1)[1] for c in columns]
+    assert list(classes.names) == names
+    y = df["label"].map({n: i for i, n in enumerate(names)}) if not logits else df["label"]
+    y = y.to_numpy().astype(int)
+    assert np.array_equal(
+        classes.confusion, confusion_matrix(y, probs.argmax(axis=1), labels=range(len(names)))
+    )
+    for k in range(len(names)):
+        rows = y == k
+        expected = log_loss(y[rows], probs[rows], labels=range(len(names)))
+        assert classes.loss_sum[0][k] / classes.loss_weight[0][k] == pytest.approx(expected, rel=1e-9)
+    top = probs.max(axis=1)
+    assert classes.top_weight.sum() == len(df)
+    assert classes.top_confidence.sum() == pytest.approx(top.sum(), rel=1e-12)
+    assert classes.top_correct.sum() == np.sum(probs.argmax(axis=1) == y)
+
+
+def test_multiclass_report_has_its_plots(run_cli, tmp_path):
+    done, out = report(run_cli, tmp_path, MULTICLASS, "-l", "cross-entropy", "-l", "accuracy", "--worst", "3")
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    for plot in (
+        "confusion-matrix",
+        "per-class-losses",
+        "top-label-reliability",
+        "distribution-cross-entropy",
+    ):
+        assert f'id="plot-{plot}"' in page
+    self_contained(page)

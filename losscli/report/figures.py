@@ -306,13 +306,6 @@ def _usable(scores: Scores | None) -> bool:
     )
 
 
-def _curve(scores: Scores) -> tuple[Any, Any, Any]:
-    """True and false positives (weighted) at each threshold, from the highest bin down."""
-    tp = np.concatenate([[0.0], np.cumsum(scores.positive[::-1])])
-    fp = np.concatenate([[0.0], np.cumsum(scores.negative[::-1])])
-    return tp, fp, tp[-1]
-
-
 def _quoted(r: LossResult | None) -> str:
     return f" · {r.title or r.loss} = {number(r.value)} (the loss, exact)" if r is not None else ""
 
@@ -320,9 +313,11 @@ def _quoted(r: LossResult | None) -> str:
 def roc(scores: Scores | None, auc: LossResult | None) -> Plot | None:
     if scores is None or not _usable(scores):
         return None
-    tp, fp, _ = _curve(scores)
+    from losscli.report.summary import roc_points
+
+    fpr, tpr = roc_points(scores)
     figure, ax = _figure()
-    ax.plot(fp / fp[-1], tp / tp[-1], color=BLUE, linewidth=1.5)
+    ax.plot(fpr, tpr, color=BLUE, linewidth=1.5)
     ax.plot([0, 1], [0, 1], color=GREY, linestyle=":", linewidth=1)
     ax.set_xlabel("false positive rate")
     ax.set_ylabel("true positive rate")
@@ -335,12 +330,12 @@ def roc(scores: Scores | None, auc: LossResult | None) -> Plot | None:
 def precision_recall(scores: Scores | None, auc: LossResult | None) -> Plot | None:
     if scores is None or not _usable(scores):
         return None
-    tp, fp, positives = _curve(scores)
-    called = tp + fp
-    keep = called > 0
+    from losscli.report.summary import pr_points
+
+    recall, precision = pr_points(scores)
     figure, ax = _figure()
-    ax.plot(tp[keep] / positives, tp[keep] / called[keep], color=BLUE, linewidth=1.5, drawstyle="steps-post")
-    prevalence = positives / (positives + fp[-1])
+    ax.plot(recall, precision, color=BLUE, linewidth=1.5, drawstyle="steps-pre")
+    prevalence = scores.positive.sum() / (scores.positive.sum() + scores.negative.sum())
     ax.axhline(prevalence, color=GREY, linestyle=":", linewidth=1, label=f"prevalence {prevalence:.3g}")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
@@ -354,12 +349,9 @@ def precision_recall(scores: Scores | None, auc: LossResult | None) -> Plot | No
 
 def _reliability_axes(ax: Axes, weight: Any, hits: Any, confidence: Any, bins: int = 10) -> tuple[int, Any]:
     """Points (mean confidence, observed frequency) of ``bins`` equal display bins."""
-    group = weight.size // bins
-    w = weight.reshape(bins, group).sum(axis=1)
-    h = hits.reshape(bins, group).sum(axis=1)
-    c = confidence.reshape(bins, group).sum(axis=1)
-    filled = w > 0
-    mean_c, observed = c[filled] / w[filled], h[filled] / w[filled]
+    from losscli.report.summary import reliability_points
+
+    mean_c, observed, w = reliability_points(weight, hits, confidence, bins)
     ax.plot([0, 1], [0, 1], color=GREY, linestyle=":", linewidth=1, label="perfectly calibrated")
     ax.plot(mean_c, observed, marker="o", color=BLUE, linewidth=1.5, label="observed")
     ax.set_xlim(0, 1)

@@ -286,6 +286,37 @@ class PlotState:
         return PlotData(self.task, tuple(distributions), sample, scores, classes)
 
 
+def roc_points(scores: Scores) -> tuple[F64, F64]:
+    """The binned ROC curve: (FPR, TPR) at each bin edge as threshold, from the highest
+    bin down (a row is called positive when its score's bin is at or above it)."""
+    tp = np.concatenate([[0.0], np.cumsum(scores.positive[::-1])])
+    fp = np.concatenate([[0.0], np.cumsum(scores.negative[::-1])])
+    return fp / fp[-1], tp / tp[-1]
+
+
+def pr_points(scores: Scores) -> tuple[F64, F64]:
+    """The binned precision-recall curve: (recall, precision) at each bin edge where some
+    row is called positive; Σ (Rₙ − Rₙ₋₁)·Pₙ over it is the average precision of the
+    binned scores."""
+    tp = np.cumsum(scores.positive[::-1])
+    called = tp + np.cumsum(scores.negative[::-1])
+    keep = called > 0
+    recall: F64 = tp[keep] / tp[-1]
+    precision: F64 = tp[keep] / called[keep]
+    return recall, precision
+
+
+def reliability_points(weight: F64, hits: F64, confidence: F64, bins: int = 10) -> tuple[F64, F64, F64]:
+    """``bins`` equal display bins of [0, 1] (each ``BINS / bins`` fine bins): the mean
+    confidence, the observed frequency (Σw·hit / Σw) and the weight of each non-empty bin."""
+    group = weight.size // bins
+    w = weight.reshape(bins, group).sum(axis=1)
+    h = hits.reshape(bins, group).sum(axis=1)
+    c = confidence.reshape(bins, group).sum(axis=1)
+    filled = w > 0
+    return c[filled] / w[filled], h[filled] / w[filled], w[filled]
+
+
 def distribution(loss: str, values: F64, weights: F64, exact: bool, per_sample: str = "") -> Distribution:
     """A histogram of per-sample values (sorted ``values`` with ``weights``: a quantile
     sketch's points). Logarithmic bins when every value is ≥ 0 and the positive ones are
