@@ -719,6 +719,17 @@ class CommandOptions:
             panel=OUTPUT,
         ),
     ] = None
+    plots_dir: Annotated[
+        str | None,
+        Option(
+            "Also write each plot as SVG and PNG into DIR, with a summary.md that shows them (a PR"
+            " comment, e.g. cml comment create DIR/summary.md).",
+            flag="--plots",
+            metavar="DIR",
+            commands=REPORT,
+            panel=OUTPUT,
+        ),
+    ] = None
     junit: Annotated[
         str | None,
         Option(

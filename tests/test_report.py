@@ -406,3 +406,62 @@ def test_multiclass_report_has_its_plots(run_cli, tmp_path):
     ):
         assert f'id="plot-{plot}"' in page
     self_contained(page)
+
+
+# ----------------------------------------------------------- --plots DIR ----
+
+
+def test_plots_dir_has_each_plot_as_svg_and_png_and_a_summary_referencing_them(run_cli, tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "plots"
+    done = run_cli(
+        "report", BINARY, "--pred", "prob", "-l", "bce", "-o", tmp_path / "r.html", "--plots", folder
+    )
+    assert done.returncode == 0, done.stderr
+    names = {p.stem for p in folder.glob("*.png")}
+    assert names == {"roc", "precision-recall", "reliability", "score-histograms", "distribution-bce"}
+    assert names == {p.stem for p in folder.glob("*.svg")}
+    for name in names:
+        with Image.open(folder / f"{name}.png") as image:
+            assert image.size[0] > 200 and np.asarray(image.convert("L")).std() > 5
+        assert (folder / f"{name}.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    summary = (folder / "summary.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"!\[[^\]]*\]\(([^)]+)\.png\)", summary)) == names
+    df = pd.read_csv(BINARY)
+    p = df["prob"].clip(1e-7, 1 - 1e-7)
+    bce = float(-np.mean(df["label"] * np.log(p) + (1 - df["label"]) * np.log(1 - p)))
+    assert number(bce) in summary
+
+
+def test_plots_into_an_existing_folder_replace_only_their_own_files(run_cli, tmp_path):
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("mine")
+    (folder / "roc.png").write_text("old")
+    done = run_cli(
+        "report", BINARY, "--pred", "prob", "-l", "bce", "-o", tmp_path / "r.html", "--plots", folder
+    )
+    assert done.returncode == 0, done.stderr
+    assert (folder / "keep.txt").read_text() == "mine"
+    assert (folder / "roc.png").read_bytes().startswith(b"\x89PNG")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".losscli-")] == []
+
+
+@pytest.mark.parametrize("case", ["bad-data", "plots-is-a-file", "plots-no-parent"])
+def test_plots_errors_are_exit_2_and_leave_nothing(run_cli, tmp_path, case):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("pred,label\n1,2\nx,3\n")
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    source, folder = {
+        "bad-data": (bad, tmp_path / "plots"),
+        "plots-is-a-file": (REGRESSION, afile),
+        "plots-no-parent": (REGRESSION, tmp_path / "no" / "plots"),
+    }[case]
+    before = sorted(os.listdir(tmp_path))
+    done = run_cli("report", source, "-l", "mse", "-o", tmp_path / "r.html", "--plots", folder)
+    assert done.returncode == 2, done.stderr
+    err = done.stderr.decode()
+    assert err.startswith("losscli: error:") and len(err.strip().splitlines()) <= 2
+    assert sorted(os.listdir(tmp_path)) == before

@@ -64,6 +64,12 @@ def _plan_outputs(outputs: OutputPlan, options: CommandOptions, losses: int) -> 
             file_format(options.output)  # an unknown extension is refused before a temp file exists
         planned["output"] = outputs.add("-o", options.output)
     planned["report"] = outputs.add("-o", options.report_output)  # losscli report's page
+    if options.plots_dir is not None:  # losscli report --plots DIR: staged beside DIR
+        from losscli.output.folder import StagedFolder
+
+        outputs.refuse_input("--plots", options.plots_dir)
+        planned["plots"] = StagedFolder("--plots", options.plots_dir)
+        outputs.staged.append(planned["plots"])
     planned["baseline"] = outputs.add("--write-baseline", options.write_baseline)
     planned["junit"] = outputs.add("--junit", options.junit)
     planned["summary"] = outputs.add("--summary-file", options.summary_file, append=True)
@@ -196,9 +202,13 @@ def _finish(
     if planned.get("summary") is not None:
         outputs.set_text(planned["summary"], to_markdown(result) + "\n")
     if planned.get("report") is not None:
-        from losscli.report.build import report_html
+        from losscli.report.build import draw, plot_files, report_html
 
-        outputs.set_text(planned["report"], report_html(result))
+        plots = draw(result)
+        outputs.set_text(planned["report"], report_html(result, plots))
+        if planned.get("plots") is not None:
+            for name, data in plot_files(result, plots):
+                planned["plots"].write(name, data)
     if per_sample is not None:
         per_sample.close()
     _warn(result.warnings)
