@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from losscli.spec import LossSpec
 
 #: the commands whose options are declared here ("loss": every generated loss command)
-Command = Literal["loss", "eval", "check", "list", "compare"]
+Command = Literal["loss", "eval", "check", "list", "compare", "report"]
 #: the kinds of value a config key takes (validated by :mod:`losscli.config_types`)
 Kind = Literal[
     "text", "path", "bool", "limit", "number", "int", "tolerance", "column", "columns", "choice", "char",
@@ -55,6 +55,7 @@ SKILL = "Skill against a dummy"
 LOSS_EVAL: frozenset[Command] = frozenset({"loss", "eval"})
 EVALUATING: frozenset[Command] = frozenset({"loss", "eval", "check"})
 COMPARE: frozenset[Command] = frozenset({"compare"})
+REPORT: frozenset[Command] = frozenset({"report"})
 
 
 # The format choices are the format tables' names (losscli.render.formats, losscli.io.formats);
@@ -226,7 +227,7 @@ class CommandOptions:
             "Input file (CSV, TSV, Parquet, JSONL, Arrow; .gz/.zst/.bz2), or - for stdin.",
             argument=True,
             metavar="FILE",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             config=ConfigKey("path"),
         ),
     ]
@@ -234,7 +235,7 @@ class CommandOptions:
         str | None,
         Option(
             "Prediction column: name or #N (1-based).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=INPUT,
             only_if=_uses_pred,
             config=ConfigKey("column", "column"),
@@ -246,7 +247,7 @@ class CommandOptions:
         Option(
             "Label column: name or #N.",
             aliases=("--target",),
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("column", "column", aliases=("target",)),
             api="label",
@@ -256,7 +257,7 @@ class CommandOptions:
         str | None,
         Option(
             "Sample-weight column (non-negative).",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("column", "column"),
             api="weight",
@@ -266,7 +267,7 @@ class CommandOptions:
         str | None,
         Option(
             "Predicted-variance column (default names: var, variance, pred_var).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=INPUT,
             only_if=_takes("var"),
             config=ConfigKey("column", "column"),
@@ -277,7 +278,7 @@ class CommandOptions:
         str | None,
         Option(
             "Predicted standard-deviation column (crps of a Gaussian forecast: --pred is the mean).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=INPUT,
             only_if=_takes("std"),
             config=ConfigKey("column", "column"),
@@ -288,7 +289,7 @@ class CommandOptions:
         str | None,
         Option(
             "Lower-bound column of a prediction interval (default names: lower, lo, lower_bound).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=INPUT,
             only_if=_takes("lower"),
             config=ConfigKey("column", "column"),
@@ -299,7 +300,7 @@ class CommandOptions:
         str | None,
         Option(
             "Upper-bound column of a prediction interval (default names: upper, hi, upper_bound).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=INPUT,
             only_if=_takes("upper"),
             config=ConfigKey("column", "column"),
@@ -310,7 +311,7 @@ class CommandOptions:
         str | None,
         Option(
             "The label value of the positive class, for labels other than 0/1, true/false, -1/+1.",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             only_if=_binary,
             config=ConfigKey("label", "read"),
@@ -321,7 +322,7 @@ class CommandOptions:
         CompatPreset | None,
         Option(
             "Reproduce a library's numbers where it differs (clipping, log clamp, Keras' divide-by-N).",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=PARAMS,
             config=ConfigKey("choice", "read", shared=True),
             api="compat",
@@ -331,7 +332,7 @@ class CommandOptions:
         str | None,
         Option(
             "Read the label column from this file instead (row-aligned, or joined with --on).",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             api="labels",
             config=ConfigKey("path", "read"),
@@ -341,7 +342,7 @@ class CommandOptions:
         str | None,
         Option(
             "Join --labels on this key column (present in both files).",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             api="on",
             config=ConfigKey("column", "read"),
@@ -352,7 +353,7 @@ class CommandOptions:
         Option(
             "Also report the loss per group of this column (repeat it, or a comma list, to group by"
             " several columns' combination).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=INPUT,
             api="by",
             api_default=None,
@@ -363,7 +364,7 @@ class CommandOptions:
         str | None,
         Option(
             "Column to identify rows in per-sample output (default: row number).",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("column", "column"),
             api="id",
@@ -373,7 +374,7 @@ class CommandOptions:
         NanPolicy,
         Option(
             "Rows with empty/NaN values: error, or drop and count them.",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("choice", "read", shared=True),
             api="nan",
@@ -383,7 +384,7 @@ class CommandOptions:
         bool,
         Option(
             "The input has no header row; columns are named 1, 2, …",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("bool", "read"),
             python="InputOptions(path, header=False)",
@@ -394,7 +395,7 @@ class CommandOptions:
         Option(
             "Field delimiter of delimited text (default: by extension; sniffed for stdin).",
             aliases=("-d",),
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("char", "read"),
             python="InputOptions(path, delimiter={})",
@@ -404,7 +405,7 @@ class CommandOptions:
         InputFormat | None,
         Option(
             "Override the format the extension implies.",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("choice", "read"),
             python="InputOptions(path, format={})",
@@ -414,7 +415,7 @@ class CommandOptions:
         str,
         Option(
             "Text encoding of delimited input.",
-            commands=LOSS_EVAL | COMPARE,
+            commands=LOSS_EVAL | COMPARE | REPORT,
             panel=INPUT,
             config=ConfigKey("codec", "read"),
             python="InputOptions(path, encoding={})",
@@ -436,7 +437,11 @@ class CommandOptions:
     worst: Annotated[
         int,
         Option(
-            "Also show the K highest-loss rows.", minimum=0, commands=LOSS_EVAL, panel=OUTPUT, api="worst"
+            "Also show the K highest-loss rows.",
+            minimum=0,
+            commands=LOSS_EVAL | REPORT,
+            panel=OUTPUT,
+            api="worst",
         ),
     ] = 0
     ci: Annotated[
@@ -445,7 +450,7 @@ class CommandOptions:
             "Confidence interval of each value at this level (--ci alone: 0.95): the BCa bootstrap"
             " over rows (buckets of rows on large inputs).",
             metavar="LEVEL",
-            commands=EVALUATING | COMPARE,
+            commands=EVALUATING | COMPARE | REPORT,
             panel=INTERVALS,
             config=ConfigKey("number", "read", shared=True),
             api="ci",
@@ -456,7 +461,7 @@ class CommandOptions:
         Option(
             "Bootstrap resamples for --ci.",
             minimum=100,
-            commands=EVALUATING | COMPARE,
+            commands=EVALUATING | COMPARE | REPORT,
             panel=INTERVALS,
             config=ConfigKey("int", "read", shared=True),
             api="resamples",
@@ -467,7 +472,7 @@ class CommandOptions:
         Option(
             "Seed of the --ci resampling (the same seed gives the same interval).",
             minimum=0,
-            commands=EVALUATING | COMPARE,
+            commands=EVALUATING | COMPARE | REPORT,
             panel=INTERVALS,
             config=ConfigKey("int", "read", shared=True),
             api="seed",
@@ -479,7 +484,7 @@ class CommandOptions:
             "Resample rows in contiguous blocks of N for --ci (ordered data, e.g. time series).",
             metavar="N",
             minimum=1,
-            commands=EVALUATING | COMPARE,
+            commands=EVALUATING | COMPARE | REPORT,
             panel=INTERVALS,
             config=ConfigKey("int", "read", shared=True),
             api="ci_block",
@@ -490,7 +495,7 @@ class CommandOptions:
         Option(
             "Also report skill = 1 − value / dummy: the loss of always predicting the label mean"
             " (regression) or the class prior (classification), on the same rows.",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=SKILL,
             config=ConfigKey("bool", "check", shared=True),
             api="vs_dummy",
@@ -500,7 +505,7 @@ class CommandOptions:
         DummyStrategy | None,
         Option(
             "What the regression dummy predicts: the label mean (default) or median. Implies --vs-dummy.",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=SKILL,
             config=ConfigKey("choice", "check", shared=True),
             api="dummy",
@@ -520,7 +525,7 @@ class CommandOptions:
         str | None,
         Option(
             "Append the Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).",
-            commands=EVALUATING | COMPARE,
+            commands=EVALUATING | COMPARE | REPORT,
             panel=OUTPUT,
         ),
     ] = None
@@ -536,7 +541,7 @@ class CommandOptions:
         bool,
         Option(
             "No progress bar on stderr (shown only on a terminal, after a second).",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=OUTPUT,
         ),
     ] = False
@@ -575,7 +580,11 @@ class CommandOptions:
     ] = None
     debug: Annotated[
         bool,
-        Option("Show tracebacks (also LOSSCLI_DEBUG=1).", commands=EVALUATING | COMPARE, env="LOSSCLI_DEBUG"),
+        Option(
+            "Show tracebacks (also LOSSCLI_DEBUG=1).",
+            commands=EVALUATING | COMPARE | REPORT,
+            env="LOSSCLI_DEBUG",
+        ),
     ] = False
     losses: Annotated[
         tuple[str, ...],
@@ -584,19 +593,25 @@ class CommandOptions:
             flag="--loss",
             aliases=("-l",),
             required=True,
-            commands=frozenset({"eval", "compare"}),
+            commands=frozenset({"eval", "compare", "report"}),
         ),
     ] = ()
     max: Annotated[
         tuple[str, ...],
         Option(
-            LIMIT_HELP.format("above X"), commands=LOSS_EVAL, panel=CHECKS, config=ConfigKey("limit", "gate")
+            LIMIT_HELP.format("above X"),
+            commands=LOSS_EVAL | REPORT,
+            panel=CHECKS,
+            config=ConfigKey("limit", "gate"),
         ),
     ] = ()
     min: Annotated[
         tuple[str, ...],
         Option(
-            LIMIT_HELP.format("below X"), commands=LOSS_EVAL, panel=CHECKS, config=ConfigKey("limit", "gate")
+            LIMIT_HELP.format("below X"),
+            commands=LOSS_EVAL | REPORT,
+            panel=CHECKS,
+            config=ConfigKey("limit", "gate"),
         ),
     ] = ()
     min_skill: Annotated[
@@ -604,7 +619,7 @@ class CommandOptions:
         Option(
             "Fail (exit 1) when the skill against the dummy is below X: X, or LOSS=X with several"
             " losses. Repeatable. Implies --vs-dummy.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=CHECKS,
             config=ConfigKey("limit", "gate"),
         ),
@@ -614,7 +629,7 @@ class CommandOptions:
         Option(
             "A losscli JSON result or a metrics file to compare with: JSON, or YAML (.yaml, .yml);"
             ' flat {"mse": 0.2} or nested {"test": {"mse": 0.2}}.',
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=CHECKS,
             config=ConfigKey("path", "gate"),
         ),
@@ -624,7 +639,7 @@ class CommandOptions:
         Option(
             "Where the losses are in a nested --baseline: test (test.mse, test.mae, …; dots go"
             " deeper), or test.mse for the one loss.",
-            commands=LOSS_EVAL,
+            commands=LOSS_EVAL | REPORT,
             panel=CHECKS,
             config=ConfigKey("text", "gate", shared=True),
         ),
@@ -636,7 +651,7 @@ class CommandOptions:
             " paired when the baseline holds bootstrap statistics of the same rows (--write-baseline"
             " stores them), and beyond --rtol/--atol when given.",
             metavar="ALPHA",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=CHECKS,
             config=ConfigKey("number", "gate", shared=True),
         ),
@@ -646,7 +661,7 @@ class CommandOptions:
         Option(
             "Relative tolerance vs the baseline: 0.05 or 5%.",
             check_help="Override every check's rtol (0.05 or 5%).",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=CHECKS,
             config=ConfigKey("tolerance", "gate", shared=True),
             env="LOSSCLI_RTOL",
@@ -658,7 +673,7 @@ class CommandOptions:
         Option(
             "Absolute tolerance vs the baseline.",
             check_help="Override every check's atol.",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=CHECKS,
             config=ConfigKey("tolerance", "gate", shared=True),
             env="LOSSCLI_ATOL",
@@ -669,7 +684,7 @@ class CommandOptions:
         bool,
         Option(
             "A loss missing from the baseline passes.",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=CHECKS,
             config=ConfigKey("bool", "gate", shared=True),
             env="LOSSCLI_ALLOW_MISSING_BASELINE",
@@ -678,21 +693,48 @@ class CommandOptions:
     ] = False
     write_baseline: Annotated[
         str | None,
-        Option("Save this result as a baseline JSON (atomically).", commands=LOSS_EVAL, panel=CHECKS),
+        Option(
+            "Save this result as a baseline JSON (atomically).", commands=LOSS_EVAL | REPORT, panel=CHECKS
+        ),
     ] = None
     exit_zero: Annotated[
         bool,
         Option(
             "Report checks but always exit 0.",
-            commands=EVALUATING | COMPARE,
+            commands=EVALUATING | COMPARE | REPORT,
             panel=CHECKS,
             env="LOSSCLI_EXIT_ZERO",
             env_commands=frozenset({"check"}),
         ),
     ] = False
+    report_output: Annotated[
+        str | None,
+        Option(
+            "Write the report to FILE: one self-contained HTML page (no network), atomically.",
+            flag="--output",
+            aliases=("-o",),
+            metavar="FILE",
+            required=True,
+            commands=REPORT,
+            panel=OUTPUT,
+        ),
+    ] = None
+    plots_dir: Annotated[
+        str | None,
+        Option(
+            "Also write each plot as SVG and PNG into DIR, with a summary.md that shows them (a PR"
+            " comment, e.g. cml comment create DIR/summary.md).",
+            flag="--plots",
+            metavar="DIR",
+            commands=REPORT,
+            panel=OUTPUT,
+        ),
+    ] = None
     junit: Annotated[
         str | None,
-        Option("Write the checks as JUnit XML to FILE.", commands=EVALUATING | COMPARE, panel=CHECKS),
+        Option(
+            "Write the checks as JUnit XML to FILE.", commands=EVALUATING | COMPARE | REPORT, panel=CHECKS
+        ),
     ] = None
 
 

@@ -242,6 +242,7 @@ class EvalResult:
     loss_columns: tuple[str, ...] = ("loss",)
     layout: Any = None  # losscli.engine.layout.Layout
     checks: tuple[Any, ...] = ()  # losscli.checks.CheckResult, when gates were asked for
+    plots: Any = None  # losscli.report.summary.PlotData: what a report draws (not in to_dict())
 
     @property
     def passed(self) -> bool:

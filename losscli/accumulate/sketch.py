@@ -252,6 +252,11 @@ class QuantileSketch:
         self._neg.merge(other._neg)
         self._zero += other._zero
 
+    def points(self) -> tuple[F64, F64]:
+        """Sorted representative values and their weights: the values themselves while
+        :attr:`exact`, else each log bucket's representative (≤ ``rel_err`` away)."""
+        return self._points()
+
     def _points(self) -> tuple[F64, F64]:
         """Sorted representative values and their weights."""
         if self._pos is None:

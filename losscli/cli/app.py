@@ -22,7 +22,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-BUILTIN = ("list", "explain", "check", "eval", "compare")
+BUILTIN = ("list", "explain", "check", "eval", "compare", "report")
 
 
 def build_app(only: str | None = None) -> typer.Typer:
@@ -66,9 +66,10 @@ def build_app(only: str | None = None) -> typer.Typer:
 
     app.command("check", cls=OneValueEach, rich_help_panel="Evaluate")(check_command())
     app.command("compare", cls=OneValueEach, rich_help_panel="Evaluate")(compare_command())
+    app.command("report", cls=OneValueEach, rich_help_panel="Evaluate")(report_command())
 
     if only is not None:
-        for name in ("list", "explain", "check", "compare"):
+        for name in ("list", "explain", "check", "compare", "report"):
             if not wanted(name):
                 _drop(app, name)
     if wanted("eval"):
@@ -126,6 +127,34 @@ def compare_command() -> Any:
 
     compare.__signature__ = inspect.Signature(parameters("compare"))  # type: ignore[attr-defined]
     return compare
+
+
+def report_command() -> Any:
+    """``losscli report FILE -l LOSS … -o report.html``: its options are the declarations for "report"."""
+
+    def report(**kwargs: Any) -> None:
+        """A self-contained HTML report (no network): each loss's value, checks, groups,
+        plots chosen by task, the worst rows. Needs the extra: pip install 'losscli[report]'."""
+        from losscli.cli.options import make_options
+
+        options = make_options(kwargs)
+
+        def body(verdict: Any) -> int:
+            from dataclasses import replace
+
+            from losscli.cli.run import run_losses
+            from losscli.engine.jobs import parse_job
+            from losscli.report.build import require_matplotlib
+
+            require_matplotlib()
+            jobs = [parse_job(text) for text in options.losses]
+            shown = replace(options, rows="0")  # stdout: the summary table, no per-sample rows
+            return run_losses([(spec.name, params) for spec, params in jobs], shown, verdict)
+
+        guarded(body, options.debug)
+
+    report.__signature__ = inspect.Signature(parameters("report"))  # type: ignore[attr-defined]
+    return report
 
 
 class Commands(TyperGroup):

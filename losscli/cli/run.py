@@ -63,6 +63,13 @@ def _plan_outputs(outputs: OutputPlan, options: CommandOptions, losses: int) -> 
         if options.output:
             file_format(options.output)  # an unknown extension is refused before a temp file exists
         planned["output"] = outputs.add("-o", options.output)
+    planned["report"] = outputs.add("-o", options.report_output)  # losscli report's page
+    if options.plots_dir is not None:  # losscli report --plots DIR: staged beside DIR
+        from losscli.output.folder import StagedFolder
+
+        outputs.refuse_input("--plots", options.plots_dir)
+        planned["plots"] = StagedFolder("--plots", options.plots_dir)
+        outputs.staged.append(planned["plots"])
     planned["baseline"] = outputs.add("--write-baseline", options.write_baseline)
     planned["junit"] = outputs.add("--junit", options.junit)
     planned["summary"] = outputs.add("--summary-file", options.summary_file, append=True)
@@ -100,13 +107,15 @@ def _run(
         "by": list(options.by) or None,
     }
     shown = output_format(options.format.value)
+    reported = options.report_output is not None
     run_options = RunOptions(
         nan=options.nan.value,
         rows=rows if shown.head_rows else 0,
         worst=options.worst if shown.head_rows else 0,
-        quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline),
+        quantiles=shown.quantiles or bool(options.summary_file or options.write_baseline or reported),
         ci=ci_settings(options),
         dummy=dummy_strategy(options),
+        plots=reported,
     )
     if options.engine is Engine.dask:
         outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
@@ -192,6 +201,14 @@ def _finish(
         outputs.set_text(planned["junit"], to_junit(result.checks))
     if planned.get("summary") is not None:
         outputs.set_text(planned["summary"], to_markdown(result) + "\n")
+    if planned.get("report") is not None:
+        from losscli.report.build import draw, plot_files, report_html
+
+        plots = draw(result)
+        outputs.set_text(planned["report"], report_html(result, plots))
+        if planned.get("plots") is not None:
+            for name, data in plot_files(result, plots):
+                planned["plots"].write(name, data)
     if per_sample is not None:
         per_sample.close()
     _warn(result.warnings)

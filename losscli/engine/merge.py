@@ -10,6 +10,7 @@ in partition order gives the rows the local engine would number.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from losscli.accumulate.groups import GroupAccumulator
 from losscli.accumulate.loss import LossAccumulator
@@ -28,6 +29,7 @@ class RunnerState:
     head: HeadRows
     worst: WorstRows
     labels: list[BinaryLabels | None]  # per job, for binary losses: the labels seen
+    plots: Any = None  # a report's plot summaries (losscli.report.summary.PlotState), when asked for
 
 
 @dataclass
@@ -83,6 +85,8 @@ def _merge_runner(a: RunnerState, b: RunnerState, offset: int, where: str) -> No
             a.groups[i] = later
         else:
             mine.merge(later)
+    if a.plots is not None and b.plots is not None:
+        a.plots.merge(b.plots)
     a.head.merge(b.head, offset)
     a.worst.merge(b.worst, offset)
     for i, theirs in enumerate(b.labels):

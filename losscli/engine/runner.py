@@ -5,7 +5,7 @@ engine runs it over a whole source, the Dask engine over each partition."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ class RunOptions:
     quantiles: bool = True  # False when nothing shows p50/p90/p99 (they are then NaN)
     ci: CiSettings | None = None  # --ci: keep per-unit sums and finish with intervals
     dummy: str | None = None  # --vs-dummy: "mean" or "median" (the class prior for classification)
+    plots: bool = False  # a report: gather its plots' bounded summaries (losscli.report.summary)
 
 
 def _raw(plan: Plan, by_position: Mapping[int, Any]) -> dict[str, Any]:
@@ -107,6 +108,7 @@ class Runner:
         )
         self.used = 0
         self.groups: list[GroupAccumulator | None] = [None for _ in jobs]  # per job, with --by
+        self.plots = _plot_state(plan, names) if options.plots else None  # None: no cost per chunk
 
     def feed(self, by_position: Mapping[int, Any], row_ids: Any, known: Finite | None = None) -> None:
         """One chunk (``known``: its arrays already checked finite, shared by the runners)."""
@@ -143,6 +145,12 @@ class Runner:
                 self._update_groups(index, job, raw, inputs, computed, units)
             block.columns[job.column] = computed.losses
             block.columns.update(computed.display)
+            if index == 0:
+                first = inputs
+        if self.plots is not None:
+            rows = np.asarray(row_ids, dtype=np.int64) + self.unit_offset
+            losses = [block.columns[job.column] for job in plan.jobs]
+            self.plots.update(first, raw.get("weight"), losses, rows)
         self.used += row_ids.size
         self.head.update(block)
         self.worst.update(block)
@@ -226,12 +234,12 @@ class Runner:
     def state(self) -> RunnerState:
         """What this runner has gathered, without the plan or the source (to send between processes)."""
         labels = [adapter.binary for adapter in self.adapters]
-        return RunnerState(self.used, self.accs, self.groups, self.head, self.worst, labels)
+        return RunnerState(self.used, self.accs, self.groups, self.head, self.worst, labels, self.plots)
 
     def absorb(self, state: RunnerState) -> None:
         """Take over merged partition state (the Dask engine's reduce result)."""
         self.used, self.accs, self.groups = state.used, state.accs, state.groups
-        self.head, self.worst = state.head, state.worst
+        self.head, self.worst, self.plots = state.head, state.worst, state.plots
         for adapter, labels in zip(self.adapters, state.labels, strict=True):
             adapter.binary = labels
 
@@ -244,7 +252,7 @@ class Runner:
             adapter.finish(where)
         groups = self.groups if "by" in self.plan.columns.positions else None
         with np.errstate(all="ignore"):
-            return finish(
+            result = finish(
                 self.plan,
                 self.accs,
                 (seen, self.used),
@@ -253,6 +261,33 @@ class Runner:
                 groups,
                 self.options.ci,
             )
+            if self.plots is None:
+                return result
+            return replace(result, plots=_plot_data(self.plots, self.accs, result))
+
+
+def _plot_state(plan: Plan, classes: list[str] | None) -> Any:
+    """The plots' summaries of a report (losscli.report.summary), from the first loss's inputs."""
+    from losscli.report.summary import PlotState
+
+    first = plan.jobs[0]
+    labels = [
+        (job.label or job.spec.named(job.params))
+        + (f" ({job.spec.per_sample.replace('_', ' ')})" if job.spec.per_sample else "")
+        for job in plan.jobs
+    ]
+    return PlotState(first.spec.task, first.params, labels, classes)
+
+
+def _plot_data(state: Any, accs: list[LossAccumulator], result: EvalResult) -> Any:
+    """The finished plot data: each loss's per-sample distribution from its own sketch."""
+    from losscli.report.summary import distribution
+
+    shown = []
+    for acc, r in zip(accs, result.results, strict=True):
+        values, weights = acc.sketch.points()
+        shown.append(distribution(r.label or r.loss, values, weights, acc.sketch.exact, r.per_sample))
+    return state.data(shown)
 
 
 def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] | None = None) -> int:

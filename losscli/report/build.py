@@ -1,0 +1,54 @@
+"""A result into a report: the plots it calls for, drawn, and the page around them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from losscli.errors import UsageError
+from losscli.results import EvalResult
+
+if TYPE_CHECKING:
+    from losscli.report.figures import Plot
+
+INSTALL = "pip install 'losscli[report]'"
+
+
+def require_matplotlib(what: str = "losscli report") -> None:
+    """Exit 2 (before any input is read) when the ``report`` extra is not installed."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(f"{what} draws its plots with matplotlib, which is not installed", INSTALL) from None
+
+
+def draw(result: EvalResult) -> list[Plot]:
+    """Every plot the result calls for (:func:`losscli.report.figures.plots_for`)."""
+    from losscli.report.figures import plots_for
+
+    return plots_for(result)
+
+
+def report_html(result: EvalResult, plots: list[Plot] | None = None) -> str:
+    """The self-contained HTML report of ``result`` (:mod:`losscli.report.html`)."""
+    from losscli.report.figures import render_all
+    from losscli.report.html import to_html
+
+    plots = draw(result) if plots is None else plots
+    return to_html(result, plots, render_all(plots))
+
+
+def plot_files(result: EvalResult, plots: list[Plot]) -> list[tuple[str, bytes]]:
+    """``--plots DIR``: each plot as NAME.svg and NAME.png, and ``summary.md``: the
+    summary tables (as ``-f markdown``) and each plot as an image with its caption."""
+    from losscli.neutralise import markdown
+    from losscli.render.text import to_markdown
+
+    files: list[tuple[str, bytes]] = []
+    lines = [f"## losscli report: {markdown(result.source.path)}", "", to_markdown(result)]
+    for plot in plots:
+        files.append((f"{plot.name}.svg", plot.svg_file().encode("utf-8")))
+        files.append((f"{plot.name}.png", plot.png()))
+        title = markdown(plot.title)
+        lines += [f"### {title}", "", f"![{title}]({plot.name}.png)", "", markdown(plot.caption), ""]
+    files.append(("summary.md", "\n".join(lines).encode("utf-8")))
+    return files

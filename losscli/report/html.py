@@ -1,0 +1,180 @@
+"""The report as one self-contained HTML page: inline CSS, figures as inline SVG, no
+script, font, image or stylesheet from anywhere (a Content-Security-Policy of
+``default-src 'none'`` says so to the browser too), every text escaped.
+
+The numbers are the result's (:class:`losscli.results.EvalResult`: the same as
+``-f json``), shown through the same grids as the terminal and Markdown tables
+(:mod:`losscli.render.model`); the figures are :mod:`losscli.report.figures`'.
+Sections: the headline (each loss's value, its interval with ``--ci``, rows, the input,
+losscli's version), the checks (failures first), the summary and detail tables, the
+groups (``--by``), the plots, the worst rows (``--worst K``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from losscli import neutralise
+from losscli.render.model import Grid, checks_grid, count, groups_grid, number, summary_grid, worst_grid
+from losscli.report.figures import Plot
+from losscli.results import EvalResult, LossResult
+from losscli.version import __version__
+
+CSS = """
+:root{--ink:#1d2430;--muted:#5b6573;--line:#dde2e8;--bg:#f6f8fa;--pass:#1a7f37;--fail:#cf222e}
+*{box-sizing:border-box}
+body{margin:0;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--ink);background:#fff}
+h1{font-size:22px;margin:0 0 4px}
+h2{font-size:17px;margin:28px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--line)}
+.meta{color:var(--muted);margin:0 0 16px;overflow-wrap:anywhere}
+.cards{display:flex;flex-wrap:wrap;gap:12px}
+.card{border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:180px;background:var(--bg)}
+.card .name{color:var(--muted);font-size:13px;overflow-wrap:anywhere}
+.card .value{font-size:26px;font-weight:600;font-variant-numeric:tabular-nums}
+.card .ci,.card .rows{color:var(--muted);font-size:12px}
+.verdict{display:inline-block;border-radius:6px;padding:6px 12px;font-weight:600;margin:4px 0 12px;color:#fff}
+.verdict.pass{background:var(--pass)}.verdict.fail{background:var(--fail)}
+table{border-collapse:collapse;margin:6px 0 4px;font-variant-numeric:tabular-nums}
+caption{text-align:left;font-weight:600;padding:4px 0;overflow-wrap:anywhere}
+th,td{border-bottom:1px solid var(--line);padding:4px 10px;text-align:left;vertical-align:top}
+th{background:var(--bg);font-weight:600}
+td.n{text-align:right;white-space:nowrap}
+td.FAIL{color:var(--fail);font-weight:700}td.PASS{color:var(--pass);font-weight:600}
+.scroll{overflow-x:auto;max-width:100%}
+.note{color:var(--muted);font-size:12px;margin:2px 0 10px;white-space:pre-line}
+.plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:18px}
+figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:8px;background:#fff}
+figure svg{width:100%;height:auto;display:block}
+figcaption{color:var(--muted);font-size:12px;margin-top:4px}
+footer{margin-top:32px;color:var(--muted);font-size:12px}
+"""
+
+POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+
+
+def esc(text: object) -> str:
+    """Text for HTML: markup escaped, control characters made visible (one line)."""
+    return html.escape(neutralise.line(str(text)), quote=True)
+
+
+def to_html(result: EvalResult, plots: Sequence[Plot], svgs: Sequence[str], notes: Sequence[str] = ()) -> str:
+    """The whole page (see the module docstring); ``svgs`` are ``plots`` as inline SVG."""
+    src = result.source
+    title = f"losscli report · {src.path}"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
+        "<header><h1>losscli report</h1>",
+        f'<p class="meta">{_meta(result)}</p></header>',
+        _headline(result),
+    ]
+    if result.checks:
+        parts.append(_checks(result))
+    parts.append("<h2>Summary</h2>" + _table(summary_grid(result, people=True)))
+    from losscli.render.details import detail_grids
+
+    for grid in detail_grids(result.results):
+        parts.append(_table(grid))
+    groups = groups_grid(result, people=True)
+    if groups is not None:
+        parts.append("<h2>Groups</h2>" + _table(groups))
+    if plots:
+        parts.append("<h2>Plots</h2>" + _figures(plots, svgs))
+    worst = worst_grid(result)
+    if worst is not None:
+        parts.append("<h2>Worst rows</h2>" + _table(worst))
+    if result.warnings:
+        parts.append("<h2>Warnings</h2>" + "".join(f'<p class="note">{esc(w)}</p>' for w in result.warnings))
+    footer = [
+        f"Made by losscli {esc(__version__)}. The numbers are the run's results (the same as -f json);"
+        " the plots are drawn from bounded summaries gathered in the same pass over the data:"
+        " binned curves, histograms and a uniform sample of rows.",
+        *(esc(n) for n in notes),
+    ]
+    parts.append("<footer>" + "<br>".join(footer) + "</footer></body></html>\n")
+    return "\n".join(parts)
+
+
+def _meta(result: EvalResult) -> str:
+    src = result.source
+    dropped = f", {count(src.rows_dropped, True)} dropped" if src.rows_dropped else ""
+    columns = ", ".join(
+        f"{role} " + ", ".join(f"'{n}'" for n in (name if isinstance(name, list) else [name]))
+        for role, name in result.columns.items()
+        if name not in (None, [])
+    )
+    return (
+        f"input <b>{esc(src.path)}</b> ({esc(src.format)}) · {esc(count(src.rows_used, True))} rows used"
+        f" of {esc(count(src.rows, True))}{esc(dropped)} · columns: {esc(columns)} · losscli {esc(__version__)}"
+    )
+
+
+def _headline(result: EvalResult) -> str:
+    cards = [_card(r) for r in result.results]
+    return '<section class="cards" id="headline">' + "".join(cards) + "</section>"
+
+
+def _card(r: LossResult) -> str:
+    lines = [
+        f'<div class="name">{esc(r.title or r.loss)}{" (higher is better)" if r.higher_is_better else ""}</div>',
+        f'<div class="value">{esc(number(r.value))}</div>',
+    ]
+    if r.ci is not None:
+        lines.append(
+            f'<div class="ci">{r.ci.level:.0%} CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}'
+            f" ({esc(r.ci.method)}, {r.ci.resamples} resamples)</div>"
+        )
+    if r.dummy is not None:
+        lines.append(
+            f'<div class="ci">skill {esc(number(r.dummy.skill))} vs {esc(r.dummy.strategy)} dummy</div>'
+        )
+    lines.append(f'<div class="rows">{esc(count(r.count, True))} rows</div>')
+    return '<div class="card">' + "".join(lines) + "</div>"
+
+
+def _checks(result: EvalResult) -> str:
+    checks = sorted(result.checks, key=lambda c: c.passed)  # failures first, stable
+    failed = sum(not c.passed for c in checks)
+    verdict = (
+        f'<div class="verdict fail">FAIL: {failed} of {len(checks)} checks failed</div>'
+        if failed
+        else f'<div class="verdict pass">PASS: all {len(checks)} checks passed</div>'
+    )
+    return "<h2>Checks</h2>" + verdict + _table(checks_grid(checks, why=True), marks=True)
+
+
+def _table(grid: Grid, marks: bool = False) -> str:
+    """A grid as an HTML table (numbers right-aligned; ``marks``: PASS/FAIL cells coloured)."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in grid.headers)
+    rows = []
+    for row in grid.rows:
+        cells = []
+        for text, numeric in zip(row, grid.numeric, strict=True):
+            shown = text.strip(" ") if numeric else text
+            kind = "n" if numeric else (shown if marks and shown in ("PASS", "FAIL") else "")
+            attr = f' class="{kind}"' if kind else ""
+            cells.append(f"<td{attr}>{esc(shown)}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    note = f'<p class="note">{html.escape(_lines(grid.footer))}</p>' if grid.footer else ""
+    return (
+        f'<div class="scroll"><table><caption>{esc(grid.title)}</caption><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>{note}"
+    )
+
+
+def _lines(text: str) -> str:
+    return "\n".join(neutralise.line(t) for t in text.split("\n"))
+
+
+def _figures(plots: Sequence[Plot], svgs: Sequence[str]) -> str:
+    out = []
+    for plot, svg in zip(plots, svgs, strict=True):
+        out.append(
+            f'<figure id="plot-{esc(plot.name)}" aria-label="{esc(plot.title)}">{svg}'
+            f"<figcaption>{esc(plot.caption)}</figcaption></figure>"
+        )
+    return '<div class="plots">' + "".join(out) + "</div>"
