@@ -92,7 +92,8 @@ class GroupAccumulator:
         names: Sequence[str] = (),
         interval: Callable[[LossAccumulator], ConfidenceInterval] | None = None,
     ) -> tuple[GroupResult, ...]:
-        """Each group finished by the spec's own finalize, in sorted key order; ``names``:
+        """Each group finished by the spec's own finalize, with its summary's details (the
+        whole input's keys, of the group's rows), in sorted key order; ``names``:
         the group columns. Text keys read as numbers when every key of their column is a
         number written plainly (``1``, ``-2``, ``3.5``; not ``01`` or ``1.0``)."""
         shown = _as_numbers(list(self.states))

@@ -67,17 +67,11 @@ class LossAccumulator:
     summary: Summary | None = None  # the spec's own summary (LossSpec.state), made in __post_init__
     dummy_strategy: str | None = None  # --vs-dummy: "mean", "median" (the prior for classification)
     dummy: DummyState | None = None  # made in __post_init__ with a dummy_strategy
-    details: bool = True  # a result with the summary's details; --by groups have none, so their
-    # summary is made only when the value needs it (finalize_state): brier's decomposition is not
 
     def __post_init__(self) -> None:
         if self.dummy_strategy is not None and self.dummy is None:
             self.dummy = DummyState(self.spec, self.dummy_strategy)
-        if (
-            self.spec.state
-            and self.summary is None
-            and (self.details or self.spec.finalize is finalize_state)
-        ):
+        if self.spec.state and self.summary is None:  # the file's, each --by group's: value and details
             self.summary = make_summary(self.spec.state, self.params)
         if self.quantiles and self.sketch is NO_SKETCH:
             self.sketch = QuantileSketch()
