@@ -203,6 +203,8 @@ class LossSpec:
     # (a function of summed per-row statistics: BCa like a mean), "jackknife" (ranks:
     # the grouped jackknife), or "" (no interval)
     interval: str = ""
+    # what a "sums" interval resamples, for explain: "the confusion matrix's cells (…)"
+    interval_text: str = ""
     # the registered variant to run instead for these parameters ("" for this spec): roc-auc with
     # --multi-class ovr is its multiclass variant (K score columns); see registry.resolve
     variant: Callable[[Mapping[str, Any]], str] = lambda _p: ""
