@@ -26,6 +26,7 @@ import pandas as pd
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import BayesianRidge, LogisticRegression
+from sklearn.naive_bayes import GaussianNB
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -187,6 +188,27 @@ def make_breast_cancer_binary() -> pd.DataFrame:
     )
 
 
+def make_breast_cancer_models() -> pd.DataFrame:
+    """Two classifiers' out-of-fold probabilities of benign on load_breast_cancer, on the
+    same rows and folds (those of breast_cancer_binary), for ``losscli compare`` of the
+    thresholded and calibration metrics: the scaled logistic regression (``prob_logreg``,
+    the ``prob`` of breast_cancer_binary) and a Gaussian naive Bayes (``prob_nb``: about as
+    accurate, but its independence assumption pushes its probabilities to 0 and 1)."""
+    data = load_breast_cancer()
+    features, target = data.data, data.target
+    folds = StratifiedKFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
+    logreg = cross_val_predict(_scaled_logreg(), features, target, cv=folds, method="predict_proba")
+    bayes = cross_val_predict(GaussianNB(), features, target, cv=folds, method="predict_proba")
+    return pd.DataFrame(
+        {
+            "id": np.arange(len(target), dtype=np.int64),
+            "label": target.astype(np.int64),
+            "prob_logreg": logreg[:, 1],
+            "prob_nb": bayes[:, 1],
+        }
+    )
+
+
 def make_iris_multiclass() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-fold multinomial logistic-regression output on load_iris.
 
@@ -242,6 +264,7 @@ def main() -> None:
         (make_diabetes_models(), "diabetes_models", False),
         (make_diabetes_forecast(), "diabetes_forecast", False),
         (make_breast_cancer_binary(), "breast_cancer_binary", True),
+        (make_breast_cancer_models(), "breast_cancer_models", False),
         (iris_probs, "iris_multiclass", True),
         (iris_logits, "iris_multiclass_logits", False),
     ):

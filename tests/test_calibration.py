@@ -720,7 +720,8 @@ def test_gates(cli):
         (["--norm", "l3"], ["--norm must be one of l1, l2, max"]),
         (["--compat", "torch", "--strategy", "quantile"], ["torchmetrics has no --strategy quantile"]),
         (["--pred", "logit"], ["probability in [0, 1]", "--from-logits"]),
-        (["--ci"], ["no confidence interval (--ci) for ece", "not a smooth function of sums"]),
+        (["--ci", "--strategy", "quantile"], ["no confidence interval (--ci) for ece", "own quantiles"]),
+        (["--ci", "--norm", "max"], ["no confidence interval (--ci) for ece", "a maximum over bins"]),
     ],
 )
 def test_errors_are_exit_2_with_one_line(cli, expect_error, args, needles):
@@ -729,7 +730,9 @@ def test_errors_are_exit_2_with_one_line(cli, expect_error, args, needles):
 
 def test_compare_and_multiclass_errors(cli, expect_error, write_file):
     expect_error(
-        cli("compare", BINARY, "--pred", "prob,logit", "-l", "ece"), "compare: ece", "not a smooth function"
+        cli("compare", BINARY, "--pred", "prob,logit", "-l", "ece:strategy=quantile"),
+        "compare: ece(strategy=quantile) has no paired interval",
+        "own quantiles",
     )
     bad = write_file("rows.csv", "label,p0,p1,p2\n0,0.5,0.3,0.3\n1,0.2,0.7,0.1\n")
     expect_error(cli("ece", bad, "--multi-class", "top-label"), "sum to 1", "--from-logits")
@@ -745,7 +748,8 @@ def test_explain_and_list(cli):
         "calibration_curve",
         "--strategy",
         "torchmetrics #3510",
-        "not available",
+        "BCa bootstrap of the uniform bins' sums",
+        "--norm max (a maximum over bins) have none",
     ):
         assert text in page
     assert "decomposition" in cli("explain", "brier").stdout.lower()

@@ -36,7 +36,9 @@ or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
   mean (BCa over units, losscli.intervals). The summary then has ``width`` (how many
   statistics a row has), ``unit_columns(inputs, weights, losses)`` (``width`` columns
   of n values; None: 1 a row) and ``resampled(sums)``: the value of each row of a
-  (B × width) array of summed statistics, (B,).
+  (B × width) array of summed statistics, (B,). The accumulator asks for the columns a
+  slice of rows at a time (``SUMMED_CELLS`` values: a wide one-hot set of cells never
+  makes a chunk's n × width array at once).
 - ``"jackknife"``: the value is not a function of sums (ROC-AUC: ranks). ``inputs``
   then also holds :data:`UNITS` (each row's bootstrap unit key, uint64) when ``--ci``
   or ``compare`` asked for it, and ``left_out()`` gives the value with each group of

@@ -90,6 +90,15 @@ def ci_text(spec: LossSpec) -> list[str]:
     """What ``--ci`` gives for this loss."""
     if not spec.smooth:
         return [f"not available (exit 2): {spec.no_interval}"]
+    if spec.interval == "sums":
+        summed = spec.interval_text or "the summary's per-row statistics"
+        return [
+            f"a BCa bootstrap of {summed}:",
+            "each resample sums its units' cells and recomputes the value from them with the",
+            "same formula (over the classes or bins of the whole data). Units: rows, --ci-block N",
+            "rows or --id values; past 1,000 units, 1,000 hash buckets. compare pairs two models",
+            "on the same resamples.",
+        ]
     return [
         "a BCa bootstrap interval for the value: an interval built this way holds the loss",
         "of the population the rows were drawn from at the level asked (95% of the time for",
