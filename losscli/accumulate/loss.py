@@ -18,7 +18,15 @@ from numpy.typing import NDArray
 from losscli.accumulate.dummy import DummyState
 from losscli.accumulate.moments import LabelMoments
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
-from losscli.accumulate.summary import UNITS, Jackknifed, Summary, Summed, make_summary, summary_warnings
+from losscli.accumulate.summary import (
+    UNITS,
+    Jackknifed,
+    Summary,
+    Summed,
+    make_summary,
+    summary_bounds,
+    summary_warnings,
+)
 from losscli.accumulate.units import U64, UnitSums, fingerprint
 from losscli.intervals import Bootstrap, CiSettings, Jackknife, NoInterval, paired, statistic
 from losscli.results import ConfidenceInterval, DummyScore, LossResult
@@ -319,6 +327,9 @@ class LossAccumulator:
         found = self.uncertainty(settings)
         low, high = found.interval()
         if isinstance(found, Jackknife):
+            assert self.summary is not None
+            least, most = summary_bounds(self.summary)  # a t interval cut to the value's range
+            low, high = max(low, least), min(high, most)
             return ConfidenceInterval(
                 settings.level, low, high, 0, settings.seed, found.groups, unit, True, method="jackknife"
             )
