@@ -300,7 +300,15 @@ def compare_models(
             seen = feed(plans, runners)
         except Problem as found:
             raise found.error() from None
-        runs = tuple(runner.result(seen) for runner in runners)
+        try:
+            runs = tuple(runner.result(seen) for runner in runners)
+        except DataError as exc:
+            if exc.hint != f"drop {spelled('ci')}":
+                raise
+            # a model's own interval is refused: compare has no --ci to drop
+            raise DataError(
+                f"compare: {exc.message}", "compare needs each model's interval: compare more rows (units)"
+            ) from None
     comparisons: list[ModelComparison] = []
     adjusted = len(models) > 2
     for j, job in enumerate(plans[0].jobs):

@@ -26,10 +26,11 @@ import pandas as pd
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import BayesianRidge, LogisticRegression
-from sklearn.naive_bayes import GaussianNB
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 
 # Fixed seed for every cross-validation splitter -> reproducible folds.
 SEED = 0
@@ -189,24 +190,22 @@ def make_breast_cancer_binary() -> pd.DataFrame:
 
 
 def make_breast_cancer_models() -> pd.DataFrame:
-    """Two classifiers' out-of-fold probabilities of benign on load_breast_cancer, on the
-    same rows and folds (those of breast_cancer_binary), for ``losscli compare`` of the
-    thresholded and calibration metrics: the scaled logistic regression (``prob_logreg``,
-    the ``prob`` of breast_cancer_binary) and a Gaussian naive Bayes (``prob_nb``: about as
-    accurate, but its independence assumption pushes its probabilities to 0 and 1)."""
+    """Three binary models on the same rows and folds, for ``losscli compare``: the
+    logistic model of ``breast_cancer_binary`` (``prob_logreg`` equals its ``prob``),
+    Gaussian naive Bayes, and a depth-3 decision tree (20 distinct scores: many ties).
+    Each column is the out-of-fold probability of class 1 (benign)."""
     data = load_breast_cancer()
     features, target = data.data, data.target
     folds = StratifiedKFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
-    logreg = cross_val_predict(_scaled_logreg(), features, target, cv=folds, method="predict_proba")
-    bayes = cross_val_predict(GaussianNB(), features, target, cv=folds, method="predict_proba")
-    return pd.DataFrame(
-        {
-            "id": np.arange(len(target), dtype=np.int64),
-            "label": target.astype(np.int64),
-            "prob_logreg": logreg[:, 1],
-            "prob_nb": bayes[:, 1],
-        }
-    )
+    models = {
+        "prob_logreg": _scaled_logreg(),
+        "prob_nb": GaussianNB(),
+        "prob_tree": DecisionTreeClassifier(max_depth=3, random_state=SEED),
+    }
+    frame = pd.DataFrame({"id": np.arange(len(target), dtype=np.int64), "label": target.astype(np.int64)})
+    for name, model in models.items():
+        frame[name] = cross_val_predict(model, features, target, cv=folds, method="predict_proba")[:, 1]
+    return frame
 
 
 def make_iris_multiclass() -> tuple[pd.DataFrame, pd.DataFrame]:

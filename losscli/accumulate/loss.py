@@ -24,6 +24,7 @@ from losscli.accumulate.summary import (
     Summary,
     Summed,
     make_summary,
+    summary_bounds,
     summary_no_interval,
     summary_warnings,
 )
@@ -345,6 +346,9 @@ class LossAccumulator:
         found = self.uncertainty(settings)
         low, high = found.interval()
         if isinstance(found, Jackknife):
+            assert self.summary is not None
+            least, most = summary_bounds(self.summary)  # a t interval cut to the value's range
+            low, high = max(low, least), min(high, most)
             return ConfidenceInterval(
                 settings.level, low, high, 0, settings.seed, found.groups, unit, True, method="jackknife"
             )

@@ -90,6 +90,17 @@ def ci_text(spec: LossSpec) -> list[str]:
     """What ``--ci`` gives for this loss."""
     if not spec.smooth:
         return [f"not available (exit 2): {spec.no_interval}"]
+    if spec.jackknifed:
+        from losscli.intervals import JACKKNIFE_GROUPS
+
+        return [
+            "the grouped jackknife of the value: the units (rows, blocks of --ci-block N rows, or",
+            f"--id values) fall into {JACKKNIFE_GROUPS} groups by a fixed hash of the unit; θ₍g₎ is the",
+            "value of the rows outside group g, se² = (G − 1)/G · Σ_g (θ₍g₎ − θ̄)², and the",
+            "interval is value ∓ t_{G−1} · se, cut to the value's range. Rows sharing an --id value",
+            "or a --ci-block block stay in one group. compare pairs two models' θ₍g₎ on the same",
+            "groups (the same rows). Exit 2 when a group's left-out value is undefined.",
+        ]
     if spec.interval == "sums":
         summed = spec.interval_text or "the summary's per-row statistics"
         return [
