@@ -207,6 +207,9 @@ class LossSpec:
     # high: coverage's 1 for a covered label), "" (the column is not a loss but what is ranked,
     # ROC-AUC's score: --worst is refused rather than listing the highest scores)
     worst: str = "high"
+    # the summary keeps a value of every row (ROC-AUC's scores): the input is read in smaller
+    # chunks (engine.plan.KEEPING_CHUNK rows), so a chunk's copies stay small beside what is kept
+    keeps_rows: bool = False
     # what a "sums" interval resamples, for explain: "the confusion matrix's cells (…)"
     interval_text: str = ""
     # the registered variant to run instead for these parameters ("" for this spec): roc-auc with

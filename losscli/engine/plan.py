@@ -67,7 +67,7 @@ def prepare(
     forms = _forms(made, pred)
     jobs = forms[0]  # the inputs the forms share (their extra and optional roles are alike)
     _same_shapes(jobs)
-    opened = open_any(source)
+    opened = open_any(_kept_rows_chunks(source, jobs))
     given = {"var": var, "std": std, "lower": lower, "upper": upper}
     extra = sorted({role for job in jobs for role in job.spec.extra_inputs})
     optional = sorted({role for job in jobs for role in job.spec.optional_inputs} - set(extra))
@@ -287,6 +287,24 @@ def _check_shapes(jobs: list[LossJob], columns: Resolved, where: str) -> None:
 def is_dask_frame(source: object) -> bool:
     """A Dask DataFrame, recognised without importing Dask."""
     return type(source).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(source, "to_delayed")
+
+
+KEEPING_CHUNK = 1 << 17  # rows a chunk holds when a summary keeps every row (LossSpec.keeps_rows)
+
+
+def _kept_rows_chunks(source: SourceArg, jobs: list[LossJob]) -> SourceArg:
+    """Smaller chunks (:data:`KEEPING_CHUNK` rows) for a loss that keeps a value of every
+    row (ROC-AUC's scores): a chunk's decoded columns and copies are then small beside what
+    is kept (10M weighted rows of Parquet: 343 → 288 MiB at the peak, unweighted 222 → 185 MiB,
+    at about the same speed). Only
+    a file not yet opened; a chunk size given smaller stays."""
+    if not any(job.spec.keeps_rows for job in jobs):
+        return source
+    if isinstance(source, str):
+        source = InputOptions(source)
+    if isinstance(source, InputOptions) and source.chunk_rows > KEEPING_CHUNK:
+        return replace(source, chunk_rows=KEEPING_CHUNK)
+    return source
 
 
 def open_any(source: SourceArg) -> Source:
