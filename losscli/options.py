@@ -726,7 +726,7 @@ class CommandOptions:
             " comment, e.g. cml comment create DIR/summary.md).",
             flag="--plots",
             metavar="DIR",
-            commands=REPORT,
+            commands=REPORT | COMPARE,
             panel=OUTPUT,
         ),
     ] = None
@@ -845,6 +845,17 @@ class OtherOptions:
             panel=CHECKS,
         ),
     ] = False
+    report_file: Annotated[
+        str | None,
+        Option(
+            "Also write a self-contained HTML report (no network) to FILE, atomically; needs"
+            " pip install 'losscli[report]'.",
+            flag="--report",
+            metavar="FILE",
+            commands=COMPARE,
+            panel=OUTPUT,
+        ),
+    ] = None
     margin: Annotated[
         str | None,
         Option(

@@ -65,11 +65,9 @@ def _plan_outputs(outputs: OutputPlan, options: CommandOptions, losses: int) -> 
         planned["output"] = outputs.add("-o", options.output)
     planned["report"] = outputs.add("-o", options.report_output)  # losscli report's page
     if options.plots_dir is not None:  # losscli report --plots DIR: staged beside DIR
-        from losscli.output.folder import StagedFolder
+        from losscli.output.folder import plan_folder
 
-        outputs.refuse_input("--plots", options.plots_dir)
-        planned["plots"] = StagedFolder("--plots", options.plots_dir)
-        outputs.staged.append(planned["plots"])
+        planned["plots"] = plan_folder(outputs, "--plots", options.plots_dir)
     planned["baseline"] = outputs.add("--write-baseline", options.write_baseline)
     planned["junit"] = outputs.add("--junit", options.junit)
     planned["summary"] = outputs.add("--summary-file", options.summary_file, append=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from losscli.errors import UsageError
-from losscli.results import EvalResult
+from losscli.results import CompareResult, EvalResult
 
 if TYPE_CHECKING:
     from losscli.report.figures import Plot
@@ -43,8 +43,16 @@ def plot_files(result: EvalResult, plots: list[Plot]) -> list[tuple[str, bytes]]
     from losscli.neutralise import markdown
     from losscli.render.text import to_markdown
 
+    return folder_files(f"losscli report: {markdown(result.source.path)}", to_markdown(result), plots)
+
+
+def folder_files(heading: str, summary: str, plots: list[Plot]) -> list[tuple[str, bytes]]:
+    """Each plot as NAME.svg and NAME.png, and ``summary.md``: ``## heading``, the
+    ``summary`` (Markdown), then each plot as an image with its title and caption."""
+    from losscli.neutralise import markdown
+
     files: list[tuple[str, bytes]] = []
-    lines = [f"## losscli report: {markdown(result.source.path)}", "", to_markdown(result)]
+    lines = [f"## {heading}", "", summary]
     for plot in plots:
         files.append((f"{plot.name}.svg", plot.svg_file().encode("utf-8")))
         files.append((f"{plot.name}.png", plot.png()))
@@ -52,3 +60,27 @@ def plot_files(result: EvalResult, plots: list[Plot]) -> list[tuple[str, bytes]]
         lines += [f"### {title}", "", f"![{title}]({plot.name}.png)", "", markdown(plot.caption), ""]
     files.append(("summary.md", "\n".join(lines).encode("utf-8")))
     return files
+
+
+def comparison_plots(result: CompareResult) -> list[Plot]:
+    """``compare``'s plots (:mod:`losscli.report.comparison_figures`)."""
+    from losscli.report.comparison_figures import comparison_plots as drawn
+
+    return drawn(result)
+
+
+def comparison_report(result: CompareResult, plots: list[Plot]) -> str:
+    """``compare --report``'s page (:mod:`losscli.report.comparison_page`)."""
+    from losscli.report.comparison_page import comparison_html
+    from losscli.report.figures import render_all
+
+    return comparison_html(result, plots, render_all(plots))
+
+
+def comparison_files(result: CompareResult, plots: list[Plot]) -> list[tuple[str, bytes]]:
+    """``compare --plots DIR``: the plots and a ``summary.md`` with the comparison tables."""
+    from losscli.neutralise import markdown
+    from losscli.render.comparison import comparison_markdown
+
+    heading = f"losscli compare: {markdown(result.runs[0].source.path)}"
+    return folder_files(heading, comparison_markdown(result), plots)

@@ -50,12 +50,14 @@ MAX_BARS = 40  # groups or classes a bar chart shows (the table has them all)
 
 @dataclass
 class Plot:
-    """One figure: ``name`` (a file stem), ``title``, ``caption`` (plain text) and the figure."""
+    """One figure: ``name`` (a file stem), ``title``, ``caption`` (plain text), the figure
+    and whether it is ``wide``."""
 
     name: str
     title: str
     caption: str
     figure: Figure
+    wide: bool = False  # the page gives it a whole row (several panels side by side)
 
     def svg(self, prefix: str = "") -> str:
         """The figure as an ``<svg>`` element for inline HTML: no XML prolog, no DOCTYPE,
@@ -126,13 +128,20 @@ def _vector(bar: Any) -> None:
         bar.solids.set_rasterized(False)
 
 
-def _figure(size: tuple[float, float] = SIZE) -> tuple[Figure, Axes]:
+def new_figure(size: tuple[float, float] = SIZE) -> tuple[Figure, Axes]:
+    """A figure of ``size`` inches with one axes, in the house style."""
+    figure = figure_of(size)
+    with style():
+        axes = figure.add_subplot()
+    return figure, axes
+
+
+def figure_of(size: tuple[float, float] = SIZE) -> Figure:
+    """An empty figure of ``size`` inches (constrained layout: nothing cut or overlapping)."""
     from matplotlib.figure import Figure
 
     with style():
-        figure = Figure(figsize=size, layout="constrained")
-        axes = figure.add_subplot()
-    return figure, axes
+        return Figure(figsize=size, layout="constrained")
 
 
 def plots_for(result: EvalResult) -> list[Plot]:
@@ -168,7 +177,7 @@ def _value(result: EvalResult, name: str) -> LossResult | None:
     return next((r for r in result.results if r.loss.partition("(")[0] == name), None)
 
 
-def _stem(text: str) -> str:
+def stem(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "plot"
 
 
@@ -176,7 +185,7 @@ def _stem(text: str) -> str:
 
 
 def loss_distribution(d: Distribution) -> Plot:
-    figure, ax = _figure()
+    figure, ax = new_figure()
     widths = np.diff(d.edges)
     ax.bar(d.edges[:-1], d.counts, width=widths, align="edge", color=BLUE, edgecolor="white", linewidth=0.3)
     what = d.per_sample.replace("_", " ") if d.per_sample else "per-sample loss"
@@ -199,7 +208,7 @@ def loss_distribution(d: Distribution) -> Plot:
     notes.append(
         "from every value" if d.exact else "from the quantile sketch's log buckets (≤ 0.5% relative error)"
     )
-    return Plot(f"distribution-{_stem(d.loss)}", title, "; ".join(notes) + ".", figure)
+    return Plot(f"distribution-{stem(d.loss)}", title, "; ".join(notes) + ".", figure)
 
 
 def group_bars(r: LossResult, result: EvalResult) -> Plot | None:
@@ -210,7 +219,7 @@ def group_bars(r: LossResult, result: EvalResult) -> Plot | None:
     names = [text(", ".join(f"{k}={v}" for k, v in g.parts.items()) if len(g.names) > 1 else g.group)
              for g in shown]  # fmt: skip
     values = np.array([g.value for g in shown])
-    figure, ax = _figure((SIZE[0], max(2.2, 0.5 + 0.28 * len(shown))))
+    figure, ax = new_figure((SIZE[0], max(2.2, 0.5 + 0.28 * len(shown))))
     y = np.arange(len(shown))
     error = None
     if all(g.ci is not None for g in shown):
@@ -233,7 +242,7 @@ def group_bars(r: LossResult, result: EvalResult) -> Plot | None:
     caption += f"; the dashed line is the whole input's value ({number(r.value)})"
     if len(groups) > len(shown):
         caption += f"; the first {len(shown)} of {len(groups)} groups (the table has them all)"
-    return Plot(f"groups-{_stem(r.label or r.loss)}", title, caption + ".", figure)
+    return Plot(f"groups-{stem(r.label or r.loss)}", title, caption + ".", figure)
 
 
 # ---------------------------------------------------------------- regression ----
@@ -265,7 +274,7 @@ def _sampled(sample: Sample) -> str:
 def predicted_vs_actual(sample: Sample | None) -> Plot | None:
     if sample is None:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     how = _points(ax, sample.pred, sample.label)
     lo = float(min(sample.pred.min(), sample.label.min()))
     hi = float(max(sample.pred.max(), sample.label.max()))
@@ -281,7 +290,7 @@ def predicted_vs_actual(sample: Sample | None) -> Plot | None:
 def residuals(sample: Sample | None) -> Plot | None:
     if sample is None:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     residual = sample.label - sample.pred
     how = _points(ax, sample.pred, residual)
     ax.axhline(0.0, color=ORANGE, linewidth=1)
@@ -316,7 +325,7 @@ def roc(scores: Scores | None, auc: LossResult | None) -> Plot | None:
     from losscli.report.summary import roc_points
 
     fpr, tpr = roc_points(scores)
-    figure, ax = _figure()
+    figure, ax = new_figure()
     ax.plot(fpr, tpr, color=BLUE, linewidth=1.5)
     ax.plot([0, 1], [0, 1], color=GREY, linestyle=":", linewidth=1)
     ax.set_xlabel("false positive rate")
@@ -333,7 +342,7 @@ def precision_recall(scores: Scores | None, auc: LossResult | None) -> Plot | No
     from losscli.report.summary import pr_points
 
     recall, precision = pr_points(scores)
-    figure, ax = _figure()
+    figure, ax = new_figure()
     ax.plot(recall, precision, color=BLUE, linewidth=1.5, drawstyle="steps-pre")
     prevalence = scores.positive.sum() / (scores.positive.sum() + scores.negative.sum())
     ax.axhline(prevalence, color=GREY, linestyle=":", linewidth=1, label=f"prevalence {prevalence:.3g}")
@@ -363,7 +372,7 @@ def _reliability_axes(ax: Axes, weight: Any, hits: Any, confidence: Any, bins: i
 def reliability(scores: Scores | None, ece: LossResult | None) -> Plot | None:
     if scores is None or not _usable(scores):
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     weight = scores.positive + scores.negative
     bins, _ = _reliability_axes(ax, weight, scores.positive, scores.score_sum)
     ax.set_xlabel("mean predicted probability")
@@ -377,7 +386,7 @@ def reliability(scores: Scores | None, ece: LossResult | None) -> Plot | None:
 def score_histograms(scores: Scores | None) -> Plot | None:
     if scores is None or scores.outside:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     bins = 50
     group = scores.positive.size // bins
     edges = np.linspace(0.0, 1.0, bins + 1)
@@ -405,7 +414,7 @@ def confusion(classes: Classes | None) -> Plot | None:
         return None
     k = len(classes.names)
     size = min(2.4 + 0.45 * k, 9.0)
-    figure, ax = _figure((size + 0.8, size))
+    figure, ax = new_figure((size + 0.8, size))
     ax.grid(False)
     totals = classes.confusion.sum(axis=1, keepdims=True)
     shares = np.divide(classes.confusion, totals, out=np.zeros_like(classes.confusion), where=totals > 0)
@@ -438,7 +447,7 @@ def per_class_losses(classes: Classes | None) -> Plot | None:
         return None
     k = min(len(classes.names), MAX_BARS)
     n = len(classes.losses)
-    figure, ax = _figure((SIZE[0], max(2.2, 0.6 + 0.3 * k * max(n, 1) ** 0.5)))
+    figure, ax = new_figure((SIZE[0], max(2.2, 0.6 + 0.3 * k * max(n, 1) ** 0.5)))
     y = np.arange(k)
     height = 0.8 / n
     for i, loss in enumerate(classes.losses):
@@ -460,7 +469,7 @@ def per_class_losses(classes: Classes | None) -> Plot | None:
 def top_label_reliability(classes: Classes | None) -> Plot | None:
     if classes is None or classes.probabilities == "none" or classes.top_weight.sum() <= 0:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     bins, _ = _reliability_axes(ax, classes.top_weight, classes.top_correct, classes.top_confidence)
     ax.set_xlabel("mean top-label confidence")
     ax.set_ylabel("accuracy of the top label")

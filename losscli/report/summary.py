@@ -353,4 +353,66 @@ def distribution(loss: str, values: F64, weights: F64, exact: bool, per_sample: 
     return Distribution(loss, edges, counts.astype(np.float64), False, 0.0, exact, per_sample)
 
 
-__all__ = ["BINS", "SAMPLE_ROWS", "PlotData", "PlotState", "distribution"]
+TAIL = 0.005  # a differences histogram spans the 0.5% … 99.5% quantiles (and 0); the tails go in its end bars
+
+
+@dataclass(frozen=True, eq=False)
+class Differences:
+    """``compare``: one model's per-row differences to the reference on one loss (the
+    model's per-sample value − the reference's, weighted as the rows are) as a histogram:
+    ``counts[i]`` in [``edges[i]``, ``edges[i+1]``); 0 is an edge; the weight of the
+    differences below the first edge is counted in the first bar (``below``), above the
+    last in the last (``above``)."""
+
+    loss: str
+    model: str
+    reference: str
+    edges: F64
+    counts: F64
+    below: float
+    above: float
+    exact: bool  # from every difference (else from the sketch's log buckets, ≤ 0.5% apart)
+    per_sample: str = ""  # what the per-sample values are when the loss's value is not their mean
+    higher_is_better: bool = False  # a higher per-sample value wins the row (coverage)
+    weighted: bool = False  # the rows carry --weight (the bars are weights, not counts)
+
+
+def differences(
+    loss: str,
+    model: str,
+    reference: str,
+    values: F64,
+    weights: F64,
+    exact: bool,
+    per_sample: str = "",
+    higher_is_better: bool = False,
+    weighted: bool = False,
+) -> Differences:
+    """The histogram of sorted differences ``values`` (a quantile sketch's points) with
+    ``weights``: ``HISTOGRAM_BINS`` equal bins over [min(q₀.₀₀₅, 0), max(q₀.₉₉₅, 0)]
+    (weighted quantiles, inverted CDF), placed so that 0 is a bin edge; a few extreme rows
+    would otherwise squeeze every other row into one bar."""
+    n = HISTOGRAM_BINS
+    if values.size == 0:
+        return Differences(loss, model, reference, np.array([0.0, 1.0]), np.zeros(1), 0.0, 0.0, exact,
+                           per_sample, higher_is_better, weighted)  # fmt: skip
+    cum = np.cumsum(weights) / weights.sum()
+    q_lo = float(values[min(int(np.searchsorted(cum, TAIL)), values.size - 1)])
+    q_hi = float(values[min(int(np.searchsorted(cum, 1.0 - TAIL)), values.size - 1)])
+    lo, hi = min(q_lo, 0.0), max(q_hi, 0.0)
+    if hi <= lo:  # every difference 0
+        lo, hi = -1.0, 1.0
+    if lo < 0.0 < hi:  # 0 on an edge: as many bars each side as its share of the range
+        left = min(max(round(n * -lo / (hi - lo)), 1), n - 1)
+        width = max(-lo / left, hi / (n - left))
+        edges = width * np.arange(-left, n - left + 1, dtype=np.float64)
+    else:
+        edges = np.linspace(lo, hi, n + 1)
+    below = float(weights[values < edges[0]].sum())
+    above = float(weights[values > edges[-1]].sum())
+    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges, weights=weights)
+    return Differences(loss, model, reference, edges, counts.astype(np.float64), below, above, exact,
+                       per_sample, higher_is_better, weighted)  # fmt: skip
+
+
+__all__ = ["BINS", "SAMPLE_ROWS", "Differences", "PlotData", "PlotState", "differences", "distribution"]
