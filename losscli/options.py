@@ -726,7 +726,7 @@ class CommandOptions:
             " comment, e.g. cml comment create DIR/summary.md).",
             flag="--plots",
             metavar="DIR",
-            commands=REPORT | COMPARE,
+            commands=REPORT | COMPARE | frozenset({"check"}),
             panel=OUTPUT,
         ),
     ] = None
@@ -852,7 +852,7 @@ class OtherOptions:
             " pip install 'losscli[report]'.",
             flag="--report",
             metavar="FILE",
-            commands=COMPARE,
+            commands=COMPARE | frozenset({"check"}),
             panel=OUTPUT,
         ),
     ] = None

@@ -84,14 +84,10 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
 
 def _plan_report(options: dict[str, Any], outputs: Any) -> tuple[Any, Any]:
     """``--report FILE`` and ``--plots DIR``, planned (and matplotlib found) before reading."""
-    if options["report_file"] is None and options["plots_dir"] is None:
-        return None, None
-    from losscli.output.folder import plan_folder
-    from losscli.report.build import require_matplotlib
+    from losscli.report.build import plan_report
 
-    require_matplotlib("losscli compare --report/--plots")
-    return outputs.add("--report", options["report_file"]), plan_folder(
-        outputs, "--plots", options["plots_dir"]
+    return plan_report(
+        outputs, "losscli compare --report/--plots", options["report_file"], options["plots_dir"]
     )
 
 

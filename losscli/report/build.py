@@ -8,6 +8,9 @@ from losscli.errors import UsageError
 from losscli.results import CompareResult, EvalResult
 
 if TYPE_CHECKING:
+    from losscli.checks import CheckReport
+    from losscli.output.folder import StagedFolder
+    from losscli.output.plan import Output, OutputPlan
     from losscli.report.figures import Plot
 
 INSTALL = "pip install 'losscli[report]'"
@@ -19,6 +22,19 @@ def require_matplotlib(what: str = "losscli report") -> None:
         import matplotlib  # noqa: F401
     except ImportError:
         raise UsageError(f"{what} draws its plots with matplotlib, which is not installed", INSTALL) from None
+
+
+def plan_report(
+    outputs: OutputPlan, what: str, page: str | None, plots: str | None
+) -> tuple[Output | None, StagedFolder | None]:
+    """``--report FILE`` and ``--plots DIR`` (``compare``, ``check``) planned with the
+    run's other outputs, matplotlib found first: all before any input is read."""
+    if page is None and plots is None:
+        return None, None
+    from losscli.output.folder import plan_folder
+
+    require_matplotlib(what)
+    return outputs.add("--report", page), plan_folder(outputs, "--plots", plots)
 
 
 def draw(result: EvalResult) -> list[Plot]:
@@ -84,3 +100,29 @@ def comparison_files(result: CompareResult, plots: list[Plot]) -> list[tuple[str
 
     heading = f"losscli compare: {markdown(result.runs[0].source.path)}"
     return folder_files(heading, comparison_markdown(result), plots)
+
+
+def check_plots(runs: list[tuple[str, str, EvalResult]]) -> list[tuple[str, Plot]]:
+    """``check``'s plots: each evaluated file's, with the file (:mod:`losscli.report.check_page`)."""
+    from losscli.report.check_page import check_plots as drawn
+
+    return drawn(runs)
+
+
+def check_report(
+    report: CheckReport, runs: list[tuple[str, str, EvalResult]], plots: list[tuple[str, Plot]]
+) -> str:
+    """``check --report``'s page (:mod:`losscli.report.check_page`)."""
+    from losscli.report.check_page import check_html
+    from losscli.report.figures import render_all
+
+    return check_html(report, runs, plots, render_all([p for _, p in plots]))
+
+
+def check_files(report: CheckReport, plots: list[tuple[str, Plot]]) -> list[tuple[str, bytes]]:
+    """``check --plots DIR``: the plots and a ``summary.md`` with the checks' table."""
+    from losscli.neutralise import markdown
+    from losscli.render.checks import report_markdown
+
+    heading = f"losscli check: {markdown(report.config)}"
+    return folder_files(heading, report_markdown(report), [p for _, p in plots])

@@ -86,10 +86,18 @@ class Plot:
 _NO_METADATA: dict[str, Any] = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 
+PX_PER_PT = 1.4  # an inline figure is drawn at most this large: the page's text size, about
+
+
 def inline_svg(text: str, prefix: str) -> str:
     start = text.index("<svg")
     body = text[start:]
     body = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", body, count=0)
+    # fluid width, but never scaled up beyond PX_PER_PT: a narrow figure (a square ROC plot,
+    # a small confusion matrix) would otherwise fill its cell with text half again as large
+    width = re.search(r'\swidth="([\d.]+)pt"', body)
+    if width is not None:
+        body = body.replace("<svg", f'<svg style="max-width:{round(float(width.group(1)) * PX_PER_PT)}px"', 1)
     body = re.sub(r'\s(width|height)="[\d.]+pt"', "", body, count=2)
     referenced = set(re.findall(r'(?:href="#|url\(#)([^")]+)', body))
     body = re.sub(

@@ -50,7 +50,7 @@ td.FAIL{color:var(--fail);font-weight:700}td.PASS{color:var(--pass);font-weight:
 .note{color:var(--muted);font-size:12px;margin:2px 0 10px;white-space:pre-line}
 .plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:18px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:8px;background:#fff}
-figure svg{width:100%;height:auto;display:block}
+figure svg{width:100%;height:auto;display:block;margin:0 auto}
 figure.wide{grid-column:1/-1}
 figcaption{color:var(--muted);font-size:12px;margin-top:4px}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
