@@ -550,7 +550,7 @@ class CommandOptions:
         Option(
             "local: stream here; dask: one task per partition on a Dask cluster "
             "(pip install 'losscli[dask]').",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=ENGINE,
             api="engine",
         ),
@@ -559,7 +559,7 @@ class CommandOptions:
         str | None,
         Option(
             "Dask scheduler address (tcp://host:8786); default: a LocalCluster on this machine.",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=ENGINE,
             env="LOSSCLI_SCHEDULER",
             env_parsed=True,
@@ -571,7 +571,7 @@ class CommandOptions:
         Option(
             "Seconds to wait for the --scheduler to answer (default 10; also the config's 'timeout').",
             metavar="SECONDS",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=ENGINE,
             env="LOSSCLI_TIMEOUT",
             env_parsed=True,
