@@ -710,11 +710,11 @@ class CommandOptions:
     report_output: Annotated[
         str | None,
         Option(
-            "Write the report to FILE: one self-contained HTML page (no network), atomically.",
+            "Write the report to FILE: one self-contained HTML page (no network), atomically"
+            " (needed unless --plots DIR is given).",
             flag="--output",
             aliases=("-o",),
             metavar="FILE",
-            required=True,
             commands=REPORT,
             panel=OUTPUT,
         ),

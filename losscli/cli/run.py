@@ -105,7 +105,7 @@ def _run(
         "by": list(options.by) or None,
     }
     shown = output_format(options.format.value)
-    reported = options.report_output is not None
+    reported = options.report_output is not None or options.plots_dir is not None  # losscli report
     run_options = RunOptions(
         nan=options.nan.value,
         rows=rows if shown.head_rows else 0,
@@ -199,11 +199,12 @@ def _finish(
         outputs.set_text(planned["junit"], to_junit(result.checks))
     if planned.get("summary") is not None:
         outputs.set_text(planned["summary"], to_markdown(result) + "\n")
-    if planned.get("report") is not None:
+    if planned.get("report") is not None or planned.get("plots") is not None:
         from losscli.report.build import draw, plot_files, report_html
 
         plots = draw(result)
-        outputs.set_text(planned["report"], report_html(result, plots))
+        if planned.get("report") is not None:
+            outputs.set_text(planned["report"], report_html(result, plots))
         if planned.get("plots") is not None:
             for name, data in plot_files(result, plots):
                 planned["plots"].write(name, data)

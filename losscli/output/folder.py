@@ -50,6 +50,9 @@ class StagedFolder:
             raise InputError(f"{path}: cannot write here: no such folder", "create the folder first")
         try:
             self.temp = tempfile.mkdtemp(dir=parent, prefix=TEMP_PREFIX)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.temp, 0o777 & ~umask)  # the bits mkdir gives a new DIR, not mkdtemp's 0700
         except OSError as exc:
             raise write_error(path, exc, "cannot write here") from None
         self.names: list[str] = []
