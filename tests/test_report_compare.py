@@ -283,3 +283,26 @@ def test_without_the_extra_compare_report_is_exit_2_naming_the_install_command(t
     )
     assert "pip install 'losscli[report]'" in lines[-1] and len(lines) <= 2
     assert os.listdir(tmp_path) == []
+
+
+def test_the_reference_card_comes_first_whatever_its_place(run_cli, tmp_path):
+    out = tmp_path / "c.html"
+    done = run_cli(
+        "compare",
+        MODELS,
+        "--pred",
+        "pred_ridge,pred_gbm",
+        "-l",
+        "mse",
+        "--reference",
+        "pred_gbm",
+        "--report",
+        out,
+    )
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    names = re.findall(r'<div class="name">([^<]*)</div>', page[page.index('id="headline"') :])
+    assert names == ["pred_gbm · reference", "pred_ridge"]
+    df = pd.read_csv(MODELS)
+    mse = {m: float(np.mean((df[m] - df["label"]) ** 2)) for m in ("pred_ridge", "pred_gbm")}
+    assert f"Δ {signed(mse['pred_ridge'] - mse['pred_gbm'])} (paired" in page

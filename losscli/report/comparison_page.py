@@ -59,9 +59,9 @@ def headline(result: CompareResult) -> str:
     for loss in losses(result):
         found = loss_results(result, loss)
         ours = {c.model: c for c in result.comparisons if c.loss == loss}
-        cards = [
-            _card(m, r, ours.get(m), m == result.reference) for m, r in zip(result.models, found, strict=True)
-        ]
+        pairs = list(zip(result.models, found, strict=True))
+        pairs.sort(key=lambda pair: pair[0] != result.reference)  # the reference first (stable)
+        cards = [_card(m, r, ours.get(m), m == result.reference) for m, r in pairs]
         reference = found[result.models.index(result.reference)]
         better = " (higher is better)" if reference.higher_is_better else ""
         rows.append(
