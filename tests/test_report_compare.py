@@ -306,3 +306,14 @@ def test_the_reference_card_comes_first_whatever_its_place(run_cli, tmp_path):
     df = pd.read_csv(MODELS)
     mse = {m: float(np.mean((df[m] - df["label"]) ** 2)) for m in ("pred_ridge", "pred_gbm")}
     assert f"Δ {signed(mse['pred_ridge'] - mse['pred_gbm'])} (paired" in page
+
+
+def test_a_level_is_written_as_given(run_cli, tmp_path):
+    """--ci 0.975 reads 97.5% on the page (it read 98%), as in the tables."""
+    out = tmp_path / "c.html"
+    done = run_cli(
+        "compare", MODELS, "--pred", "pred_ridge,pred_gbm", "-l", "mse", "--ci", "0.975", "--report", out
+    )
+    assert done.returncode == 0, done.stderr
+    headline = section(out.read_text(encoding="utf-8"), 'id="headline"', "</section>")
+    assert headline.count("97.5% CI") == 3 and "98%" not in headline  # two values, one paired Δ

@@ -78,10 +78,10 @@ def _card(model: str, r: LossResult, c: ModelComparison | None, reference: bool)
     ]
     if r.ci is not None:
         lines.append(
-            f'<div class="ci">{r.ci.level:.0%} CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}</div>'
+            f'<div class="ci">{r.ci.level * 100:g}% CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}</div>'
         )
     if c is not None:
-        level = f"{c.ci.level:.0%}"
+        level = f"{c.ci.level * 100:g}%"
         lines.append(
             f'<div class="ci">Δ {esc(signed(c.difference))} (paired {level} CI {esc(signed(c.ci.low))} …'
             f" {esc(signed(c.ci.high))})</div>"

@@ -246,7 +246,7 @@ def group_bars(r: LossResult, result: EvalResult) -> Plot | None:
     if error is not None:
         ci = shown[0].ci
         assert ci is not None
-        caption += f" with its {ci.level:.0%} interval ({ci.method})"
+        caption += f" with its {ci.level * 100:g}% interval ({ci.method})"
     caption += f"; the dashed line is the whole input's value ({number(r.value)})"
     if len(groups) > len(shown):
         caption += f"; the first {len(shown)} of {len(groups)} groups (the table has them all)"

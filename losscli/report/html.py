@@ -147,7 +147,7 @@ def _card(r: LossResult) -> str:
     ]
     if r.ci is not None:
         lines.append(
-            f'<div class="ci">{r.ci.level:.0%} CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}'
+            f'<div class="ci">{r.ci.level * 100:g}% CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}'
             f" ({esc(r.ci.method)}, {r.ci.resamples} resamples)</div>"
         )
     if r.dummy is not None:
