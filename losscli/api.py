@@ -67,7 +67,8 @@ def evaluate(
 
     ``ci=0.95`` fills each result's (and group's) ``ci`` with a BCa bootstrap interval
     (``resamples`` draws seeded by ``seed``; rows resampled in blocks of ``ci_block``,
-    or by ``id`` value when ``id`` is given).
+    or by ``id`` value when ``id`` is given); for roc-auc and pr-auc the grouped jackknife's
+    t interval over 64 groups of those units (``ci.method == "jackknife"``).
 
     ``vs_dummy=True`` gives each result (and group) ``skill`` = 1 − value / ``dummy_value``,
     the loss of always predicting the label mean (``dummy="median"``: the median; it

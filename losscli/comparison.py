@@ -321,7 +321,15 @@ def compare_models(
             seen = feed(plans, runners)
         except Problem as found:
             raise found.error() from None
-        runs = tuple(runner.result(seen) for runner in runners)
+        try:
+            runs = tuple(runner.result(seen) for runner in runners)
+        except DataError as exc:
+            if exc.hint != f"drop {spelled('ci')}":
+                raise
+            # a model's own interval is refused: compare has no --ci to drop
+            raise DataError(
+                f"compare: {exc.message}", "compare needs each model's interval: compare more rows (units)"
+            ) from None
     comparisons: list[ModelComparison] = []
     adjusted = len(models) > 2
     for j, job in enumerate(plans[0].jobs):
@@ -422,13 +430,23 @@ def _bound_models(
 
 
 def _smooth_only(jobs: Any) -> None:
-    """A paired bootstrap needs a value that is a smooth function of sums (not max-error, ece)."""
+    """A paired bootstrap needs a value that is a smooth function of sums (not max-error),
+    and a summary whose parameters give an interval (not ece's quantile bins)."""
+    from losscli.accumulate.summary import make_summary, summary_no_interval
+
     for job in jobs:
         if not job.spec.smooth:
             raise UsageError(
                 f"compare: {job.spec.name}'s value ({job.spec.finalize_text}) is not a smooth function of "
                 "sums, so a paired interval and p-value for it would mean nothing",
                 f"leave out {job.spec.name}, or run 'losscli {job.spec.name}' on each model",
+            )
+        why = summary_no_interval(make_summary(job.spec.state, job.params)) if job.spec.interval else ""
+        if why:
+            name = job.spec.named(job.params)
+            raise UsageError(
+                f"compare: {name} has no paired interval: {why}",
+                f"leave out {name}, or run 'losscli {job.spec.name}' on each model",
             )
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from losscli.io.formats import INPUT_FORMATS
 from losscli.render.formats import DEFAULT_FORMAT, check_formats, compare_formats, result_formats
+from losscli.results import GROUP_DETAILS
 from losscli.spec import TASKS
 from losscli.spelling import in_python, value_text
 
@@ -444,6 +445,16 @@ class CommandOptions:
             api="worst",
         ),
     ] = 0
+    group_details: Annotated[
+        str,
+        Option(
+            "With --by: the detail tables (confusion matrix, reliability …) of the first N groups"
+            " in the table and Markdown, N or 'all' (-f json has every group's).",
+            metavar="N",
+            commands=LOSS_EVAL,
+            panel=OUTPUT,
+        ),
+    ] = str(GROUP_DETAILS)
     ci: Annotated[
         float | None,
         Option(

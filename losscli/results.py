@@ -229,6 +229,9 @@ class SourceInfo:
         }
 
 
+GROUP_DETAILS = 10  # --group-details: how many --by groups' detail tables the table and Markdown show
+
+
 @dataclass(frozen=True)
 class EvalResult:
     """Everything one run produced: source, the columns used, one result per loss."""
@@ -243,6 +246,8 @@ class EvalResult:
     layout: Any = None  # losscli.engine.layout.Layout
     checks: tuple[Any, ...] = ()  # losscli.checks.CheckResult, when gates were asked for
     plots: Any = None  # losscli.report.summary.PlotData: what a report draws (not in to_dict())
+    group_details: int | None = GROUP_DETAILS  # the table and Markdown show the detail tables of the
+    # first N --by groups (None: every group's); JSON always holds every group's details
 
     @property
     def passed(self) -> bool:

@@ -207,6 +207,8 @@ class LossSpec:
     # high: coverage's 1 for a covered label), "" (the column is not a loss but what is ranked,
     # ROC-AUC's score: --worst is refused rather than listing the highest scores)
     worst: str = "high"
+    # what a "sums" interval resamples, for explain: "the confusion matrix's cells (…)"
+    interval_text: str = ""
     # the registered variant to run instead for these parameters ("" for this spec): roc-auc with
     # --multi-class ovr is its multiclass variant (K score columns); see registry.resolve
     variant: Callable[[Mapping[str, Any]], str] = lambda _p: ""

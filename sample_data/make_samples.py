@@ -27,8 +27,10 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.linear_model import BayesianRidge, LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from sklearn.naive_bayes import GaussianNB
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 
 # Fixed seed for every cross-validation splitter -> reproducible folds.
 SEED = 0
@@ -187,6 +189,25 @@ def make_breast_cancer_binary() -> pd.DataFrame:
     )
 
 
+def make_breast_cancer_models() -> pd.DataFrame:
+    """Three binary models on the same rows and folds, for ``losscli compare``: the
+    logistic model of ``breast_cancer_binary`` (``prob_logreg`` equals its ``prob``),
+    Gaussian naive Bayes, and a depth-3 decision tree (20 distinct scores: many ties).
+    Each column is the out-of-fold probability of class 1 (benign)."""
+    data = load_breast_cancer()
+    features, target = data.data, data.target
+    folds = StratifiedKFold(n_splits=N_SPLITS, shuffle=True, random_state=SEED)
+    models = {
+        "prob_logreg": _scaled_logreg(),
+        "prob_nb": GaussianNB(),
+        "prob_tree": DecisionTreeClassifier(max_depth=3, random_state=SEED),
+    }
+    frame = pd.DataFrame({"id": np.arange(len(target), dtype=np.int64), "label": target.astype(np.int64)})
+    for name, model in models.items():
+        frame[name] = cross_val_predict(model, features, target, cv=folds, method="predict_proba")[:, 1]
+    return frame
+
+
 def make_iris_multiclass() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-fold multinomial logistic-regression output on load_iris.
 
@@ -242,6 +263,7 @@ def main() -> None:
         (make_diabetes_models(), "diabetes_models", False),
         (make_diabetes_forecast(), "diabetes_forecast", False),
         (make_breast_cancer_binary(), "breast_cancer_binary", True),
+        (make_breast_cancer_models(), "breast_cancer_models", False),
         (iris_probs, "iris_multiclass", True),
         (iris_logits, "iris_multiclass_logits", False),
     ):

@@ -404,15 +404,13 @@ def test_summary_bits_for_any_split_across_blocks_and_groups_of_blocks(cls, weig
         assert split.details() == whole.details()
 
 
-def test_groups_keep_a_summary_only_when_their_value_needs_it(tmp_path):
-    """brier's decomposition is the whole input's (its groups report values only): a --by
-    group's accumulator makes no summary for brier, and one for ece, whose value is it."""
+def test_groups_have_their_own_decomposition(tmp_path):
+    """Each --by group's accumulator keeps brier's summary too: its decomposition is of the
+    group's rows (checked against the formula in tests/test_group_details.py)."""
     from losscli.accumulate.loss import LossAccumulator
 
-    brier, ece = L.get_loss("brier"), L.get_loss("ece")
-    assert LossAccumulator(brier, brier.bind(), details=False).summary is None
-    assert LossAccumulator(brier, brier.bind()).summary is not None
-    assert LossAccumulator(ece, ece.bind(), details=False).summary is not None
+    brier = L.get_loss("brier")
+    assert LossAccumulator(brier, brier.bind(), quantiles=False).summary is not None
     y, p = binary_data(1000, 91)
     g = np.where(np.arange(y.size) % 4 == 0, "a", "b")
     result = losscli.evaluate({"prob": p, "label": y, "g": g}, "brier", by="g").results[0]
@@ -420,6 +418,8 @@ def test_groups_keep_a_summary_only_when_their_value_needs_it(tmp_path):
     for group in result.groups:
         rows = g == group.group
         assert group.value == approx(brier_score_loss(y[rows], p[rows]), rel=1e-12)
+        base = y[rows].mean()
+        assert group.details["decomposition"]["uncertainty"] == approx(base * (1 - base), rel=1e-12)
 
 
 def test_by_groups_are_each_group_alone(tmp_path):
@@ -720,7 +720,8 @@ def test_gates(cli):
         (["--norm", "l3"], ["--norm must be one of l1, l2, max"]),
         (["--compat", "torch", "--strategy", "quantile"], ["torchmetrics has no --strategy quantile"]),
         (["--pred", "logit"], ["probability in [0, 1]", "--from-logits"]),
-        (["--ci"], ["no confidence interval (--ci) for ece", "not a smooth function of sums"]),
+        (["--ci", "--strategy", "quantile"], ["no confidence interval (--ci) for ece", "own quantiles"]),
+        (["--ci", "--norm", "max"], ["no confidence interval (--ci) for ece", "a maximum over bins"]),
     ],
 )
 def test_errors_are_exit_2_with_one_line(cli, expect_error, args, needles):
@@ -729,7 +730,9 @@ def test_errors_are_exit_2_with_one_line(cli, expect_error, args, needles):
 
 def test_compare_and_multiclass_errors(cli, expect_error, write_file):
     expect_error(
-        cli("compare", BINARY, "--pred", "prob,logit", "-l", "ece"), "compare: ece", "not a smooth function"
+        cli("compare", BINARY, "--pred", "prob,logit", "-l", "ece:strategy=quantile"),
+        "compare: ece(strategy=quantile) has no paired interval",
+        "own quantiles",
     )
     bad = write_file("rows.csv", "label,p0,p1,p2\n0,0.5,0.3,0.3\n1,0.2,0.7,0.1\n")
     expect_error(cli("ece", bad, "--multi-class", "top-label"), "sum to 1", "--from-logits")
@@ -745,7 +748,8 @@ def test_explain_and_list(cli):
         "calibration_curve",
         "--strategy",
         "torchmetrics #3510",
-        "not available",
+        "BCa bootstrap of the uniform bins' sums",
+        "--norm max (a maximum over bins) have none",
     ):
         assert text in page
     assert "decomposition" in cli("explain", "brier").stdout.lower()

@@ -90,11 +90,13 @@ class GroupAccumulator:
     def results(
         self,
         names: Sequence[str] = (),
-        interval: Callable[[LossAccumulator], ConfidenceInterval] | None = None,
+        interval: Callable[[LossAccumulator, Hashable], ConfidenceInterval] | None = None,
     ) -> tuple[GroupResult, ...]:
-        """Each group finished by the spec's own finalize, in sorted key order; ``names``:
+        """Each group finished by the spec's own finalize, with its summary's details (the
+        whole input's keys, of the group's rows), in sorted key order; ``names``:
         the group columns. Text keys read as numbers when every key of their column is a
-        number written plainly (``1``, ``-2``, ``3.5``; not ``01`` or ``1.0``)."""
+        number written plainly (``1``, ``-2``, ``3.5``; not ``01`` or ``1.0``). ``interval``:
+        a group's ``--ci`` interval, given its state and its key (for messages)."""
         shown = _as_numbers(list(self.states))
         return tuple(
             sorted(
@@ -105,7 +107,7 @@ class GroupAccumulator:
                         state.count,
                         state.total_weight,
                         tuple(names),
-                        None if interval is None else interval(state),
+                        None if interval is None else interval(state, shown[key]),
                         _dummy_score(state, shown[key]),
                         state.summary.details() if state.summary is not None else None,
                     )

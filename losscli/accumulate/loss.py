@@ -18,7 +18,16 @@ from numpy.typing import NDArray
 from losscli.accumulate.dummy import DummyState
 from losscli.accumulate.moments import LabelMoments
 from losscli.accumulate.sketch import BlockSum, QuantileSketch
-from losscli.accumulate.summary import UNITS, Jackknifed, Summary, Summed, make_summary, summary_warnings
+from losscli.accumulate.summary import (
+    UNITS,
+    Jackknifed,
+    Summary,
+    Summed,
+    make_summary,
+    summary_bounds,
+    summary_no_interval,
+    summary_warnings,
+)
 from losscli.accumulate.units import U64, UnitSums, fingerprint
 from losscli.intervals import Bootstrap, CiSettings, Jackknife, NoInterval, paired, statistic
 from losscli.results import ConfidenceInterval, DummyScore, LossResult
@@ -27,6 +36,9 @@ from losscli.spec import LossSpec, Stats, finalize_state
 F64 = NDArray[np.float64]
 QUANTILES = {"p50": 0.5, "p90": 0.9, "p99": 0.99}
 ROUNDING = 1e-12  # a change of a value within ROUNDING · max(|value|, 1) is float rounding
+# a summary's per-row statistics (LossSpec.interval "sums": K² cells, 3 per bin) are made a
+# slice of rows at a time, at most this many values (16 MB) at once
+SUMMED_CELLS = 1 << 21
 NO_SKETCH = QuantileSketch()  # the empty sketch of accumulators without quantiles; never added to
 
 
@@ -67,17 +79,11 @@ class LossAccumulator:
     summary: Summary | None = None  # the spec's own summary (LossSpec.state), made in __post_init__
     dummy_strategy: str | None = None  # --vs-dummy: "mean", "median" (the prior for classification)
     dummy: DummyState | None = None  # made in __post_init__ with a dummy_strategy
-    details: bool = True  # a result with the summary's details; --by groups have none, so their
-    # summary is made only when the value needs it (finalize_state): brier's decomposition is not
 
     def __post_init__(self) -> None:
         if self.dummy_strategy is not None and self.dummy is None:
             self.dummy = DummyState(self.spec, self.dummy_strategy)
-        if (
-            self.spec.state
-            and self.summary is None
-            and (self.details or self.spec.finalize is finalize_state)
-        ):
+        if self.spec.state and self.summary is None:  # the file's, each --by group's: value and details
             self.summary = make_summary(self.spec.state, self.params)
         if self.quantiles and self.sketch is NO_SKETCH:
             self.sketch = QuantileSketch()
@@ -86,7 +92,9 @@ class LossAccumulator:
         if self.resampled and self.units is None and not self.spec.jackknifed:
             summed = self.summed()
             width = summed.width if summed is not None else 6 if self.spec.needs_label_variance else 3
-            self.units = UnitSums(width)
+            # a summary whose parameters give no interval (ECE's quantile bins) keeps no unit sums
+            if summed is None or not summary_no_interval(summed):
+                self.units = UnitSums(width)
 
     def summed(self) -> Summed | None:
         """The summary whose own per-row statistics the unit sums hold (LossSpec.interval
@@ -137,14 +145,33 @@ class LossAccumulator:
             ranged = distinct and units.size > 0 and int(units[-1]) - int(units[0]) == units.size - 1
             start = int(units[0]) if ranged else None
             summed = self.summed()
-            columns = (
-                summed.unit_columns(inputs, weights, losses)
-                if summed is not None and inputs is not None
-                else self.unit_columns(losses, weights, y_true, factor)
-            )
-            self.units.add(units, columns, distinct, start)
+            if summed is not None and inputs is not None:
+                self._add_summed(summed, units, inputs, weights, losses, distinct, start)
+            else:
+                self.units.add(units, self.unit_columns(losses, weights, y_true, factor), distinct, start)
             if self.fingerprinted:
                 self.fingerprint = (self.fingerprint + fingerprint(units, y_true)) % 2**64
+
+    def _add_summed(
+        self,
+        summed: Summed,
+        units: U64,
+        inputs: Mapping[str, Any],
+        weights: F64 | None,
+        losses: F64,
+        distinct: bool,
+        start: int | None,
+    ) -> None:
+        """A summary's own per-row statistics into the unit sums, :data:`SUMMED_CELLS`
+        values at a time (a wide summary's columns are mostly zeros: one-hot cells)."""
+        assert self.units is not None
+        n = losses.size
+        step = max(1, SUMMED_CELLS // max(summed.width, 1))
+        for at in range(0, n, step):
+            rows = slice(at, min(at + step, n))
+            part = inputs if step >= n else {role: values[rows] for role, values in inputs.items()}
+            columns = summed.unit_columns(part, None if weights is None else weights[rows], losses[rows])
+            self.units.add(units[rows], columns, distinct, None if start is None else start + at)
 
     def unit_columns(
         self, losses: F64, weights: F64 | None, y_true: F64, factor: F64 | None
@@ -319,6 +346,9 @@ class LossAccumulator:
         found = self.uncertainty(settings)
         low, high = found.interval()
         if isinstance(found, Jackknife):
+            assert self.summary is not None
+            least, most = summary_bounds(self.summary)  # a t interval cut to the value's range
+            low, high = max(low, least), min(high, most)
             return ConfidenceInterval(
                 settings.level, low, high, 0, settings.seed, found.groups, unit, True, method="jackknife"
             )

@@ -36,7 +36,9 @@ or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
   mean (BCa over units, losscli.intervals). The summary then has ``width`` (how many
   statistics a row has), ``unit_columns(inputs, weights, losses)`` (``width`` columns
   of n values; None: 1 a row) and ``resampled(sums)``: the value of each row of a
-  (B × width) array of summed statistics, (B,).
+  (B × width) array of summed statistics, (B,). The accumulator asks for the columns a
+  slice of rows at a time (``SUMMED_CELLS`` values: a wide one-hot set of cells never
+  makes a chunk's n × width array at once).
 - ``"jackknife"``: the value is not a function of sums (ROC-AUC: ranks). ``inputs``
   then also holds :data:`UNITS` (each row's bootstrap unit key, uint64) when ``--ci``
   or ``compare`` asked for it, and ``left_out()`` gives the value with each group of
@@ -45,6 +47,8 @@ or say what it keeps (ROC-AUC keeps the scores: its own docs say how many fit).
 
 Either may also have ``no_interval()``: why these parameters give no interval (ECE
 with quantile bins), or "".
+A jackknifed summary may also have ``bounds()``: the (low, high) range of its value
+(ROC-AUC: (0, 1)); ``--ci`` cuts the t interval to it (a paired difference is not cut).
 
 A loss whose value is still the mean of its per-sample losses may keep a summary for
 its ``details()`` alone (the pinball loss per quantile level, an interval's coverage
@@ -54,6 +58,7 @@ and width): its finalizer stays ``finalize_mean``, so it stays smooth (``--ci``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, Protocol
 
@@ -121,3 +126,10 @@ def summary_no_interval(summary: Summary) -> str:
     found = getattr(summary, "no_interval", None)
     why: str = found() if callable(found) else ""
     return why
+
+
+def summary_bounds(summary: Summary) -> tuple[float, float]:
+    """The range of ``summary``'s value (its ``bounds()``), or (−inf, inf)."""
+    found = getattr(summary, "bounds", None)
+    bounds: tuple[float, float] = found() if callable(found) else (-math.inf, math.inf)
+    return bounds

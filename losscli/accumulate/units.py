@@ -60,6 +60,26 @@ def bucket_of(keys: U64, buckets: int = BUCKETS) -> NDArray[np.intp]:
     return found
 
 
+def buckets_of_units(units: Any, buckets: int) -> NDArray[np.intp]:
+    """:func:`bucket_of` of unit keys as :func:`row_units` and :func:`id_units` give them:
+    a range of row keys (a RowRange) read off the table T in slices of 2¹⁶ (nothing
+    hashed per row), any other keys hashed."""
+    from losscli.accumulate.rows import RowRange
+
+    bits = buckets.bit_length() - 1
+    if not isinstance(units, RowRange) or buckets != 1 << bits:
+        return bucket_of(as_keys(units), buckets)
+    out = np.empty(units.size, dtype=np.intp)
+    table, at, end = _low_table(bits), units.start, units.start + units.size
+    while at < end:
+        high, low = divmod(at, 1 << LOW_BITS)
+        upto = min(end, (high + 1) << LOW_BITS)
+        mixed = int(_top(np.array([high], dtype=np.uint64), bits)[0])
+        np.bitwise_xor(table[low : low + upto - at], mixed, out=out[at - units.start : upto - units.start])
+        at = upto
+    return out
+
+
 @cache
 def _low_table(bits: int) -> NDArray[np.intp]:
     table = _top(np.arange(1 << LOW_BITS, dtype=np.uint64) + np.uint64(1 << 63), bits)

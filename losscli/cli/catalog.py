@@ -90,6 +90,26 @@ def ci_text(spec: LossSpec) -> list[str]:
     """What ``--ci`` gives for this loss."""
     if not spec.smooth:
         return [f"not available (exit 2): {spec.no_interval}"]
+    if spec.jackknifed:
+        from losscli.intervals import JACKKNIFE_GROUPS
+
+        return [
+            "the grouped jackknife of the value: the units (rows, blocks of --ci-block N rows, or",
+            f"--id values) fall into {JACKKNIFE_GROUPS} groups by a fixed hash of the unit; θ₍g₎ is the",
+            "value of the rows outside group g, se² = (G − 1)/G · Σ_g (θ₍g₎ − θ̄)², and the",
+            "interval is value ∓ t_{G−1} · se, cut to the value's range. Rows sharing an --id value",
+            "or a --ci-block block stay in one group. compare pairs two models' θ₍g₎ on the same",
+            "groups (the same rows). Exit 2 when a group's left-out value is undefined.",
+        ]
+    if spec.interval == "sums":
+        summed = spec.interval_text or "the summary's per-row statistics"
+        return [
+            f"a BCa bootstrap of {summed}:",
+            "each resample sums its units' cells and recomputes the value from them with the",
+            "same formula (over the classes or bins of the whole data). Units: rows, --ci-block N",
+            "rows or --id values; past 1,000 units, 1,000 hash buckets. compare pairs two models",
+            "on the same resamples.",
+        ]
     return [
         "a BCa bootstrap interval for the value: an interval built this way holds the loss",
         "of the population the rows were drawn from at the level asked (95% of the time for",

@@ -148,14 +148,16 @@ def write_text(text: str) -> None:
 
 
 def show_result(result: Any, color: ColorMode) -> None:
-    from losscli.render.details import detail_grids
+    from losscli.render.details import detail_grids, group_detail_grids
     from losscli.render.model import checks_grid, groups_grid, head_grid, sparklines, summary_grid, worst_grid
 
     grids = [g for g in (head_grid(result), worst_grid(result)) if g is not None and g.rows]
     grids.append(summary_grid(result, people=True))
-    grids += detail_grids(result.results)
+    details = detail_grids(result.results)
+    grids += details
     if (groups := groups_grid(result, people=True)) is not None:
         grids.append(groups)
+    grids += group_detail_grids(result.results, result.group_details, details)
     if result.checks:
         grids.append(checks_grid(result.checks))
     show_grids(grids, sparklines(result.results), color)

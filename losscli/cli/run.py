@@ -18,16 +18,16 @@ if TYPE_CHECKING:
     from losscli.output.plan import OutputPlan
 
 
-def parse_rows(text: str) -> int | None:
-    """``--rows``: a count, or ``all`` (None)."""
+def parse_rows(text: str, option: str = "--rows") -> int | None:
+    """``--rows``, ``--group-details``: a count, or ``all`` (None)."""
     if text.strip().lower() == "all":
         return None
     try:
         n = int(text)
     except ValueError:
-        raise UsageError(f"--rows takes a number or 'all', not '{text}'") from None
+        raise UsageError(f"{option} takes a number or 'all', not '{text}'") from None
     if n < 0:
-        raise UsageError(f"--rows must be >= 0 (got {n})")
+        raise UsageError(f"{option} must be >= 0 (got {n})")
     return n
 
 
@@ -83,7 +83,9 @@ def _run(
     from losscli.io.source import InputOptions
 
     rows = parse_rows(options.rows)
+    group_details = parse_rows(options.group_details, "--group-details")
     planned = _plan_outputs(outputs, options, len(losses))
+    planned["group_details"] = group_details
     source = InputOptions(
         path=options.file,
         format=options.input_format.value if options.input_format else None,
@@ -191,7 +193,10 @@ def _finish(
     from losscli.render.junit import to_junit
     from losscli.render.text import to_markdown
 
-    result = apply_gates(outcome, options, planned.get("baseline_values"))
+    result = replace(
+        apply_gates(outcome, options, planned.get("baseline_values")),
+        group_details=planned["group_details"],
+    )
     text = _render(result, options)
     if planned.get("baseline") is not None:
         outputs.set_text(planned["baseline"], baseline_json(result))

@@ -120,12 +120,16 @@ def _table(acc: LossAccumulator, unit: str) -> UnitTable | None:
     )
 
 
-def _interval(ci: CiSettings, unit: str, path: str, acc: LossAccumulator) -> ConfidenceInterval:
+def _interval(
+    ci: CiSettings, unit: str, path: str, acc: LossAccumulator, group: Hashable | None = None
+) -> ConfidenceInterval:
+    """``acc``'s interval; none is exit 2 naming the file and the --by group."""
     try:
         return acc.interval(ci, unit)
     except NoInterval as exc:
+        where = "" if group is None else f" (group {neutralise.quote(str(group))})"
         raise DataError(
-            f"{path}: {acc.spec.name}: no confidence interval: {exc}", f"drop {spelled('ci')}"
+            f"{path}: {acc.spec.name}{where}: no confidence interval: {exc}", f"drop {spelled('ci')}"
         ) from None
 
 

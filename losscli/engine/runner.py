@@ -175,9 +175,7 @@ class Runner:
         """Per-group states: the same accumulator as the whole file, one per key (losscli.accumulate.groups)."""
         groups = self.groups[index]
         if groups is None:
-            make = partial(
-                self._new_state, job, False, self._resampled(job), False, self.options.dummy, False
-            )
+            make = partial(self._new_state, job, False, self._resampled(job), False, self.options.dummy)
             groups = self.groups[index] = GroupAccumulator(make)
         keys = [raw[f"#{p}"] for p in self.plan.columns.positions["by"]]  # each as read, NaN rows gone
         groups.update(
@@ -208,10 +206,9 @@ class Runner:
         resampled: bool = False,
         fingerprinted: bool = False,
         dummy: str | None = None,
-        details: bool = True,
     ) -> LossAccumulator:
-        """A job's accumulator: the whole file's (with its quantile sketch and the details of its
-        summary) or a group's (neither)."""
+        """A job's accumulator: the whole file's (with its quantile sketch) or a group's (without);
+        both with the loss's own summary (LossSpec.state), so a group has the file's details."""
         return LossAccumulator(
             job.spec,
             job.params,
@@ -220,7 +217,6 @@ class Runner:
             resampled=resampled,
             fingerprinted=fingerprinted,
             dummy_strategy=dummy,
-            details=details,
         )
 
     def count(self, found: Problem, by_position: Mapping[int, Any]) -> int:

@@ -15,6 +15,12 @@ quantile`` cannot: its edges are quantiles of every confidence. It keeps the row
 weights) and bins them when the value is asked for — exactly scikit-learn's edges, no
 sketch, no approximation — up to :data:`QUANTILE_ROW_LIMIT` rows per summary (the
 file's, and each ``--by`` group's); one row more is exit 2, never an estimate.
+
+``--ci`` and ``compare`` on ``ece`` (``LossSpec.interval = "sums"``): over uniform bins the
+value is a function of the per-bin sums W_b, C_b, A_b (:func:`calibration_errors`), so a
+row's statistics are w, w·c, w·a in its bin's three columns, summed per bootstrap unit,
+and a resample's value is the same function of the resampled sums. Quantile bins have no
+interval: their edges are the data's own quantiles, which a resample would move.
 """
 
 from __future__ import annotations
@@ -111,14 +117,15 @@ class BinnedSums:
             else None,
         )
 
-    def _index(self, c: F64) -> I64:
+    def index(self, c: F64) -> I64:
+        """Each confidence's bin."""
         return searched_bin_index(c, self.edges) if self.search else bin_index(c, self.edges, self.binning)
 
     def _sums(self, rows: Rows, blocks: int) -> tuple[I64, F64]:
         """(row counts per bin, sums (Q, blocks, bins)) of ``rows`` cut into ``blocks`` equal blocks."""
         c, a, w = rows
         bins = self.rows.size
-        index = self._index(c)
+        index = self.index(c)
         key = index if blocks == 1 else index + bins * (np.arange(c.size) // (c.size // blocks))
         af = a.astype(np.float64)
         wc, wa = (c, af) if w is None else (w * c, w * af)
@@ -339,20 +346,11 @@ class Calibration:
         return Bins(edges[:-1], edges[1:], *binned.totals(), "right", binned.middle)
 
     def errors(self) -> dict[str, float]:
-        """ECE (l1), RMSCE (l2) and MCE (max) over the bins (NaN without weight)."""
+        """ECE (l1), RMSCE (l2) and MCE (max) over the bins (NaN without weight):
+        :func:`calibration_errors` of the bins' sums."""
         bins = self.bins()
-        filled = bins.filled
-        weight = bins.weight[filled]
-        total = math.fsum(weight.tolist())
-        if total <= 0:
-            return dict.fromkeys(NORMS, math.nan)
-        gap = bins.means(1)[filled] - bins.means(2)[filled]
-        share = weight / total
-        return {
-            "l1": math.fsum((share * np.abs(gap)).tolist()),
-            "l2": math.sqrt(math.fsum((share * gap * gap).tolist())),
-            "max": float(np.max(np.abs(gap))),
-        }
+        found = calibration_errors(bins.sums[0], bins.sums[1], bins.sums[2])
+        return {norm: float(error) for norm, error in found.items()}
 
     def table(self) -> list[dict[str, Any]]:
         """Per bin: bounds, rows, weight, mean confidence, observed frequency, gap (None when empty)."""
@@ -372,6 +370,27 @@ class Calibration:
         ]
 
 
+def calibration_errors(weight: F64, conf: F64, observed: F64) -> dict[str, F64]:
+    """ECE (l1), RMSCE (l2) and MCE (max) from per-bin sums along the last axis (any
+    leading axes: the bootstrap's resamples): W_b = Σw, C_b = Σw·c, A_b = Σw·a. Over the
+    bins with W_b > 0, gap_b = C_b/W_b − A_b/W_b and share_b = W_b / Σ W:
+    ECE = Σ share_b·|gap_b|, RMSCE = √(Σ share_b·gap_b²), MCE = max |gap_b|; NaN without weight."""
+    filled = weight > 0
+    w = np.where(filled, weight, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        safe = np.where(filled, weight, 1.0)
+        gap = np.where(filled, conf / safe - observed / safe, 0.0)
+        share = w / w.sum(axis=-1, keepdims=True)
+        size = np.abs(gap)
+        errors = {
+            "l1": (share * size).sum(axis=-1),
+            "l2": np.sqrt((share * gap * gap).sum(axis=-1)),
+            "max": np.where(filled, size, 0.0).max(axis=-1, initial=0.0),
+        }
+    some = w.sum(axis=-1) > 0
+    return {norm: np.where(some, error, math.nan) for norm, error in errors.items()}
+
+
 def _number(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
@@ -382,9 +401,54 @@ class Reliability(Calibration):
     def __init__(self, params: Mapping[str, Any]) -> None:
         super().__init__(params)
         self.norm = str(params.get("norm", "l1"))
+        # --ci: a row's w, w·c, w·a in its bin's columns (W_1 … W_B, C_1 …, A_1 …)
+        bins = self.binned.rows.size if self.binned is not None else self.n
+        self.width = 3 * bins
 
     def value(self) -> float:
         return self.errors()[self.norm]
+
+    # -- --ci and compare (LossSpec.interval "sums") --------------------------------------------
+
+    def no_interval(self) -> str:
+        """Quantile bins (the edges are the data's quantiles, not fixed before the rows) and
+        MCE (a maximum over bins: its bootstrap misses the truth where bins' gaps are close)."""
+        from losscli.spelling import param
+
+        if self.binned is None:
+            return (
+                f"with {param('strategy', 'quantile')} the bin edges are the confidences' own quantiles, "
+                "which every bootstrap resample would move, so the value is not a function of fixed "
+                f"per-bin sums; {param('strategy', 'uniform')} has an interval"
+            )
+        if self.norm == "max":
+            return (
+                f"{param('norm', 'max')} (MCE) is the largest bin's gap, a maximum over bins: not a smooth "
+                "function of the bins' sums, and its bootstrap interval misses the truth far more often than "
+                f"it says when bins' gaps are close; {param('norm', 'l1')} or l2 has an interval"
+            )
+        return ""
+
+    def unit_columns(self, inputs: Mapping[str, Any], weights: F64 | None, losses: F64) -> list[F64 | None]:
+        """Each row's w, w·c and w·a in its bin's three columns (0 elsewhere)."""
+        assert self.binned is not None, "quantile bins have no interval (no_interval)"
+        c, a = confidence_and_outcome(inputs["y_true"], inputs["y_pred"], self.from_logits)
+        c = np.asarray(c, dtype=np.float64)
+        n, bins = c.size, self.width // 3
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        index, rows = self.binned.index(c), np.arange(n)
+        out = np.zeros((3, bins, n))
+        out[0, index, rows] = w
+        out[1, index, rows] = w * c
+        out[2, index, rows] = w * np.asarray(a, dtype=np.float64)
+        return list(out.reshape(3 * bins, n))
+
+    def resampled(self, sums: F64) -> F64:
+        """The calibration error in the loss's norm of each row of summed per-bin
+        statistics (B × 3·bins)."""
+        bins = self.width // 3
+        found = calibration_errors(sums[:, :bins], sums[:, bins : 2 * bins], sums[:, 2 * bins :])
+        return found[self.norm]
 
     def details(self) -> dict[str, Any]:
         errors = self.errors()

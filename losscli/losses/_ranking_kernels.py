@@ -49,13 +49,20 @@ class Ranked:
     are used times ``scale``, a power of two (exact), so that sums of huge weights do not
     overflow: the metrics do not change when every weight is scaled alike."""
 
-    def __init__(self, values: NDArray[Any], scale: float = 1.0) -> None:
-        values.sort()
+    def __init__(
+        self, values: NDArray[Any], scale: float = 1.0, presorted: bool = False, cum: F64 | None = None
+    ) -> None:
+        """``presorted``: ``values`` are sorted already; ``cum``: their weights' prefix sums
+        (times ``scale``), when known (values taken out of a larger class's)."""
+        if not presorted:
+            values.sort()
         self.values = values
         self.scale = scale
         self.weighted = values.dtype.kind == "c"
-        self._cum: F64 | None = None
-        self.total: float | int = _running(values.imag, scale)[1] if self.weighted else int(values.size)
+        self._cum: F64 | None = cum
+        self.total: float | int = int(values.size)
+        if self.weighted:
+            self.total = float(cum[-1]) if cum is not None else _running(values.imag, scale)[1]
 
     @property
     def cum(self) -> F64 | None:
@@ -86,6 +93,37 @@ class Ranked:
         found = self.index(scores, side)
         return found if self.cum is None else self.cum[found]
 
+    def below_twice(self, scores: F64) -> NDArray[Any]:
+        """below(scores, "left") + below(scores, "right"): the weight below each score
+        counted twice, the weight at it once. The ``right`` search is made only for scores
+        that some kept value equals (found next to their ``left`` index): ties are rare
+        in continuous scores, so this costs about one binary search a score, not two."""
+        left = self.index(scores, "left")
+        right = left
+        if self.size:
+            at = np.minimum(left, self.size - 1)
+            kept = self.values[at].real if self.weighted else self.values[at]
+            tied = kept == scores
+            if tied.any():
+                right = left.copy()
+                right[tied] = self.index(scores[tied], "right")
+        if self.cum is None:
+            return left + right
+        return self.cum[left] + self.cum[right]
+
+    def run_starts(self, start: int, stop: int) -> NDArray[np.intp]:
+        """For each of the values ``start:stop``, the index of the first value with its score
+        (what ``index(score, "left")`` finds, read off the sorted values: no search)."""
+        scores = self.values[start:stop].real if self.weighted else self.values[start:stop]
+        new = np.empty(scores.shape[0], dtype=bool)
+        new[1:] = scores[1:] != scores[:-1]
+        new[0] = True
+        found = np.where(new, np.arange(start, stop), 0)
+        if start > 0:  # the block may begin inside a run of equal scores
+            found[0] = self.index(scores[:1], "left")[0]
+        np.maximum.accumulate(found, out=found)
+        return found
+
     def block(self, start: int, stop: int) -> tuple[F64, F64 | None]:
         """Scores and weights (None: each 1) of values ``start:stop`` in sorted order."""
         part = self.values[start:stop]
@@ -101,13 +139,16 @@ class Ranked:
 
 
 def ranked(positives: NDArray[Any], negatives: NDArray[Any]) -> tuple[Ranked, Ranked]:
-    """Both classes sorted in place, their weights scaled alike by the power of two that
-    brings the largest into [0.5, 1) (so no sum of huge weights overflows)."""
-    largest = max(
-        (float(c.imag.max()) for c in (positives, negatives) if c.dtype.kind == "c" and c.size), default=0.0
-    )
-    scale = math.ldexp(1.0, -math.frexp(largest)[1]) if largest > 0 else 1.0
+    """Both classes sorted in place, their weights scaled alike (:func:`scale_of`)."""
+    scale = scale_of(positives, negatives)
     return Ranked(positives, scale), Ranked(negatives, scale)
+
+
+def scale_of(*classes: NDArray[Any]) -> float:
+    """The power of two that brings the largest weight of ``classes`` into [0.5, 1) (so no
+    sum of huge weights overflows); 1 unweighted."""
+    largest = max((float(c.imag.max()) for c in classes if c.dtype.kind == "c" and c.size), default=0.0)
+    return math.ldexp(1.0, -math.frexp(largest)[1]) if largest > 0 else 1.0
 
 
 def _running(weights: F64, scale: float, keep: bool = False) -> tuple[F64 | None, float]:
@@ -126,7 +167,7 @@ def _running(weights: F64, scale: float, keep: bool = False) -> tuple[F64 | None
     return out, float(carry)
 
 
-def _outranked(pos: Ranked, neg: Ranked, start: int = 0) -> float:
+def outranked(pos: Ranked, neg: Ranked, start: int = 0) -> float:
     """2·Σ over negatives j ≥ ``start`` (sorted ascending) of w_j·(weight of positives above
     s_j + ½ weight of positives at s_j) = Σ w_j·(2W₁ − B₍<₎(s_j) − B₍≤₎(s_j)). Exact (a
     Python int) when unweighted."""
@@ -134,7 +175,7 @@ def _outranked(pos: Ranked, neg: Ranked, start: int = 0) -> float:
     whole = 0
     for first in range(start, neg.size, BLOCK):
         scores, weights = neg.block(first, min(first + BLOCK, neg.size))
-        twice = 2 * pos.total - pos.below(scores, "left") - pos.below(scores, "right")
+        twice = 2 * pos.total - pos.below_twice(scores)
         if weights is None:
             whole += int(twice.sum(dtype=np.int64))
         else:
@@ -150,7 +191,7 @@ def roc_auc(pos: Ranked, neg: Ranked, max_fpr: float | None = None) -> float:
     scikit-learn reports: ½(1 + (A − m²/2) / (m − m²/2)). Both classes must weigh > 0."""
     w1, w0 = pos.total, neg.total
     if max_fpr is None or max_fpr >= 1.0:
-        return _divide(_outranked(pos, neg), 2 * w0 * w1)
+        return _divide(outranked(pos, neg), 2 * w0 * w1)
     cut = max_fpr * w0  # the FP weight where the curve is cut
     # the negative j whose step crosses the cut: the weight at or above it exceeds the cut
     if neg.cum is None:
@@ -165,7 +206,7 @@ def roc_auc(pos: Ranked, neg: Ranked, max_fpr: float | None = None) -> float:
     pos_lo, pos_hi = (float(v) for v in (pos.below(tau, "left")[0], pos.below(tau, "right")[0]))
     tied = pos_hi - pos_lo  # the positives' weight at τ: the step rises by it, linearly
     crossing = x * (w1 - pos_hi) + tied * x * x / (2.0 * group)
-    area = (_outranked(pos, neg, hi) / 2 + crossing) / (w0 * w1)
+    area = (outranked(pos, neg, hi) / 2 + crossing) / (w0 * w1)
     least, most = 0.5 * max_fpr * max_fpr, max_fpr
     return 0.5 * (1.0 + (area - least) / (most - least))
 
@@ -178,7 +219,8 @@ def average_precision(pos: Ranked, neg: Ranked) -> float:
     parts: list[float] = []
     for first in range(0, pos.size, BLOCK):
         scores, weights = pos.block(first, min(first + BLOCK, pos.size))
-        tp = w1 - pos.below(scores, "left")
+        at = pos.run_starts(first, first + scores.shape[0])
+        tp = w1 - (at if pos.cum is None else pos.cum[at])
         fp = w0 - neg.below(scores, "left")
         precision = tp / (tp + fp)
         parts.append(float(precision.sum() if weights is None else np.dot(weights, precision)))

@@ -2,7 +2,11 @@
 scikit-learn computes them.
 
 C[i, j] is the (weighted) count of rows whose true class is i and predicted class j;
-TP_c = C[c, c], predicted_c = Σ_i C[i, c], true_c = Σ_j C[c, j]. The classes a score is
+TP_c = C[c, c], predicted_c = Σ_i C[i, c], true_c = Σ_j C[c, j]: every metric here is a
+function of these margins (:class:`Margins`) alone. Each ``*_values`` function takes
+margins with any leading axes (none for the value of one matrix; one for the bootstrap's
+resampled matrices, ``--ci``) and returns one value per leading index: the point value
+and the interval use the same formula. The classes a score is
 averaged over are those that occur as some row's label or prediction (scikit-learn's
 ``unique_labels``; a row of weight 0 counts), or the positive class alone for
 ``average='binary'``. An undefined ratio (0/0) is the ``zero_division`` value: 0 with a
@@ -23,6 +27,28 @@ I64 = NDArray[np.int64]
 ZERO_DIVISION = {"warn": 0.0, "0": 0.0, "1": 1.0, "nan": math.nan}
 # what each ratio divides by, in scikit-learn's words ("no predicted samples")
 MODIFIER = {"precision": "predicted", "recall": "true", "f-score": "true nor predicted"}
+
+
+@dataclass(frozen=True)
+class Margins:
+    """Per class c (the last axis; any leading axes are independent matrices, e.g. the
+    bootstrap's resamples): TP_c = C[c, c], predicted_c = Σ_i C[i, c], true_c = Σ_j C[c, j]."""
+
+    tp: F64
+    predicted: F64
+    true: F64
+
+    @classmethod
+    def of(cls, c: F64) -> Margins:
+        """The margins of C (…, K, K: rows true class, columns predicted)."""
+        return cls(np.diagonal(c, axis1=-2, axis2=-1).copy(), c.sum(axis=-2), c.sum(axis=-1))
+
+    def scaled(self) -> Margins:
+        """Divided by each matrix's total n = Σ_c true_c (every metric is scale-free; near
+        float64's limits n² would overflow in MCC); NaN where n is 0."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            n = self.true.sum(axis=-1, keepdims=True)
+            return Margins(self.tp / n, self.predicted / n, self.true / n)
 
 
 @dataclass(frozen=True)
@@ -55,8 +81,33 @@ def ratios(
     return scores, undefined
 
 
+def averaged_classes(present: NDArray[np.bool_], average: str, positive: int) -> I64:
+    """The classes a ratio is averaged over: the positive class alone (``binary``), else
+    those that occur as some row's label or prediction."""
+    found: I64 = np.array([positive]) if average == "binary" else np.flatnonzero(present)
+    return found
+
+
+def averaged_values(
+    m: Margins, classes: I64, metric: str, average: str, beta: float, zero_division: str
+) -> tuple[F64, F64, NDArray[np.bool_]]:
+    """precision / recall / F_β averaged over ``classes``: ``binary`` (the positive class
+    alone), ``micro`` (one ratio of the counts summed over classes), ``macro`` (the mean
+    over classes) or ``weighted`` (weighted by each class's true count); NaN scores are
+    left out of a mean. Returns the values (…), the per-class scores and where they were
+    0/0 (…, k) (micro: whether its one ratio was, for every class)."""
+    tp, predicted, true = m.tp[..., classes], m.predicted[..., classes], m.true[..., classes]
+    scores, undefined = ratios(tp, predicted, true, metric, beta, zero_division)
+    if average == "micro":
+        one = [x.sum(axis=-1, keepdims=True) for x in (tp, predicted, true)]
+        micro, micro_undefined = ratios(one[0], one[1], one[2], metric, beta, zero_division)
+        return micro[..., 0], scores, np.broadcast_to(micro_undefined, scores.shape)
+    weights = true if average == "weighted" else None
+    return _nanaverage(scores, weights), scores, undefined
+
+
 def averaged(
-    c: F64,
+    m: Margins,
     present: NDArray[np.bool_],
     metric: str,
     average: str,
@@ -64,63 +115,76 @@ def averaged(
     zero_division: str,
     positive: int,
 ) -> Scored:
-    """precision / recall / F_β averaged: ``binary`` (the positive class alone), ``micro``
-    (one ratio of the counts summed over classes), ``macro`` (the mean over classes) or
-    ``weighted`` (weighted by each class's true count); NaN scores are left out of a mean."""
-    classes: I64 = np.array([positive]) if average == "binary" else np.flatnonzero(present)
-    tp, predicted, true = np.diagonal(c)[classes], c.sum(axis=0)[classes], c.sum(axis=1)[classes]
-    scores, undefined = ratios(tp, predicted, true, metric, beta, zero_division)
-    if average == "micro":
-        one = [np.array([x.sum()]) for x in (tp, predicted, true)]
-        micro, micro_undefined = ratios(one[0], one[1], one[2], metric, beta, zero_division)
-        return Scored(float(micro[0]), classes, scores, classes if micro_undefined[0] else classes[:0])
-    weights = true if average == "weighted" else None
-    return Scored(_nanaverage(scores, weights), classes, scores, classes[undefined])
+    """:func:`averaged_values` of one matrix's margins, with its per-class scores."""
+    classes = averaged_classes(present, average, positive)
+    value, scores, undefined = averaged_values(m, classes, metric, average, beta, zero_division)
+    return Scored(float(value), classes, scores, classes[undefined])
 
 
-def _nanaverage(scores: F64, weights: F64 | None) -> float:
-    """The (weighted) mean of the scores that are not NaN (NaN if none is); weights
-    that sum to 0 count equally (scikit-learn's ``_nanaverage``)."""
+def _nanaverage(scores: F64, weights: F64 | None) -> F64:
+    """The (weighted) mean along the last axis of the scores that are not NaN (NaN if
+    none is); weights that sum to 0 count equally (scikit-learn's ``_nanaverage``)."""
     kept = ~np.isnan(scores)
-    if not kept.any():
-        return math.nan
-    if weights is None or not weights[kept].sum():
-        return float(np.mean(scores[kept]))
-    return float(np.average(scores[kept], weights=weights[kept]))
+    counted = kept.sum(axis=-1)
+    kept_scores = np.where(kept, scores, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        plain = kept_scores.sum(axis=-1) / counted
+        if weights is None:
+            return np.where(counted > 0, plain, math.nan)
+        w = np.where(kept, weights, 0.0)
+        total = w.sum(axis=-1)
+        weighted = (kept_scores * w).sum(axis=-1) / total
+    found: F64 = np.where(counted > 0, np.where(total != 0, weighted, plain), math.nan)
+    return found
 
 
-def balanced_accuracy(c: F64, present: NDArray[np.bool_], adjusted: bool) -> Scored:
-    """The mean over classes of recall TP_c / true_c, classes with no true weight left
+def balanced_values(m: Margins, classes: I64, adjusted: bool) -> tuple[F64, F64, NDArray[np.bool_]]:
+    """The mean over ``classes`` of recall TP_c / true_c, classes with no true weight left
     out (predicted but never a label: scikit-learn warns); ``adjusted``: (score − 1/K) /
-    (1 − 1/K) over the K classes kept, so chance scores 0."""
-    classes = np.flatnonzero(present)
-    sub = c[np.ix_(classes, classes)]
-    true = sub.sum(axis=1)
+    (1 − 1/K) over the K classes kept, so chance scores 0. Returns the values (…), the
+    recalls and which classes had no true weight (…, k)."""
+    tp, true = m.tp[..., classes], m.true[..., classes]
     missing = true == 0
-    recall = np.diagonal(sub) / np.where(missing, 1.0, true)
-    kept = recall[~missing]
-    score = float(np.mean(kept)) if kept.size else math.nan
-    if adjusted:
-        chance = 1.0 / kept.size if kept.size else math.nan
-        score = (score - chance) / (1.0 - chance) if chance != 1.0 else math.nan
-    return Scored(score, classes[~missing], kept, classes[missing])
+    recall = tp / np.where(missing, 1.0, true)
+    kept = (~missing).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(missing, 0.0, recall).sum(axis=-1) / kept
+        if adjusted:
+            chance = 1.0 / kept
+            score = np.where(chance != 1.0, (score - chance) / (1.0 - chance), math.nan)
+    found: F64 = np.where(kept > 0, score, math.nan)
+    return found, recall, missing
 
 
-def mcc(c: F64) -> tuple[float, bool]:
+def balanced_accuracy(m: Margins, present: NDArray[np.bool_], adjusted: bool) -> Scored:
+    """:func:`balanced_values` of one matrix's margins over the classes ``present``."""
+    classes = np.flatnonzero(present)
+    value, recall, missing = balanced_values(m, classes, adjusted)
+    return Scored(float(value), classes[~missing], recall[~missing], classes[missing])
+
+
+def mcc_values(m: Margins) -> tuple[F64, NDArray[np.bool_]]:
     """Matthews' correlation (Gorodkin's K-class form):
     (n·Σ_c TP_c − Σ_c true_c·predicted_c) / √((n² − Σ predicted_c²)(n² − Σ true_c²)),
     and whether it was 0/0 (every row one true class, or one predicted class): then 0."""
-    true, predicted = c.sum(axis=1), c.sum(axis=0)
-    n_correct, n = float(np.trace(c)), float(predicted.sum())
-    cov_tp = n_correct * n - float(np.dot(true, predicted))
-    cov_pp = n * n - float(np.dot(predicted, predicted))
-    cov_tt = n * n - float(np.dot(true, true))
+    true, predicted = m.true, m.predicted
+    n_correct, n = m.tp.sum(axis=-1), predicted.sum(axis=-1)
+    cov_tp = n_correct * n - (true * predicted).sum(axis=-1)
+    cov_pp = n * n - (predicted * predicted).sum(axis=-1)
+    cov_tt = n * n - (true * true).sum(axis=-1)
     product = cov_pp * cov_tt
-    if product == 0:
-        return 0.0, True
-    return cov_tp / math.sqrt(product), False
+    undefined = product == 0
+    value: F64 = np.where(undefined, 0.0, cov_tp / np.sqrt(np.where(undefined, 1.0, product)))
+    return value, undefined
 
 
-def accuracy(c: F64) -> float:
+def mcc(m: Margins) -> tuple[float, bool]:
+    """:func:`mcc_values` of one matrix's margins."""
+    value, undefined = mcc_values(m)
+    return float(value), bool(undefined)
+
+
+def accuracy(m: Margins) -> F64:
     """Σ_c TP_c / n."""
-    return float(np.trace(c) / c.sum())
+    found: F64 = m.tp.sum(axis=-1) / m.true.sum(axis=-1)
+    return found

@@ -9,6 +9,13 @@ a weighted cell is an exact block sum of its rows' weights, so any chunking give
 same bits. Each class's row count is kept too: a class averaged over is one that occurs
 as some row's label or prediction, as scikit-learn's ``unique_labels`` decides (a row of
 weight 0 counts).
+
+``--ci`` and ``compare`` (``LossSpec.interval = "sums"``): every metric is a function of
+the matrix's margins — per class c, TP_c, predicted_c and true_c — so a row's statistics
+are its weight in the three cells it adds to (its true class's TP when it is right, its
+predicted class's predicted, its true class's true): 3K columns, summed per bootstrap
+unit. A resample's value is the same metric function (:mod:`._thresholds_metrics`) of the
+resampled margins, averaged over the classes the whole data averages over.
 """
 
 from __future__ import annotations
@@ -25,7 +32,19 @@ from losscli.accumulate.sketch import BlockSum
 from losscli.accumulate.summary import CLASSES
 from losscli.errors import UsageError
 from losscli.losses._thresholds_kernels import predicted_class
-from losscli.losses._thresholds_metrics import MODIFIER, Scored, accuracy, averaged, balanced_accuracy, mcc
+from losscli.losses._thresholds_metrics import (
+    MODIFIER,
+    Margins,
+    Scored,
+    accuracy,
+    averaged,
+    averaged_classes,
+    averaged_values,
+    balanced_accuracy,
+    balanced_values,
+    mcc,
+    mcc_values,
+)
 from losscli.neutralise import cut
 from losscli.spelling import in_python, param
 
@@ -50,6 +69,9 @@ class ConfusionSummary(ABC):
         self.counts: dict[Cell, int] = {}  # rows per cell, weighted or not
         self.plain: dict[Cell, int] = {}  # rows per cell added without weights (each weighs 1)
         self.sums: dict[Cell, BlockSum] = {}  # Σw per cell of the rows added with weights
+        # --ci: a row's statistics, its weight in TP_c, predicted_c and true_c of each class c
+        # (the classes as the parameters give them: every part of a run has the same)
+        self.width = 3 * len(self.labels)
         self._refuse_unusable()
 
     # ------------------------------------------------------------------ set-up --
@@ -76,13 +98,18 @@ class ConfusionSummary(ABC):
         return get_loss(self.loss).named(self.params)
 
     # -------------------------------------------------------------- the summary --
-    def update(self, inputs: Mapping[str, Any], weights: F64 | None, losses: F64) -> None:
-        """Count each row into its (true, predicted) cell."""
-        k = len(self.labels)
+    def _classes_of(self, inputs: Mapping[str, Any]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+        """Each row's true and predicted class (indices into :attr:`labels`)."""
         truth = np.asarray(inputs["y_true"]).astype(np.int64)
         guess = predicted_class(
             inputs["y_pred"], self.params.get("threshold"), bool(self.params.get("from_logits"))
         )
+        return truth, guess
+
+    def update(self, inputs: Mapping[str, Any], weights: F64 | None, losses: F64) -> None:
+        """Count each row into its (true, predicted) cell."""
+        k = len(self.labels)
+        truth, guess = self._classes_of(inputs)
         cell = truth * k + guess
         counts = np.bincount(cell, minlength=k * k)
         found = np.flatnonzero(counts)
@@ -147,15 +174,46 @@ class ConfusionSummary(ABC):
 
     # ------------------------------------------------------------------- value --
     @abstractmethod
-    def scored(self, c: F64, present: NDArray[np.bool_]) -> Scored:
-        """The metric of the matrix ``c`` (rows: true class) over the classes ``present``."""
+    def scored(self, m: Margins, present: NDArray[np.bool_]) -> Scored:
+        """The metric of one matrix's margins ``m`` over the classes ``present``, with
+        its per-class scores."""
+
+    @abstractmethod
+    def values(self, m: Margins, present: NDArray[np.bool_]) -> F64:
+        """The metric of each matrix whose margins ``m`` has (leading axes), over the
+        classes ``present``: the function :meth:`scored` takes its value from."""
 
     def score(self) -> Scored | None:
         """The metric of C / ΣC (each metric is scale-free, and weights near float64's
         limits then neither overflow nor underflow: n² in MCC); None without weight."""
         c, present = self.matrix()
         total = float(c.sum())
-        return self.scored(c / total, present) if 0 < total < math.inf else None
+        return self.scored(Margins.of(c / total), present) if 0 < total < math.inf else None
+
+    # ------------------------------------------------------ --ci and compare --
+    def unit_columns(self, inputs: Mapping[str, Any], weights: F64 | None, losses: F64) -> list[F64 | None]:
+        """Each row's weight w in the margins it adds to: TP of its true class when it is
+        classified right, predicted of its predicted class, true of its true class (3K
+        columns: TP_1 … TP_K, predicted_1 …, true_1 …; 0 elsewhere)."""
+        k = len(self.labels)
+        truth, guess = self._classes_of(inputs)
+        n = truth.size
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        rows = np.arange(n)
+        out = np.zeros((3, k, n))
+        out[0, truth, rows] = np.where(truth == guess, w, 0.0)
+        out[1, guess, rows] = w
+        out[2, truth, rows] = w
+        return list(out.reshape(3 * k, n))
+
+    def resampled(self, sums: F64) -> F64:
+        """The metric of each row of summed statistics (B × 3K: resampled margins), over
+        the classes the whole data averages over."""
+        k = self.width // 3
+        assert sums.shape[1] == 3 * k == 3 * len(self.labels), "the classes changed after the first row"
+        _, present = self.matrix()
+        m = Margins(sums[:, :k], sums[:, k : 2 * k], sums[:, 2 * k :]).scaled()
+        return self.values(m, present)
 
     def value(self) -> float:
         scored = self.score()
@@ -207,9 +265,12 @@ class AccuracySummary(ConfusionSummary):
 
     loss = "accuracy"
 
-    def scored(self, c: F64, present: NDArray[np.bool_]) -> Scored:
+    def scored(self, m: Margins, present: NDArray[np.bool_]) -> Scored:
         none = np.zeros(0, dtype=np.int64)
-        return Scored(accuracy(c), none, np.zeros(0), none)
+        return Scored(float(accuracy(m)), none, np.zeros(0), none)
+
+    def values(self, m: Margins, present: NDArray[np.bool_]) -> F64:
+        return accuracy(m)
 
 
 class BalancedAccuracySummary(ConfusionSummary):
@@ -217,8 +278,11 @@ class BalancedAccuracySummary(ConfusionSummary):
 
     loss = "balanced-accuracy"
 
-    def scored(self, c: F64, present: NDArray[np.bool_]) -> Scored:
-        return balanced_accuracy(c, present, bool(self.params.get("adjusted")))
+    def scored(self, m: Margins, present: NDArray[np.bool_]) -> Scored:
+        return balanced_accuracy(m, present, bool(self.params.get("adjusted")))
+
+    def values(self, m: Margins, present: NDArray[np.bool_]) -> F64:
+        return balanced_values(m, np.flatnonzero(present), bool(self.params.get("adjusted")))[0]
 
     def warnings(self) -> list[str]:
         scored = self.score()
@@ -245,8 +309,11 @@ class MccSummary(ConfusionSummary):
 
     loss = "mcc"
 
-    def scored(self, c: F64, present: NDArray[np.bool_]) -> Scored:
-        value, undefined = mcc(c)
+    def values(self, m: Margins, present: NDArray[np.bool_]) -> F64:
+        return mcc_values(m)[0]
+
+    def scored(self, m: Margins, present: NDArray[np.bool_]) -> Scored:
+        value, undefined = mcc(m)
         none = np.zeros(0, dtype=np.int64)
         return Scored(value, none, np.zeros(0), np.flatnonzero(present) if undefined else none)
 
@@ -277,10 +344,14 @@ class RatioSummary(ConfusionSummary):
         """The positive class of ``average='binary'``: label 1 (the second class)."""
         return 1
 
-    def scored(self, c: F64, present: NDArray[np.bool_]) -> Scored:
+    def scored(self, m: Margins, present: NDArray[np.bool_]) -> Scored:
         return averaged(
-            c, present, self.metric, self.average, self.beta(), self.zero_division, self.positive()
+            m, present, self.metric, self.average, self.beta(), self.zero_division, self.positive()
         )
+
+    def values(self, m: Margins, present: NDArray[np.bool_]) -> F64:
+        classes = averaged_classes(present, self.average, self.positive())
+        return averaged_values(m, classes, self.metric, self.average, self.beta(), self.zero_division)[0]
 
     def warnings(self) -> list[str]:
         """Scikit-learn's UndefinedMetricWarning (zero_division 'warn')."""

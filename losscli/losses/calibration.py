@@ -38,6 +38,11 @@ NOTES = (
     "torch.linspace's edges, and a confidence of exactly 1 to a bin of its own (torchmetrics #3510).",
     "Per-sample ℓ = c − a (the row's gap: its mean is the mean confidence minus the observed frequency); "
     "--worst K lists the most confident mistakes.",
+    "--ci and compare (ECE, RMSCE over uniform bins): the BCa bootstrap of the binned plug-in estimate, "
+    "which is biased upward in small samples and not smooth where a bin's gap is 0: the interval holds "
+    "the population's binned error about as often as it says only where every bin's gap is well away "
+    "from 0 (for a well-calibrated model it lies above the truth, 0). --strategy quantile (the edges move "
+    "with each resample) and --norm max (a maximum over bins) have none: exit 2.",
 )
 
 MULTI_CLASS = Param(
@@ -60,6 +65,8 @@ ECE = LossSpec(
     finalize=finalize_state,
     finalize_text=REPORTED,
     state="_calibration_summary:Reliability",
+    interval="sums",
+    interval_text="the uniform bins' sums (per bin: Σw, Σw·confidence, Σw·outcome)",
     input_rule="_input_rules:probability",
     pred_flavour=by_logits,
     compat=TORCH,

@@ -5,8 +5,9 @@ Each takes either one score column (binary: ŷ = 1[p ≥ t], t = 0.5 on probabil
 with ``--from-logits``, as zero-one) or K class columns (multiclass: ŷ = the class of the
 highest score; read as cross-entropy reads them), the form the columns call for
 (:attr:`LossSpec.multiclass`). ℓ, the per-sample column, is 1 for a misclassified row;
-accuracy's value is 1 − its mean (so it has ``--ci`` and ``compare``); the others' values
-come from the confusion matrix (:mod:`losscli.losses._thresholds_summary`).
+accuracy's value is 1 − its mean (its ``--ci`` and ``compare`` are a mean's); the others'
+values come from the confusion matrix (:mod:`losscli.losses._thresholds_summary`), whose
+cells the bootstrap of ``--ci`` and ``compare`` resamples (``interval="sums"``).
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ def _metric(
             example=example or f"losscli {name} sample_data/breast_cancer_binary.csv",
             properties=frozenset({"weights"}),
             state=f"_thresholds_summary:{state}",
+            interval="sums",
+            interval_text="the confusion matrix's cells (per class: TP, predicted and true weight)",
         )
     )
 

@@ -41,14 +41,18 @@ def to_values(result: EvalResult) -> str:
 
 
 def to_markdown(result: EvalResult) -> str:
-    """The summary (and the checks, when asked for) as GitHub pipe tables."""
-    from losscli.render.details import detail_grids
+    """The summary, the details, the groups and each group's details (the first
+    ``result.group_details`` groups'), and the checks when asked for, as GitHub pipe tables."""
+    from losscli.render.details import detail_grids, group_detail_grids
 
     text = grid_markdown(summary_grid(result))
-    for grid in detail_grids(result.results):
+    details = detail_grids(result.results)
+    for grid in details:
         text += "\n" + grid_markdown(grid)
     if (groups := groups_grid(result)) is not None:
         text += "\n" + grid_markdown(groups)
+    for grid in group_detail_grids(result.results, result.group_details, details):
+        text += "\n" + grid_markdown(grid)
     if result.checks:
         text += "\n" + grid_markdown(checks_grid(result.checks, why=True))
     return text
