@@ -25,7 +25,7 @@ from test_report import self_contained
 from losscli.comparison import compare_models
 from losscli.io.source import InputOptions
 from losscli.render.comparison import p_text, signed
-from losscli.render.model import number
+from losscli.render.model import number, numbers
 from losscli.report.summary import HISTOGRAM_BINS, TAIL, differences
 
 pytest.importorskip("matplotlib")
@@ -68,7 +68,8 @@ def test_the_headline_is_the_json_comparison_and_numpy(run_cli, tmp_path, three)
         expected = np.mean(error**2) if r["loss"] == "mse" else np.mean(np.abs(error))
         assert r["value"] == pytest.approx(expected, rel=1e-12)
         assert number(r["value"]) in headline
-        assert f"95% CI {number(r['ci']['low'])} … {number(r['ci']['high'])}" in headline
+        low, high = (b.strip() for b in numbers([r["ci"]["low"], r["ci"]["high"]]))  # one rule, as the table
+        assert f"95% CI {low} … {high}" in headline
     for c in js["comparisons"]:
         mine = [r["value"] for r in js["results"] if r["model"] == c["model"] and r["loss"] == c["loss"]]
         ref = [r["value"] for r in js["results"] if r["model"] == "pred_ridge" and r["loss"] == c["loss"]]
@@ -143,22 +144,27 @@ def _numpy_histogram(d: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, f
 
 @pytest.mark.parametrize("weighted", [False, True])
 def test_differences_are_each_rows_model_minus_reference(three, weighted):
+    """Absolute errors (not skewed: equal bins): the histogram of each row's |error| under
+    pred_bad minus under pred_ridge, weighted or not."""
     df = pd.read_csv(three)
     result = compare_models(
-        InputOptions(str(three), chunk_rows=37), ["pred_ridge", "pred_bad"], ["mse"],
+        InputOptions(str(three), chunk_rows=37), ["pred_ridge", "pred_bad"], ["mae"],
         weight="w" if weighted else None, differences=True,
     )  # fmt: skip
     (d,) = result.plots
     assert (d.loss, d.model, d.reference, d.exact, d.weighted) == (
-        "mse",
+        "mae",
         "pred_bad",
         "pred_ridge",
         True,
         weighted,
     )
-    diff = (df["pred_bad"] - df["label"]).to_numpy() ** 2 - (df["pred_ridge"] - df["label"]).to_numpy() ** 2
+    diff = (df["pred_bad"] - df["label"]).abs().to_numpy() - (df["pred_ridge"] - df["label"]).abs().to_numpy()
     w = df["w"].to_numpy() if weighted else np.ones(len(df))
     _, lo, hi = _numpy_histogram(diff, w)
+    order = np.argsort(np.abs(diff), kind="stable")
+    median = np.abs(diff)[order][np.searchsorted(np.cumsum(w[order]) / w.sum(), 0.5)]  # weighted |d|
+    assert max(-lo, hi) < 10 * median and d.linear == 0  # not skewed
     edges = d.edges
     assert edges.size == HISTOGRAM_BINS + 1 and np.any(edges == 0.0)
     assert edges[0] <= lo and edges[-1] >= hi and np.allclose(np.diff(edges), np.diff(edges)[0])
@@ -166,10 +172,9 @@ def test_differences_are_each_rows_model_minus_reference(three, weighted):
     expected, _ = np.histogram(np.clip(diff, edges[0], edges[-1]), edges, weights=w)
     assert np.allclose(d.counts, expected, rtol=1e-12)
     assert d.counts.sum() == pytest.approx(w.sum(), rel=1e-12)
-    assert d.below == pytest.approx(w[diff < edges[0]].sum()) and d.above == pytest.approx(
-        w[diff > edges[-1]].sum()
-    )
-    # the mean of the weighted differences is the Δ of mse (a mean of per-sample losses)
+    assert d.below == pytest.approx(w[diff < edges[0]].sum())
+    assert d.above == pytest.approx(w[diff > edges[-1]].sum())
+    # the mean of the weighted differences is the Δ of mae (a mean of per-sample losses)
     assert np.average(diff, weights=w) == pytest.approx(result.comparisons[0].difference, rel=1e-9)
 
 
@@ -317,3 +322,66 @@ def test_a_level_is_written_as_given(run_cli, tmp_path):
     assert done.returncode == 0, done.stderr
     headline = section(out.read_text(encoding="utf-8"), 'id="headline"', "</section>")
     assert headline.count("97.5% CI") == 3 and "98%" not in headline  # two values, one paired Δ
+
+
+def test_skewed_differences_get_a_symmetric_log_axis():
+    """bce of a naive Bayes model against logistic regression: most rows differ by less
+    than 0.001, a few by 20 (one model sure and wrong). Linear bins would put nearly every
+    row in one bar: the bins are for a symmetric-log axis, linear within ±the median
+    |difference| (NumPy's), geometric beyond; squared-error differences of two regression
+    models are not skewed (the 99.5% quantile is 9× the median) and keep equal bins."""
+    from sklearn.metrics import log_loss
+
+    path = ROOT / "sample_data" / "breast_cancer_models.csv"
+    df = pd.read_csv(path)
+    result = compare_models(str(path), ["prob_logreg", "prob_nb"], ["bce"], differences=True)
+    (d,) = result.plots
+    y = df["label"].to_numpy()
+    per_row = {
+        m: np.array([log_loss([t], [p], labels=[0, 1]) for t, p in zip(y, df[m], strict=True)])
+        for m in ("prob_logreg", "prob_nb")
+    }
+    diff = per_row["prob_nb"] - per_row["prob_logreg"]
+    assert np.mean(diff) == pytest.approx(result.comparisons[0].difference, rel=1e-9)
+    median = np.sort(np.abs(diff))[int(np.ceil(0.5 * diff.size)) - 1]  # inverted CDF
+    assert d.linear == pytest.approx(median, rel=1e-12)
+    lo = min(np.quantile(diff, TAIL, method="inverted_cdf"), 0)
+    hi = max(np.quantile(diff, 1 - TAIL, method="inverted_cdf"), 0)
+    assert max(-lo, hi) >= 10 * median
+    edges = d.edges
+    assert edges[0] == pytest.approx(lo, rel=1e-12) and edges[-1] == pytest.approx(hi, rel=1e-12)
+    assert (
+        {0.0} <= set(edges) and np.any(np.isclose(edges, d.linear)) and np.any(np.isclose(edges, -d.linear))
+    )
+    inner = edges[(edges >= -d.linear * (1 + 1e-12)) & (edges <= d.linear * (1 + 1e-12))]
+    assert np.allclose(np.diff(inner), np.diff(inner)[0])  # equal within ±t
+    outer = edges[edges >= d.linear * (1 - 1e-12)]
+    assert np.allclose(outer[1:] / outer[:-1], outer[1] / outer[0])  # geometric beyond
+    expected, _ = np.histogram(np.clip(diff, edges[0], edges[-1]), edges)
+    assert np.array_equal(d.counts, expected) and abs(edges.size - 1 - HISTOGRAM_BINS) <= 2
+
+    regression = compare_models(str(MODELS), ["pred_ridge", "pred_gbm"], ["mse"], differences=True)
+    assert regression.plots[0].linear == 0
+
+
+def test_the_page_says_which_axis(run_cli, tmp_path):
+    path = ROOT / "sample_data" / "breast_cancer_models.csv"
+    out = tmp_path / "c.html"
+    assert (
+        run_cli("compare", path, "--pred", "prob_logreg,prob_nb", "-l", "bce", "--report", out).returncode
+        == 0
+    )
+    page = out.read_text(encoding="utf-8")
+    assert "symmetric log axis, linear within ±" in page and "the differences are skewed" in page
+
+
+def test_a_compare_page_of_summary_based_losses(run_cli, tmp_path):
+    """Since issue 15, roc-auc and f1 compare (a jackknife, a bootstrap of the confusion
+    matrix): their value charts are drawn, no differences' histogram; bce's is."""
+    path = ROOT / "sample_data" / "breast_cancer_models.csv"
+    out = tmp_path / "c.html"
+    done = run_cli("compare", path, "--pred", "prob_logreg,prob_nb", "-l", "bce", "-l", "roc-auc", "-l", "f1",
+                   "--report", out)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    ids = re.findall(r'<figure id="plot-([^"]+)"', out.read_text(encoding="utf-8"))
+    assert ids == ["models-bce", "differences-bce-prob_nb", "models-roc-auc", "models-f1"]

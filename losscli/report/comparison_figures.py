@@ -15,7 +15,20 @@ import numpy as np
 
 from losscli.render.comparison import p_text
 from losscli.render.model import number
-from losscli.report.figures import BLUE, GREY, ORANGE, SIZE, Plot, figure_of, new_figure, stem, style, text
+from losscli.report.figures import (
+    BLUE,
+    GREY,
+    ORANGE,
+    SIZE,
+    Plot,
+    figure_of,
+    new_figure,
+    plain,
+    stem,
+    style,
+    text,
+)
+from losscli.report.summary import SKEWED
 from losscli.results import CompareResult, LossResult, ModelComparison
 
 if TYPE_CHECKING:
@@ -121,7 +134,13 @@ def difference_histogram(d: Differences) -> Plot:
     ax.axvline(0.0, color=ORANGE, linewidth=1.2)
     what = d.per_sample.replace("_", " ") if d.per_sample else "per-sample loss"
     model, reference = text(d.model), text(d.reference)
-    ax.set_xlabel(f"{model} − {reference}: difference of each row's {what}")
+    axis = ""
+    if d.linear > 0:
+        ax.set_xscale("symlog", linthresh=d.linear, linscale=1.0)
+        ax.set_xticks(symlog_ticks(float(d.edges[0]), float(d.edges[-1]), d.linear))
+        plain(ax.xaxis)
+        axis = " (symmetric log axis)"
+    ax.set_xlabel(f"{model} − {reference}: difference of each row's {what}{axis}")
     ax.set_ylabel("rows (weighted)" if d.weighted else "rows")
     lower, higher = ("worse", "better") if d.higher_is_better else ("better", "worse")
     ax.text(0.01, 0.97, f"← {model} {lower}", transform=ax.transAxes, ha="left", va="top", fontsize=8,
@@ -132,6 +151,11 @@ def difference_histogram(d: Differences) -> Plot:
     title = f"{text(d.loss)}: per-row differences, {model} − {reference}"
     ax.set_title(title)
     notes = [f"each row's {what} under {d.model} minus under {d.reference}", f"{len(d.counts)} bins"]
+    if d.linear > 0:
+        notes.append(
+            f"symmetric log axis, linear within ±{number(d.linear)} (the median |difference|): the"
+            f" differences are skewed (the 0.5% or 99.5% quantile is ≥ {SKEWED:g}× it away from 0)"
+        )
     if d.below > 0:
         notes.append(f"the first bar also holds the {_rows(d.below, d.weighted)} below its edge")
     if d.above > 0:
@@ -144,3 +168,18 @@ def difference_histogram(d: Differences) -> Plot:
 
 def _rows(weight: float, weighted: bool) -> str:
     return f"{number(weight)} (weighted) rows" if weighted else f"{number(weight)} row{'s' * (weight != 1)}"
+
+
+def symlog_ticks(lo: float, hi: float, t: float) -> list[float]:
+    """0 and the powers of ten from ±t outwards (matplotlib's own locator also marks the
+    decades inside ±t, where their labels run into each other), every other one when
+    more than 5 a side."""
+    first = int(np.ceil(np.log10(t)))
+    ticks = [0.0]
+    for sign, end in ((-1.0, -lo), (1.0, hi)):
+        if end <= 0:
+            continue
+        powers = [10.0**k for k in range(first, int(np.floor(np.log10(end))) + 1)]
+        step = 2 if len(powers) > 5 else 1
+        ticks += [sign * x for x in powers[::-1][::step]]
+    return sorted(ticks)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from losscli.render.comparison import comparison_grids, p_text, signed
-from losscli.render.model import count, number
+from losscli.render.model import ci_cell, count, number
 from losscli.report.comparison_figures import loss_results, losses
 from losscli.report.figures import Plot
 from losscli.report.html import checks_section, esc, figures, page, table, warnings_section
@@ -77,9 +77,7 @@ def _card(model: str, r: LossResult, c: ModelComparison | None, reference: bool)
         f'<div class="value">{esc(number(r.value))}</div>',
     ]
     if r.ci is not None:
-        lines.append(
-            f'<div class="ci">{r.ci.level * 100:g}% CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}</div>'
-        )
+        lines.append(f'<div class="ci">{r.ci.level * 100:g}% CI {esc(ci_cell(r.ci))}</div>')
     if c is not None:
         level = f"{c.ci.level * 100:g}%"
         lines.append(

@@ -120,7 +120,7 @@ def text(value: object) -> str:
     return neutralise.cut(neutralise.line(str(value)), 60)
 
 
-def _plain(axis: Any) -> None:
+def plain(axis: Any) -> None:
     """Tick labels as plain numbers (``1e-05``, ``100``): a log axis' default labels are
     mathtext, which ``text.parse_math: False`` would show as source."""
     from matplotlib.ticker import FuncFormatter
@@ -199,7 +199,7 @@ def loss_distribution(d: Distribution) -> Plot:
     what = d.per_sample.replace("_", " ") if d.per_sample else "per-sample loss"
     if d.log:
         ax.set_xscale("log")
-        _plain(ax.xaxis)
+        plain(ax.xaxis)
     ax.set_xlabel(f"{what} ({'log' if d.log else 'linear'} axis)")
     ax.set_ylabel("rows (weighted)")
     title = f"distribution of {text(d.loss)}'s per-sample values"
@@ -265,7 +265,7 @@ def _points(ax: Axes, x: Any, y: Any) -> str:
     if figure is not None:
         bar = figure.colorbar(art, ax=ax, label="rows in the sample")
         _vector(bar)
-        _plain(bar.ax.yaxis)
+        plain(bar.ax.yaxis)
     return f"a hexbin of the sample (more than {SCATTER_MAX:,} points)"
 
 

@@ -18,7 +18,16 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from losscli import neutralise
-from losscli.render.model import Grid, checks_grid, count, groups_grid, number, summary_grid, worst_grid
+from losscli.render.model import (
+    Grid,
+    checks_grid,
+    ci_cell,
+    count,
+    groups_grid,
+    number,
+    summary_grid,
+    worst_grid,
+)
 from losscli.report.figures import Plot
 from losscli.results import EvalResult, LossResult
 from losscli.version import __version__
@@ -147,7 +156,7 @@ def _card(r: LossResult) -> str:
     ]
     if r.ci is not None:
         lines.append(
-            f'<div class="ci">{r.ci.level * 100:g}% CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}'
+            f'<div class="ci">{r.ci.level * 100:g}% CI {esc(ci_cell(r.ci))}'
             f" ({esc(r.ci.method)}, {r.ci.resamples} resamples)</div>"
         )
     if r.dummy is not None:
