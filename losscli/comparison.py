@@ -73,6 +73,8 @@ class _Wins:
     writer: Any = None  # per-sample rows (-f csv/jsonl): RowBlock → written
     shown: list[tuple[str, str]] = field(default_factory=list)  # (block key, header) of those rows
     label_key: str = ""  # the reference's label column in its block
+    sketches: dict[tuple[int, int], Any] | None = None  # a report's per-row differences (QuantileSketch)
+    weight_key: str | None = None  # the weight column in a block (weights the differences)
     blocks: dict[int, RowBlock] = field(default_factory=dict)
     wins: dict[tuple[int, int], int] = field(default_factory=dict)
     rows: int = 0
@@ -99,12 +101,23 @@ class _Wins:
                     mine, theirs = block.columns[column], ref.columns[column]
                     won = np.count_nonzero(mine > theirs if self.higher and self.higher[j] else mine < theirs)
                     self.wins[(j, model)] = self.wins.get((j, model), 0) + int(won)
+                    if self.sketches is not None and (j, model) in self.sketches:
+                        weights = None if self.weight_key is None else ref.columns[self.weight_key]
+                        self._sketch(self.sketches[(j, model)], mine - theirs, weights)
         if self.labels:
             self._same_labels(ids)
         if self.writer is not None:
             self._write(ref)
         self.rows += len(ref)
         self.blocks.clear()
+
+    @staticmethod
+    def _sketch(sketch: Any, differences: Any, weights: Any) -> None:
+        """Finite differences only (a row an --ignore-label leaves out has no loss)."""
+        finite = np.isfinite(differences)
+        if not finite.all():
+            differences, weights = differences[finite], None if weights is None else weights[finite]
+        sketch.add(np.asarray(differences, dtype=np.float64), weights)
 
     def _write(self, ref: RowBlock) -> None:
         """One row per sample: its number, label, each model's per-sample loss and each
@@ -218,12 +231,16 @@ def compare_models(
     lower: Sequence[str] | str | None = None,
     upper: Sequence[str] | str | None = None,
     rows: Callable[[list[tuple[str, str]]], Callable[[RowBlock], None]] | None = None,
+    differences: bool = False,
 ) -> CompareResult:
     """Compare models on ``losses``: the columns ``preds`` of one source, or several
     sources (a list), each a model with its own prediction and label columns (labels
     checked equal row by row). The first model (or ``reference``) is the one the others
     are judged against. ``rows``: given the per-sample columns (key, header), a writer of
     per-sample blocks (``-f csv``/``jsonl``: each model's loss and difference per row).
+    ``differences``: also gather, in the same pass, a quantile sketch of each model's
+    per-row differences to the reference (a report draws their distribution: the
+    result's ``plots``).
     ``std``, ``var``, ``lower``, ``upper``: each model's column of that role (one for all,
     or one per model in the models' order); ``lower`` and ``upper`` name the models of a
     loss that takes no prediction column (interval-score, coverage)."""
@@ -286,6 +303,10 @@ def compare_models(
     # scores that are better high (coverage); rmse, r2, accuracy show per-sample losses
     higher = [job.spec.higher_is_better and job.spec.finalize is finalize_mean for job in plans[0].jobs]
     wins = _Wins([job.column for job in plans[0].jobs], len(models), ref, label_keys, higher=higher)
+    if differences:
+        wins.sketches = _difference_sketches(plans[0].jobs, len(models), ref)
+        at = plans[ref].columns.positions
+        wins.weight_key = f"#{at['weight'][0]}" if "weight" in at else None
     if rows is not None:
         wins.label_key = f"#{plans[ref].columns.positions['y_true'][0]}"
         wins.shown = _row_columns(plans, models, ref)
@@ -322,7 +343,44 @@ def compare_models(
             pairs = [_with_p(c, p, settings.level) for c, p in zip(pairs, ps, strict=True)]
         comparisons += pairs
     unmatched = getattr(opened, "unmatched", 0) if checked else 0
-    return CompareResult(tuple(models), models[ref], runs, tuple(comparisons), adjusted, unmatched=unmatched)
+    plots = _difference_plots(wins, plans[0].jobs, runs[ref], models, ref) if differences else None
+    return CompareResult(
+        tuple(models), models[ref], runs, tuple(comparisons), adjusted, unmatched=unmatched, plots=plots
+    )
+
+
+def _difference_sketches(jobs: Any, models: int, ref: int) -> dict[tuple[int, int], Any]:
+    """A quantile sketch per (loss, model) for a report, but for a summary-based loss,
+    whose per-sample column is no loss (a score, a predicted class)."""
+    from losscli.accumulate.sketch import QuantileSketch
+
+    return {
+        (j, model): QuantileSketch()
+        for j, job in enumerate(jobs)
+        if job.spec.finalize is not finalize_state
+        for model in range(models)
+        if model != ref
+    }
+
+
+def _difference_plots(
+    wins: _Wins, jobs: Any, reference: EvalResult, models: list[str], ref: int
+) -> tuple[Any, ...]:
+    """Each sketch as a histogram (:func:`losscli.report.summary.differences`)."""
+    from losscli.report.summary import differences
+
+    assert wins.sketches is not None
+    out = []
+    for (j, model), sketch in wins.sketches.items():
+        values, weights = sketch.points()
+        r = reference.results[j]
+        out.append(
+            differences(
+                r.label or r.loss, models[model], models[ref], values, weights, sketch.exact,
+                r.per_sample, wins.higher[j], wins.weight_key is not None,
+            )
+        )  # fmt: skip
+    return tuple(out)
 
 
 def _split(columns: Sequence[str] | str | None) -> list[str]:

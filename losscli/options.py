@@ -561,7 +561,7 @@ class CommandOptions:
         Option(
             "local: stream here; dask: one task per partition on a Dask cluster "
             "(pip install 'losscli[dask]').",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=ENGINE,
             api="engine",
         ),
@@ -570,7 +570,7 @@ class CommandOptions:
         str | None,
         Option(
             "Dask scheduler address (tcp://host:8786); default: a LocalCluster on this machine.",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=ENGINE,
             env="LOSSCLI_SCHEDULER",
             env_parsed=True,
@@ -582,7 +582,7 @@ class CommandOptions:
         Option(
             "Seconds to wait for the --scheduler to answer (default 10; also the config's 'timeout').",
             metavar="SECONDS",
-            commands=EVALUATING,
+            commands=EVALUATING | REPORT,
             panel=ENGINE,
             env="LOSSCLI_TIMEOUT",
             env_parsed=True,
@@ -721,11 +721,11 @@ class CommandOptions:
     report_output: Annotated[
         str | None,
         Option(
-            "Write the report to FILE: one self-contained HTML page (no network), atomically.",
+            "Write the report to FILE: one self-contained HTML page (no network), atomically"
+            " (needed unless --plots DIR is given).",
             flag="--output",
             aliases=("-o",),
             metavar="FILE",
-            required=True,
             commands=REPORT,
             panel=OUTPUT,
         ),
@@ -737,7 +737,7 @@ class CommandOptions:
             " comment, e.g. cml comment create DIR/summary.md).",
             flag="--plots",
             metavar="DIR",
-            commands=REPORT,
+            commands=REPORT | COMPARE | frozenset({"check"}),
             panel=OUTPUT,
         ),
     ] = None
@@ -856,6 +856,17 @@ class OtherOptions:
             panel=CHECKS,
         ),
     ] = False
+    report_file: Annotated[
+        str | None,
+        Option(
+            "Also write a self-contained HTML report (no network) to FILE, atomically; needs"
+            " pip install 'losscli[report]'.",
+            flag="--report",
+            metavar="FILE",
+            commands=COMPARE | frozenset({"check"}),
+            panel=OUTPUT,
+        ),
+    ] = None
     margin: Annotated[
         str | None,
         Option(

@@ -367,6 +367,7 @@ class CompareResult:
     adjusted: bool  # Holm-adjusted p-values (more than two models)
     checks: tuple[Any, ...] = ()  # losscli.checks.CheckResult of --fail-if-worse / --require-better
     unmatched: int = 0  # several files joined --on KEY: rows of the first file without a match
+    plots: Any = None  # a report's per-row differences (losscli.report.summary.Differences): not in to_dict()
 
     @property
     def passed(self) -> bool:

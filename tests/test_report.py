@@ -254,7 +254,7 @@ def test_without_the_extra_report_is_exit_2_naming_the_install_command(tmp_path)
         ("bad-column", "column"),
         ("unknown-loss", "unknown loss"),
         ("bad-data", "not a number"),
-        ("ci-on-roc-auc", "no confidence interval"),
+        ("ci-on-mce", "no confidence interval"),
     ],
 )
 def test_user_errors_are_one_line_exit_2_and_leave_no_file(run_cli, tmp_path, case, message):
@@ -267,7 +267,8 @@ def test_user_errors_are_one_line_exit_2_and_leave_no_file(run_cli, tmp_path, ca
         "bad-column": [REGRESSION, "-l", "mse", "--pred", "nope", "-o", out],
         "unknown-loss": [REGRESSION, "-l", "msee", "-o", out],
         "bad-data": [bad, "-l", "mse", "-o", out],
-        "ci-on-roc-auc": [BINARY, "--pred", "prob", "-l", "roc-auc", "--ci", "-o", out],
+        # roc-auc has --ci since issue 15's jackknife; the largest bin's gap (MCE) has none
+        "ci-on-mce": [BINARY, "--pred", "prob", "-l", "ece:norm=max", "--ci", "-o", out],
     }[case]
     before = sorted(os.listdir(tmp_path))
     done = run_cli("report", *args)
@@ -278,11 +279,47 @@ def test_user_errors_are_one_line_exit_2_and_leave_no_file(run_cli, tmp_path, ca
     assert sorted(os.listdir(tmp_path)) == before  # no report, no temp file
 
 
-def test_report_needs_an_output_and_a_loss(run_cli):
-    for args in (["report", REGRESSION, "-l", "mse"], ["report", REGRESSION, "-o", "r.html"]):
-        done = run_cli(*args)
-        assert done.returncode == 2
-        assert b"Missing option" in done.stderr and b"Traceback" not in done.stderr
+def test_report_needs_an_output_and_a_loss(run_cli, tmp_path):
+    done = run_cli("report", REGRESSION, "-o", tmp_path / "r.html")
+    assert done.returncode == 2
+    assert b"Missing option" in done.stderr and b"Traceback" not in done.stderr
+    done = run_cli("report", REGRESSION, "-l", "mse")  # neither -o nor --plots: nowhere to write
+    assert done.returncode == 2 and done.stdout == b""
+    lines = done.stderr.decode().strip().splitlines()
+    assert lines[0] == (
+        "losscli: error: losscli report needs somewhere to write: -o FILE (the HTML page),"
+        " --plots DIR (each plot as SVG and PNG), or both"
+    )
+    assert len(lines) == 2 and lines[1].strip().startswith("hint:")
+    assert os.listdir(tmp_path) == []
+
+
+def test_plots_alone_need_no_page(run_cli, tmp_path):
+    """``--plots DIR`` without ``-o``: the plots and summary.md, no page anywhere; the new
+    folder gets the bits mkdir gives (not a temp folder's 0700)."""
+    folder = tmp_path / "plots"
+    old = os.umask(0o022)
+    try:
+        done = run_cli("report", REGRESSION, "-l", "mse", "--plots", folder)
+    finally:
+        os.umask(old)
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(tmp_path)) == ["plots"]
+    assert {p.name for p in folder.iterdir()} == {
+        f"{name}.{ext}"
+        for name in ("predicted-vs-actual", "residuals", "distribution-mse")
+        for ext in ("svg", "png")
+    } | {"summary.md"}
+    assert folder.stat().st_mode & 0o777 == 0o755
+    df = pd.read_csv(REGRESSION)
+    assert number(float(np.mean((df["pred"] - df["label"]) ** 2))) in (folder / "summary.md").read_text()
+
+
+def test_plots_alone_with_a_failed_gate_are_written_and_exit_1(run_cli, tmp_path):
+    folder = tmp_path / "plots"
+    done = run_cli("report", REGRESSION, "-l", "mse", "--max", "1", "--plots", folder)
+    assert done.returncode == 1 and b"FAIL mse" in done.stderr
+    assert (folder / "summary.md").exists() and (folder / "residuals.png").exists()
 
 
 # ------------------------------------------------------------------ binary ----

@@ -156,3 +156,36 @@ def test_the_recorder_sees_a_page_that_loads_something(tmp_path, recorder):
     page.write_text('<!DOCTYPE html><img src="http://example.com/x.png"><p>control</p>')
     chromium(page, tmp_path, recorder, "--dump-dom")
     assert page_requests(recorder) == ["example.com"], recorder.connections
+
+
+def test_the_compare_report_renders_shows_its_headline_and_loads_nothing(run_cli, tmp_path, recorder):
+    """``compare --report`` (issue 16, continued): a better, a worse and an undecided model."""
+    df = pd.read_csv(SAMPLES / "diabetes_models.csv")
+    rng = np.random.default_rng(0)
+    df["pred_bad"] = df["pred_ridge"] + rng.normal(0, 40, len(df))
+    df["pred_good"] = 0.6 * df["pred_ridge"] + 0.4 * df["label"]
+    data = tmp_path / "models.csv"
+    df.to_csv(data, index=False)
+    page = tmp_path / "compare.html"
+    done = run_cli(
+        "compare", data, "--pred", "pred_ridge,pred_gbm,pred_bad,pred_good", "-l", "mse", "--fail-if-worse",
+        "--report", page,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr  # pred_bad is significantly worse: the page says so
+
+    shot = tmp_path / "compare.png"
+    taken = chromium(page, tmp_path, recorder, f"--screenshot={shot}")
+    assert shot.exists(), taken.stderr.decode(errors="replace")[-2000:]
+    pixels = np.asarray(Image.open(shot).convert("RGB"), dtype=np.float64)
+    assert pixels.shape == (2000, 1200, 3)
+    assert pixels.std() > 10 and (pixels.mean(axis=2) < 128).mean() > 0.01
+    red = (pixels[..., 0] > 180) & (pixels[..., 1] < 80) & (pixels[..., 2] < 80)
+    green = (pixels[..., 1] > 100) & (pixels[..., 0] < 60) & (pixels[..., 2] < 90)
+    assert red.sum() > 200 and green.sum() > 200  # the "worse" and "better" badges (and FAIL) are drawn
+
+    dom = chromium(page, tmp_path, recorder, "--dump-dom").stdout.decode()
+    headline = dom[dom.index('id="headline"') :]
+    for model in ("pred_ridge", "pred_gbm", "pred_bad", "pred_good"):
+        assert number(float(np.mean((df[model] - df["label"]) ** 2))) in headline, model
+    assert "FAIL: 1 of 3 checks failed" in dom and dom.count("<svg") >= 4
+    assert page_requests(recorder) == [], recorder.connections

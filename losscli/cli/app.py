@@ -144,8 +144,15 @@ def report_command() -> Any:
 
             from losscli.cli.run import run_losses
             from losscli.engine.jobs import parse_job
+            from losscli.errors import UsageError
             from losscli.report.build import require_matplotlib
 
+            if options.report_output is None and options.plots_dir is None:
+                raise UsageError(
+                    "losscli report needs somewhere to write: -o FILE (the HTML page), --plots DIR"
+                    " (each plot as SVG and PNG), or both",
+                    "e.g. losscli report FILE -l mse -o report.html",
+                )
             require_matplotlib()
             jobs = [parse_job(text) for text in options.losses]
             shown = replace(options, rows="0")  # stdout: the summary table, no per-sample rows

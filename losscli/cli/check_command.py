@@ -28,7 +28,8 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
         outputs.add_inputs([cfg.path, *(p for c in cfg.checks for p in c.paths.values())])
         junit = outputs.add("--junit", options["junit"])
         summary = outputs.add("--summary-file", options["summary_file"], append=True)
-        results = evaluate_config(cfg, options)
+        page, folder = _plan_report(options, outputs)
+        results, runs = evaluate_checks(cfg, options, plots=page is not None or folder is not None)
         report = CheckReport(os.path.relpath(cfg.path), results)
         if junit is not None:
             from losscli.render.checks import report_junit
@@ -38,6 +39,8 @@ def run_check(config: str | None, options: dict[str, Any], verdict: Verdict) -> 
             from losscli.render.checks import report_markdown
 
             outputs.set_text(summary, report_markdown(report) + "\n")
+        if page is not None or folder is not None:
+            _write_report(report, runs, outputs, page, folder)
         for check in results:
             sys.stderr.write(check.verdict_line() + "\n")
         exit_zero = options["exit_zero"] or _env_flag(env_name("exit_zero"))
@@ -66,16 +69,47 @@ def evaluate_config(cfg: Config, options: dict[str, Any]) -> list[CheckResult]:
     """Run every check, reading each distinct (file, read options) once (the read options
     include the labels file and the join key); first, refuse a config that points outside
     its folder (unless --allow-outside) before anything is read."""
+    return evaluate_checks(cfg, options)[0]
+
+
+def evaluate_checks(
+    cfg: Config, options: dict[str, Any], plots: bool = False
+) -> tuple[list[CheckResult], list[tuple[str, str, Any]]]:
+    """:func:`evaluate_config`, and each check's run: (file, read options as JSON, its
+    EvalResult), in config order; ``plots``: the runs gather a report's plot summaries."""
     check_paths(cfg, options.get("allow_outside", False) or _env_flag(env_name("allow_outside")))
     groups: dict[tuple[str, str], list[CheckConfig]] = {}
     for check in cfg.checks:
         groups.setdefault((check.file, json.dumps(check.read, sort_keys=True)), []).append(check)
     results: dict[str, list[CheckResult]] = {}
+    runs: dict[str, tuple[str, str, Any]] = {}
     with _engine(options):
-        for (file, _), checks in groups.items():
-            for check, result in zip(checks, _evaluate(file, checks, options), strict=True):
+        for (file, read), checks in groups.items():
+            for check, result in zip(checks, _evaluate(file, checks, options, plots), strict=True):
                 results[check.name] = _gates(check, result.results[0], options)
-    return [r for check in cfg.checks for r in results[check.name]]
+                runs[check.name] = (os.path.relpath(file), read, result)
+    return [r for check in cfg.checks for r in results[check.name]], [runs[c.name] for c in cfg.checks]
+
+
+def _plan_report(options: dict[str, Any], outputs: Any) -> tuple[Any, Any]:
+    """``--report FILE`` and ``--plots DIR``, planned (and matplotlib found) before reading."""
+    from losscli.report.build import plan_report
+
+    return plan_report(
+        outputs, "losscli check --report/--plots", options["report_file"], options["plots_dir"]
+    )
+
+
+def _write_report(report: CheckReport, runs: Any, outputs: Any, page: Any, folder: Any) -> None:
+    """The page and the plots' files, staged with the other outputs (committed together)."""
+    from losscli.report.build import check_files, check_plots, check_report
+
+    plots = check_plots(runs)
+    if page is not None:
+        outputs.set_text(page, check_report(report, runs, plots))
+    if folder is not None:
+        for name, data in check_files(report, plots):
+            folder.write(name, data)
 
 
 def _engine(options: dict[str, Any]) -> Any:
@@ -89,7 +123,9 @@ def _engine(options: dict[str, Any]) -> Any:
     return connect(options.get("scheduler"), options.get("timeout"))
 
 
-def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> list[Any]:
+def _evaluate(
+    file: str, checks: list[CheckConfig], options: dict[str, Any], plots: bool = False
+) -> list[Any]:
     """One read of ``file`` for all of its ``checks`` (same read options); with ``labels``,
     one joined source (the labels file read alongside, or joined ``on`` its key) for all."""
     from losscli.engine.local import run_shared
@@ -111,7 +147,13 @@ def _evaluate(file: str, checks: list[CheckConfig], options: dict[str, Any]) -> 
     ci = _ci_settings(read, options, paired)
     run_options = [
         RunOptions(
-            nan=read.get("nan", "error"), rows=0, worst=0, quantiles=False, ci=ci, dummy=_dummy(c, options)
+            nan=read.get("nan", "error"),
+            rows=0,
+            worst=0,
+            quantiles=plots,
+            ci=ci,
+            dummy=_dummy(c, options),
+            plots=plots,
         )
         for c in checks
     ]

@@ -35,6 +35,7 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
     outputs.add_inputs([*files, options["labels"]])
     junit = outputs.add("--junit", options["junit"])
     summary = outputs.add("--summary-file", options["summary_file"], append=True)
+    report, folder = _plan_report(options, outputs)
     margin = _margin(options["margin"])
     level = options["ci"] if options["ci"] is not None else 0.95
     sources = [
@@ -55,6 +56,7 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
         nan=options["nan"].value, ci=level, resamples=options["resamples"], seed=options["seed"],
         ci_block=options["ci_block"], reference=options["reference"], std=options["model_std"],
         var=options["model_var"], lower=options["model_lower"], upper=options["model_upper"], rows=_row_writer(fmt, _gated(options)),
+        differences=report is not None or folder is not None,
     )  # fmt: skip
     result = replace(result, checks=tuple(_gates(result, options, margin)))
     if result.unmatched:
@@ -71,6 +73,8 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
         from losscli.render.comparison import comparison_markdown
 
         outputs.set_text(summary, comparison_markdown(result) + "\n")
+    if report is not None or folder is not None:
+        _write_report(result, outputs, report, folder)
     if not result.passed and not options["exit_zero"]:
         verdict.code = 1
     _show(result, fmt, options)
@@ -78,10 +82,36 @@ def _run(options: dict[str, Any], verdict: Verdict, outputs: Any) -> int:
     return verdict.code
 
 
+def _plan_report(options: dict[str, Any], outputs: Any) -> tuple[Any, Any]:
+    """``--report FILE`` and ``--plots DIR``, planned (and matplotlib found) before reading."""
+    from losscli.report.build import plan_report
+
+    return plan_report(
+        outputs, "losscli compare --report/--plots", options["report_file"], options["plots_dir"]
+    )
+
+
+def _write_report(result: Any, outputs: Any, report: Any, folder: Any) -> None:
+    """The page and the plots' files, staged with the other outputs (committed together)."""
+    from losscli.report.build import comparison_files, comparison_plots, comparison_report
+
+    plots = comparison_plots(result)
+    if report is not None:
+        outputs.set_text(report, comparison_report(result, plots))
+    if folder is not None:
+        for name, data in comparison_files(result, plots):
+            folder.write(name, data)
+
+
 def _gated(options: dict[str, Any]) -> bool:
     """Gates or reports asked for: a reader closing stdout early must not cancel them."""
     return bool(
-        options["fail_if_worse"] or options["require_better"] or options["junit"] or options["summary_file"]
+        options["fail_if_worse"]
+        or options["require_better"]
+        or options["junit"]
+        or options["summary_file"]
+        or options["report_file"]
+        or options["plots_dir"]
     )
 
 

@@ -65,11 +65,9 @@ def _plan_outputs(outputs: OutputPlan, options: CommandOptions, losses: int) -> 
         planned["output"] = outputs.add("-o", options.output)
     planned["report"] = outputs.add("-o", options.report_output)  # losscli report's page
     if options.plots_dir is not None:  # losscli report --plots DIR: staged beside DIR
-        from losscli.output.folder import StagedFolder
+        from losscli.output.folder import plan_folder
 
-        outputs.refuse_input("--plots", options.plots_dir)
-        planned["plots"] = StagedFolder("--plots", options.plots_dir)
-        outputs.staged.append(planned["plots"])
+        planned["plots"] = plan_folder(outputs, "--plots", options.plots_dir)
     planned["baseline"] = outputs.add("--write-baseline", options.write_baseline)
     planned["junit"] = outputs.add("--junit", options.junit)
     planned["summary"] = outputs.add("--summary-file", options.summary_file, append=True)
@@ -109,7 +107,7 @@ def _run(
         "by": list(options.by) or None,
     }
     shown = output_format(options.format.value)
-    reported = options.report_output is not None
+    reported = options.report_output is not None or options.plots_dir is not None  # losscli report
     run_options = RunOptions(
         nan=options.nan.value,
         rows=rows if shown.head_rows else 0,
@@ -206,11 +204,12 @@ def _finish(
         outputs.set_text(planned["junit"], to_junit(result.checks))
     if planned.get("summary") is not None:
         outputs.set_text(planned["summary"], to_markdown(result) + "\n")
-    if planned.get("report") is not None:
+    if planned.get("report") is not None or planned.get("plots") is not None:
         from losscli.report.build import draw, plot_files, report_html
 
         plots = draw(result)
-        outputs.set_text(planned["report"], report_html(result, plots))
+        if planned.get("report") is not None:
+            outputs.set_text(planned["report"], report_html(result, plots))
         if planned.get("plots") is not None:
             for name, data in plot_files(result, plots):
                 planned["plots"].write(name, data)

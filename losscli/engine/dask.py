@@ -293,16 +293,20 @@ def _check_parquet_files(path: str, names: Sequence[str], numeric: frozenset[str
 
 
 def _numbers_rows(requests: Sequence[Request], options: Sequence[RunOptions]) -> bool:
-    """--ci without --id: the bootstrap units are the rows' numbers in the whole input."""
+    """Whether partitions need their rows' numbers in the whole input: --ci without --id
+    (the bootstrap units), and a report (its row sample keeps the rows whose number has
+    the smallest hash: the local engine's rows only if they carry the local numbers)."""
     return any(
-        run.ci is not None and kw.get("id") is None for (_, kw), run in zip(requests, options, strict=True)
+        (run.ci is not None and kw.get("id") is None) or run.plots
+        for (_, kw), run in zip(requests, options, strict=True)
     )
 
 
 def _row_offsets(parts: list[Any], task: _Task) -> list[int]:
     """The rows before each partition: a first pass that counts each partition's rows
     (one column read), so that a partition's rows keep their numbers in the whole input
-    as bootstrap units — the same units, so the same interval, as the local engine's.
+    as bootstrap units — the same units, so the same interval, as the local engine's —
+    and as a report's row-sample keys (the same sample).
     A partition that cannot be read counts 0 here; the main pass reports it."""
     import dask
 
@@ -324,7 +328,7 @@ def _count_rows(part: Any, task: _Task) -> int:
 def _reduce(parts: list[Any], task: _Task, offsets: list[int] | None = None) -> Sized:
     """Map every partition (a delayed pandas DataFrame, or a CsvBlock) to its state, then
     merge neighbours pairwise in order. ``offsets``: the rows before each partition, for
-    --ci's row units."""
+    --ci's row units and a report's row sample."""
     import dask
 
     states = [

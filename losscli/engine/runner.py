@@ -83,7 +83,8 @@ class Runner:
 
     def __init__(self, plan: Plan, options: RunOptions, unit_offset: int = 0) -> None:
         """``unit_offset``: the rows of the whole input before this runner's first row (a
-        Dask partition's), added to its row numbers where they are --ci's bootstrap units."""
+        Dask partition's), added to its row numbers where they are --ci's bootstrap units
+        and a report's row-sample keys."""
         self.plan, self.options, self.unit_offset = plan, options, unit_offset
         jobs, columns = plan.jobs, plan.columns
         names = columns.classes() if jobs[0].spec.task == "multiclass" else None

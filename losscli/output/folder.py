@@ -12,9 +12,24 @@ import contextlib
 import os
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from losscli.errors import InputError, UsageError
 from losscli.output.atomic import TEMP_PREFIX, write_error
+
+if TYPE_CHECKING:
+    from losscli.output.plan import OutputPlan
+
+
+def plan_folder(outputs: OutputPlan, option: str, path: str | None) -> StagedFolder | None:
+    """``option DIR`` (``--plots``) planned with the run's other outputs, before any input
+    is read: not an input of the run, staged now, committed or discarded with the plan."""
+    if path is None:
+        return None
+    outputs.refuse_input(option, path)
+    folder = StagedFolder(option, path)
+    outputs.staged.append(folder)
+    return folder
 
 
 class StagedFolder:
@@ -35,6 +50,9 @@ class StagedFolder:
             raise InputError(f"{path}: cannot write here: no such folder", "create the folder first")
         try:
             self.temp = tempfile.mkdtemp(dir=parent, prefix=TEMP_PREFIX)
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.temp, 0o777 & ~umask)  # the bits mkdir gives a new DIR, not mkdtemp's 0700
         except OSError as exc:
             raise write_error(path, exc, "cannot write here") from None
         self.names: list[str] = []

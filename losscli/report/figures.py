@@ -50,12 +50,14 @@ MAX_BARS = 40  # groups or classes a bar chart shows (the table has them all)
 
 @dataclass
 class Plot:
-    """One figure: ``name`` (a file stem), ``title``, ``caption`` (plain text) and the figure."""
+    """One figure: ``name`` (a file stem), ``title``, ``caption`` (plain text), the figure
+    and whether it is ``wide``."""
 
     name: str
     title: str
     caption: str
     figure: Figure
+    wide: bool = False  # the page gives it a whole row (several panels side by side)
 
     def svg(self, prefix: str = "") -> str:
         """The figure as an ``<svg>`` element for inline HTML: no XML prolog, no DOCTYPE,
@@ -84,10 +86,18 @@ class Plot:
 _NO_METADATA: dict[str, Any] = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 
+PX_PER_PT = 1.4  # an inline figure is drawn at most this large: the page's text size, about
+
+
 def inline_svg(text: str, prefix: str) -> str:
     start = text.index("<svg")
     body = text[start:]
     body = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", body, count=0)
+    # fluid width, but never scaled up beyond PX_PER_PT: a narrow figure (a square ROC plot,
+    # a small confusion matrix) would otherwise fill its cell with text half again as large
+    width = re.search(r'\swidth="([\d.]+)pt"', body)
+    if width is not None:
+        body = body.replace("<svg", f'<svg style="max-width:{round(float(width.group(1)) * PX_PER_PT)}px"', 1)
     body = re.sub(r'\s(width|height)="[\d.]+pt"', "", body, count=2)
     referenced = set(re.findall(r'(?:href="#|url\(#)([^")]+)', body))
     body = re.sub(
@@ -110,7 +120,7 @@ def text(value: object) -> str:
     return neutralise.cut(neutralise.line(str(value)), 60)
 
 
-def _plain(axis: Any) -> None:
+def plain(axis: Any) -> None:
     """Tick labels as plain numbers (``1e-05``, ``100``): a log axis' default labels are
     mathtext, which ``text.parse_math: False`` would show as source."""
     from matplotlib.ticker import FuncFormatter
@@ -126,13 +136,20 @@ def _vector(bar: Any) -> None:
         bar.solids.set_rasterized(False)
 
 
-def _figure(size: tuple[float, float] = SIZE) -> tuple[Figure, Axes]:
+def new_figure(size: tuple[float, float] = SIZE) -> tuple[Figure, Axes]:
+    """A figure of ``size`` inches with one axes, in the house style."""
+    figure = figure_of(size)
+    with style():
+        axes = figure.add_subplot()
+    return figure, axes
+
+
+def figure_of(size: tuple[float, float] = SIZE) -> Figure:
+    """An empty figure of ``size`` inches (constrained layout: nothing cut or overlapping)."""
     from matplotlib.figure import Figure
 
     with style():
-        figure = Figure(figsize=size, layout="constrained")
-        axes = figure.add_subplot()
-    return figure, axes
+        return Figure(figsize=size, layout="constrained")
 
 
 def plots_for(result: EvalResult) -> list[Plot]:
@@ -168,7 +185,7 @@ def _value(result: EvalResult, name: str) -> LossResult | None:
     return next((r for r in result.results if r.loss.partition("(")[0] == name), None)
 
 
-def _stem(text: str) -> str:
+def stem(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "plot"
 
 
@@ -176,13 +193,13 @@ def _stem(text: str) -> str:
 
 
 def loss_distribution(d: Distribution) -> Plot:
-    figure, ax = _figure()
+    figure, ax = new_figure()
     widths = np.diff(d.edges)
     ax.bar(d.edges[:-1], d.counts, width=widths, align="edge", color=BLUE, edgecolor="white", linewidth=0.3)
     what = d.per_sample.replace("_", " ") if d.per_sample else "per-sample loss"
     if d.log:
         ax.set_xscale("log")
-        _plain(ax.xaxis)
+        plain(ax.xaxis)
     ax.set_xlabel(f"{what} ({'log' if d.log else 'linear'} axis)")
     ax.set_ylabel("rows (weighted)")
     title = f"distribution of {text(d.loss)}'s per-sample values"
@@ -199,7 +216,7 @@ def loss_distribution(d: Distribution) -> Plot:
     notes.append(
         "from every value" if d.exact else "from the quantile sketch's log buckets (≤ 0.5% relative error)"
     )
-    return Plot(f"distribution-{_stem(d.loss)}", title, "; ".join(notes) + ".", figure)
+    return Plot(f"distribution-{stem(d.loss)}", title, "; ".join(notes) + ".", figure)
 
 
 def group_bars(r: LossResult, result: EvalResult) -> Plot | None:
@@ -210,7 +227,7 @@ def group_bars(r: LossResult, result: EvalResult) -> Plot | None:
     names = [text(", ".join(f"{k}={v}" for k, v in g.parts.items()) if len(g.names) > 1 else g.group)
              for g in shown]  # fmt: skip
     values = np.array([g.value for g in shown])
-    figure, ax = _figure((SIZE[0], max(2.2, 0.5 + 0.28 * len(shown))))
+    figure, ax = new_figure((SIZE[0], max(2.2, 0.5 + 0.28 * len(shown))))
     y = np.arange(len(shown))
     error = None
     if all(g.ci is not None for g in shown):
@@ -229,11 +246,11 @@ def group_bars(r: LossResult, result: EvalResult) -> Plot | None:
     if error is not None:
         ci = shown[0].ci
         assert ci is not None
-        caption += f" with its {ci.level:.0%} interval ({ci.method})"
+        caption += f" with its {ci.level * 100:g}% interval ({ci.method})"
     caption += f"; the dashed line is the whole input's value ({number(r.value)})"
     if len(groups) > len(shown):
         caption += f"; the first {len(shown)} of {len(groups)} groups (the table has them all)"
-    return Plot(f"groups-{_stem(r.label or r.loss)}", title, caption + ".", figure)
+    return Plot(f"groups-{stem(r.label or r.loss)}", title, caption + ".", figure)
 
 
 # ---------------------------------------------------------------- regression ----
@@ -248,7 +265,7 @@ def _points(ax: Axes, x: Any, y: Any) -> str:
     if figure is not None:
         bar = figure.colorbar(art, ax=ax, label="rows in the sample")
         _vector(bar)
-        _plain(bar.ax.yaxis)
+        plain(bar.ax.yaxis)
     return f"a hexbin of the sample (more than {SCATTER_MAX:,} points)"
 
 
@@ -265,7 +282,7 @@ def _sampled(sample: Sample) -> str:
 def predicted_vs_actual(sample: Sample | None) -> Plot | None:
     if sample is None:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     how = _points(ax, sample.pred, sample.label)
     lo = float(min(sample.pred.min(), sample.label.min()))
     hi = float(max(sample.pred.max(), sample.label.max()))
@@ -281,7 +298,7 @@ def predicted_vs_actual(sample: Sample | None) -> Plot | None:
 def residuals(sample: Sample | None) -> Plot | None:
     if sample is None:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     residual = sample.label - sample.pred
     how = _points(ax, sample.pred, residual)
     ax.axhline(0.0, color=ORANGE, linewidth=1)
@@ -316,7 +333,7 @@ def roc(scores: Scores | None, auc: LossResult | None) -> Plot | None:
     from losscli.report.summary import roc_points
 
     fpr, tpr = roc_points(scores)
-    figure, ax = _figure()
+    figure, ax = new_figure()
     ax.plot(fpr, tpr, color=BLUE, linewidth=1.5)
     ax.plot([0, 1], [0, 1], color=GREY, linestyle=":", linewidth=1)
     ax.set_xlabel("false positive rate")
@@ -333,7 +350,7 @@ def precision_recall(scores: Scores | None, auc: LossResult | None) -> Plot | No
     from losscli.report.summary import pr_points
 
     recall, precision = pr_points(scores)
-    figure, ax = _figure()
+    figure, ax = new_figure()
     ax.plot(recall, precision, color=BLUE, linewidth=1.5, drawstyle="steps-pre")
     prevalence = scores.positive.sum() / (scores.positive.sum() + scores.negative.sum())
     ax.axhline(prevalence, color=GREY, linestyle=":", linewidth=1, label=f"prevalence {prevalence:.3g}")
@@ -363,7 +380,7 @@ def _reliability_axes(ax: Axes, weight: Any, hits: Any, confidence: Any, bins: i
 def reliability(scores: Scores | None, ece: LossResult | None) -> Plot | None:
     if scores is None or not _usable(scores):
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     weight = scores.positive + scores.negative
     bins, _ = _reliability_axes(ax, weight, scores.positive, scores.score_sum)
     ax.set_xlabel("mean predicted probability")
@@ -377,7 +394,7 @@ def reliability(scores: Scores | None, ece: LossResult | None) -> Plot | None:
 def score_histograms(scores: Scores | None) -> Plot | None:
     if scores is None or scores.outside:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     bins = 50
     group = scores.positive.size // bins
     edges = np.linspace(0.0, 1.0, bins + 1)
@@ -405,7 +422,7 @@ def confusion(classes: Classes | None) -> Plot | None:
         return None
     k = len(classes.names)
     size = min(2.4 + 0.45 * k, 9.0)
-    figure, ax = _figure((size + 0.8, size))
+    figure, ax = new_figure((size + 0.8, size))
     ax.grid(False)
     totals = classes.confusion.sum(axis=1, keepdims=True)
     shares = np.divide(classes.confusion, totals, out=np.zeros_like(classes.confusion), where=totals > 0)
@@ -438,7 +455,7 @@ def per_class_losses(classes: Classes | None) -> Plot | None:
         return None
     k = min(len(classes.names), MAX_BARS)
     n = len(classes.losses)
-    figure, ax = _figure((SIZE[0], max(2.2, 0.6 + 0.3 * k * max(n, 1) ** 0.5)))
+    figure, ax = new_figure((SIZE[0], max(2.2, 0.6 + 0.3 * k * max(n, 1) ** 0.5)))
     y = np.arange(k)
     height = 0.8 / n
     for i, loss in enumerate(classes.losses):
@@ -460,7 +477,7 @@ def per_class_losses(classes: Classes | None) -> Plot | None:
 def top_label_reliability(classes: Classes | None) -> Plot | None:
     if classes is None or classes.probabilities == "none" or classes.top_weight.sum() <= 0:
         return None
-    figure, ax = _figure()
+    figure, ax = new_figure()
     bins, _ = _reliability_axes(ax, classes.top_weight, classes.top_correct, classes.top_confidence)
     ax.set_xlabel("mean top-label confidence")
     ax.set_ylabel("accuracy of the top label")

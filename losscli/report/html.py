@@ -14,12 +14,26 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from losscli import neutralise
-from losscli.render.model import Grid, checks_grid, count, groups_grid, number, summary_grid, worst_grid
+from losscli.render.model import (
+    Grid,
+    checks_grid,
+    ci_cell,
+    count,
+    groups_grid,
+    number,
+    summary_grid,
+    worst_grid,
+)
 from losscli.report.figures import Plot
 from losscli.results import EvalResult, LossResult
 from losscli.version import __version__
+
+if TYPE_CHECKING:
+    from losscli.checks import CheckResult
 
 CSS = """
 :root{--ink:#1d2430;--muted:#5b6573;--line:#dde2e8;--bg:#f6f8fa;--pass:#1a7f37;--fail:#cf222e}
@@ -45,12 +59,18 @@ td.FAIL{color:var(--fail);font-weight:700}td.PASS{color:var(--pass);font-weight:
 .note{color:var(--muted);font-size:12px;margin:2px 0 10px;white-space:pre-line}
 .plots{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:18px}
 figure{margin:0;border:1px solid var(--line);border-radius:8px;padding:8px;background:#fff}
-figure svg{width:100%;height:auto;display:block}
+figure svg{width:100%;height:auto;display:block;margin:0 auto}
+figure.wide{grid-column:1/-1}
 figcaption{color:var(--muted);font-size:12px;margin-top:4px}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
+.loss{margin:0 0 16px}.loss h3{font-size:14px;margin:10px 0 6px;overflow-wrap:anywhere}
+.card.ref{border-color:#d9771f}
+.badge{display:inline-block;border-radius:4px;padding:1px 8px;margin-top:6px;font-size:12px;font-weight:600;color:#fff;background:#6e7781}
+.badge.better{background:var(--pass)}.badge.worse{background:var(--fail)}
 """
 
 POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+WIDE = ' class="wide"'  # a figure given a whole row of the grid
 
 
 def esc(text: object) -> str:
@@ -60,43 +80,54 @@ def esc(text: object) -> str:
 
 def to_html(result: EvalResult, plots: Sequence[Plot], svgs: Sequence[str], notes: Sequence[str] = ()) -> str:
     """The whole page (see the module docstring); ``svgs`` are ``plots`` as inline SVG."""
-    src = result.source
-    title = f"losscli report · {src.path}"
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
-        "<header><h1>losscli report</h1>",
-        f'<p class="meta">{_meta(result)}</p></header>',
-        _headline(result),
-    ]
+    parts = [_headline(result)]
     if result.checks:
-        parts.append(_checks(result))
-    parts.append("<h2>Summary</h2>" + _table(summary_grid(result, people=True)))
+        parts.append(checks_section(result.checks))
+    parts.append("<h2>Summary</h2>" + table(summary_grid(result, people=True)))
     from losscli.render.details import detail_grids
 
     for grid in detail_grids(result.results):
-        parts.append(_table(grid))
+        parts.append(table(grid))
     groups = groups_grid(result, people=True)
     if groups is not None:
-        parts.append("<h2>Groups</h2>" + _table(groups))
+        parts.append("<h2>Groups</h2>" + table(groups))
     if plots:
-        parts.append("<h2>Plots</h2>" + _figures(plots, svgs))
+        parts.append("<h2>Plots</h2>" + figures(plots, svgs))
     worst = worst_grid(result)
     if worst is not None:
-        parts.append("<h2>Worst rows</h2>" + _table(worst))
-    if result.warnings:
-        parts.append("<h2>Warnings</h2>" + "".join(f'<p class="note">{esc(w)}</p>' for w in result.warnings))
+        parts.append("<h2>Worst rows</h2>" + table(worst))
+    parts.append(warnings_section(result.warnings))
     footer = [
         f"Made by losscli {esc(__version__)}. The numbers are the run's results (the same as -f json);"
         " the plots are drawn from bounded summaries gathered in the same pass over the data:"
         " binned curves, histograms and a uniform sample of rows.",
         *(esc(n) for n in notes),
     ]
-    parts.append("<footer>" + "<br>".join(footer) + "</footer></body></html>\n")
-    return "\n".join(parts)
+    return page(f"losscli report · {result.source.path}", "losscli report", _meta(result), parts, footer)
+
+
+def page(title: str, heading: str, meta: str, sections: Sequence[str], footer: Sequence[str]) -> str:
+    """The page around ``sections`` (HTML): the head with its policy and style, the
+    heading, the ``meta`` line (HTML) and the ``footer`` lines (HTML)."""
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en"><head><meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{POLICY}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{esc(title)}</title><style>{CSS}</style></head><body>",
+            f"<header><h1>{esc(heading)}</h1>",
+            f'<p class="meta">{meta}</p></header>',
+            *(s for s in sections if s),
+            "<footer>" + "<br>".join(footer) + "</footer></body></html>\n",
+        ]
+    )
+
+
+def warnings_section(warnings: Sequence[str]) -> str:
+    if not warnings:
+        return ""
+    return "<h2>Warnings</h2>" + "".join(f'<p class="note">{esc(w)}</p>' for w in warnings)
 
 
 def _meta(result: EvalResult) -> str:
@@ -125,7 +156,7 @@ def _card(r: LossResult) -> str:
     ]
     if r.ci is not None:
         lines.append(
-            f'<div class="ci">{r.ci.level:.0%} CI {esc(number(r.ci.low))} … {esc(number(r.ci.high))}'
+            f'<div class="ci">{r.ci.level * 100:g}% CI {esc(ci_cell(r.ci))}'
             f" ({esc(r.ci.method)}, {r.ci.resamples} resamples)</div>"
         )
     if r.dummy is not None:
@@ -136,18 +167,35 @@ def _card(r: LossResult) -> str:
     return '<div class="card">' + "".join(lines) + "</div>"
 
 
-def _checks(result: EvalResult) -> str:
-    checks = sorted(result.checks, key=lambda c: c.passed)  # failures first, stable
-    failed = sum(not c.passed for c in checks)
+def checks_section(checks: Sequence[CheckResult], grid: Grid | None = None) -> str:
+    """The gates: a PASS/FAIL verdict, then the checks failures first (``grid``: the
+    checks' table when not :func:`losscli.render.model.checks_grid`'s)."""
+    ordered = sorted(checks, key=lambda c: c.passed)  # failures first, stable
+    failed = sum(not c.passed for c in ordered)
     verdict = (
-        f'<div class="verdict fail">FAIL: {failed} of {len(checks)} checks failed</div>'
+        f'<div class="verdict fail">FAIL: {failed} of {len(ordered)} checks failed</div>'
         if failed
-        else f'<div class="verdict pass">PASS: all {len(checks)} checks passed</div>'
+        else f'<div class="verdict pass">PASS: all {len(ordered)} checks passed</div>'
     )
-    return "<h2>Checks</h2>" + verdict + _table(checks_grid(checks, why=True), marks=True)
+    shown = checks_grid(ordered, why=True) if grid is None else grid
+    return "<h2>Checks</h2>" + verdict + table(_filled(shown), marks=True)
 
 
-def _table(grid: Grid, marks: bool = False) -> str:
+def _filled(grid: Grid) -> Grid:
+    """The grid without the columns no row fills (a limit column when every gate is a
+    baseline's)."""
+    keep = [i for i in range(len(grid.headers)) if any(row[i].strip() for row in grid.rows)]
+    if len(keep) == len(grid.headers):
+        return grid
+    return replace(
+        grid,
+        headers=[grid.headers[i] for i in keep],
+        rows=[[row[i] for i in keep] for row in grid.rows],
+        numeric=[grid.numeric[i] for i in keep],
+    )
+
+
+def table(grid: Grid, marks: bool = False) -> str:
     """A grid as an HTML table (numbers right-aligned; ``marks``: PASS/FAIL cells coloured)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in grid.headers)
     rows = []
@@ -170,11 +218,11 @@ def _lines(text: str) -> str:
     return "\n".join(neutralise.line(t) for t in text.split("\n"))
 
 
-def _figures(plots: Sequence[Plot], svgs: Sequence[str]) -> str:
+def figures(plots: Sequence[Plot], svgs: Sequence[str]) -> str:
     out = []
     for plot, svg in zip(plots, svgs, strict=True):
         out.append(
-            f'<figure id="plot-{esc(plot.name)}" aria-label="{esc(plot.title)}">{svg}'
+            f'<figure id="plot-{esc(plot.name)}"{WIDE if plot.wide else ""} aria-label="{esc(plot.title)}">{svg}'
             f"<figcaption>{esc(plot.caption)}</figcaption></figure>"
         )
     return '<div class="plots">' + "".join(out) + "</div>"

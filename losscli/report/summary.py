@@ -353,4 +353,101 @@ def distribution(loss: str, values: F64, weights: F64, exact: bool, per_sample: 
     return Distribution(loss, edges, counts.astype(np.float64), False, 0.0, exact, per_sample)
 
 
-__all__ = ["BINS", "SAMPLE_ROWS", "PlotData", "PlotState", "distribution"]
+TAIL = 0.005  # a differences histogram spans the 0.5% … 99.5% quantiles (and 0); the tails go in its end bars
+
+
+@dataclass(frozen=True, eq=False)
+class Differences:
+    """``compare``: one model's per-row differences to the reference on one loss (the
+    model's per-sample value − the reference's, weighted as the rows are) as a histogram:
+    ``counts[i]`` in [``edges[i]``, ``edges[i+1]``); 0 is an edge; the weight of the
+    differences below the first edge is counted in the first bar (``below``), above the
+    last in the last (``above``)."""
+
+    loss: str
+    model: str
+    reference: str
+    edges: F64
+    counts: F64
+    below: float
+    above: float
+    exact: bool  # from every difference (else from the sketch's log buckets, ≤ 0.5% apart)
+    per_sample: str = ""  # what the per-sample values are when the loss's value is not their mean
+    higher_is_better: bool = False  # a higher per-sample value wins the row (coverage)
+    weighted: bool = False  # the rows carry --weight (the bars are weights, not counts)
+    linear: float = 0.0  # > 0: a symmetric-log axis, linear within ±linear (the differences are skewed)
+
+
+def differences(
+    loss: str,
+    model: str,
+    reference: str,
+    values: F64,
+    weights: F64,
+    exact: bool,
+    per_sample: str = "",
+    higher_is_better: bool = False,
+    weighted: bool = False,
+) -> Differences:
+    """The histogram of sorted differences ``values`` (a quantile sketch's points) with
+    ``weights`` over [lo, hi] = [min(q₀.₀₀₅, 0), max(q₀.₉₉₅, 0)] (weighted quantiles,
+    inverted CDF; a few extreme rows would otherwise squeeze every other row into one
+    bar), 0 a bin edge. ``HISTOGRAM_BINS`` equal bins; or, when the differences are
+    skewed — max(−lo, hi) ≥ ``SKEWED`` × the median |difference| m (bce's differences where
+    one model is sure and wrong) — bins for a symmetric-log axis, linear within ±m,
+    as many a decade beyond as in each half of the linear part."""
+    n = HISTOGRAM_BINS
+    if values.size == 0:
+        return Differences(loss, model, reference, np.array([0.0, 1.0]), np.zeros(1), 0.0, 0.0, exact,
+                           per_sample, higher_is_better, weighted)  # fmt: skip
+    cum = np.cumsum(weights) / weights.sum()
+    q_lo = float(values[min(int(np.searchsorted(cum, TAIL)), values.size - 1)])
+    q_hi = float(values[min(int(np.searchsorted(cum, 1.0 - TAIL)), values.size - 1)])
+    lo, hi = min(q_lo, 0.0), max(q_hi, 0.0)
+    order = np.argsort(np.abs(values), kind="stable")
+    size, share = np.abs(values)[order], np.cumsum(weights[order]) / weights.sum()
+    median = float(size[min(int(np.searchsorted(share, 0.5)), size.size - 1)])
+    linear = median if median > 0 and max(-lo, hi) >= SKEWED * median else 0.0
+    if hi <= lo:  # every difference 0
+        lo, hi = -1.0, 1.0
+    if linear:
+        edges = symlog_edges(lo, hi, linear, n)
+    elif lo < 0.0 < hi:  # 0 on an edge: as many bars each side as its share of the range
+        left = min(max(round(n * -lo / (hi - lo)), 1), n - 1)
+        width = max(-lo / left, hi / (n - left))
+        edges = width * np.arange(-left, n - left + 1, dtype=np.float64)
+    else:
+        edges = np.linspace(lo, hi, n + 1)
+    below = float(weights[values < edges[0]].sum())
+    above = float(weights[values > edges[-1]].sum())
+    counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), edges, weights=weights)
+    return Differences(loss, model, reference, edges, counts.astype(np.float64), below, above, exact,
+                       per_sample, higher_is_better, weighted, linear)  # fmt: skip
+
+
+def symlog_edges(lo: float, hi: float, t: float, n: int) -> F64:
+    """About ``n`` bin edges over [lo, hi] (lo ≤ 0 ≤ hi) for matplotlib's symmetric-log axis
+    linear within ±t (``linscale`` 1: [0, t] is as wide as a decade): geometric beyond ±t,
+    equal within, the bins spread evenly over the axis' width, 0 and ±t edges."""
+    neg = float(np.log10(-lo / t)) if -lo > t else 0.0  # decades beyond -t
+    pos = float(np.log10(hi / t)) if hi > t else 0.0
+    left, right = min(-lo, t) / t, min(hi, t) / t  # the linear part each side of 0, in decades
+    width = neg + pos + left + right
+    count = [max(round(n * part / width), 1) if part > 0 else 0 for part in (neg, left, right, pos)]
+    parts: list[F64] = []
+    if count[0]:
+        parts.append(-np.geomspace(-lo, t, count[0] + 1)[:-1])
+    if count[1]:
+        parts.append(np.linspace(-left * t, 0.0, count[1] + 1)[:-1])
+    parts.append(np.zeros(1))
+    if count[2]:
+        parts.append(np.linspace(0.0, right * t, count[2] + 1)[1:])
+    if count[3]:
+        parts.append(np.geomspace(t, hi, count[3] + 1)[1:])
+    edges: F64 = np.concatenate(parts)
+    return edges
+
+
+__all__ = [
+    "BINS", "SAMPLE_ROWS", "Differences", "PlotData", "PlotState", "differences", "distribution", "symlog_edges",
+]  # fmt: skip
