@@ -139,6 +139,8 @@ class Option:
     ``api``: its keyword in ``losscli.evaluate``, with ``api_default`` when that differs;
     ``python``: how Python code gives an option that is no keyword there, ``{}`` standing
     for the value (``InputOptions(path, encoding={})``); see :func:`spelled`.
+    ``optional_in``: commands where a ``required`` option may be left out (``report``'s
+    ``-l``: the losses are then chosen by the file's task).
     """
 
     help: str
@@ -150,6 +152,7 @@ class Option:
     metavar: str | None = None
     minimum: int | None = None
     required: bool = False
+    optional_in: frozenset[Command] = frozenset()  # commands where a required option may be left out
     only_if: Callable[[LossSpec], bool] | None = None
     check_help: str | None = None
     config: ConfigKey | None = None
@@ -604,6 +607,7 @@ class CommandOptions:
             flag="--loss",
             aliases=("-l",),
             required=True,
+            optional_in=REPORT,
             commands=frozenset({"eval", "compare", "report"}),
         ),
     ] = ()

@@ -129,6 +129,29 @@ def compare_command() -> Any:
     return compare
 
 
+def _report_losses(options: Any) -> list[str]:
+    """``report`` without ``-l``: the losses of the file's task (losscli.report.defaults)."""
+    from losscli.cli.run import label_source, parse_delimiter
+    from losscli.errors import UsageError
+    from losscli.io.source import InputOptions
+    from losscli.report.defaults import default_losses
+
+    if options.file == "-":
+        raise UsageError(
+            "losscli report reads standard input once, so it cannot look at it to choose the losses",
+            "name them: -l mse (regression), -l bce (binary), -l cross-entropy (multiclass), …",
+        )
+    source = InputOptions(
+        path=options.file,
+        format=options.input_format.value if options.input_format else None,
+        delimiter=parse_delimiter(options.delimiter),
+        header=not options.no_header,
+        encoding=options.encoding,
+    )
+    given = {"pred": options.pred, "label": options.label, "weight": options.weight, "id": options.id}
+    return default_losses(source, {**given, "positive": options.positive}, label_source(options), options.on)
+
+
 def report_command() -> Any:
     """``losscli report FILE -l LOSS … -o report.html``: its options are the declarations for "report"."""
 
@@ -154,7 +177,7 @@ def report_command() -> Any:
                     "e.g. losscli report FILE -l mse -o report.html",
                 )
             require_matplotlib()
-            jobs = [parse_job(text) for text in options.losses]
+            jobs = [parse_job(text) for text in options.losses or _report_losses(options)]
             shown = replace(options, rows="0")  # stdout: the summary table, no per-sample rows
             return run_losses([(spec.name, params) for spec, params in jobs], shown, verdict)
 

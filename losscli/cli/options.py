@@ -70,7 +70,8 @@ def _parameter(option: Option, command: Command) -> inspect.Parameter:
     default: Any = option.default
     if option.repeatable:
         kind, default = list[str] | None, None
-    if option.is_required:
+    required = option.is_required and command not in option.optional_in
+    if required:
         kind, default = (list[str] if option.repeatable else kind), ...
     info: Any
     if option.argument:
@@ -83,7 +84,7 @@ def _parameter(option: Option, command: Command) -> inspect.Parameter:
             envvar=option.env if option.env_parsed else None,
             metavar=option.metavar,
             min=option.minimum,
-            show_default=not option.is_required,
+            show_default=not required,
         )
     annotation = Annotated[kind, info]  # type: ignore[valid-type]
     return inspect.Parameter(

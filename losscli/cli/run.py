@@ -120,7 +120,7 @@ def _run(
     if options.engine is Engine.dask:
         outcome = _run_dask(source, losses, columns, run_options, options, planned.get("parts"))
         return _finish(outcome, options, verdict, outputs, planned, None)
-    plan = prepare(source, losses, labels=_label_source(options), on=options.on, **columns)
+    plan = prepare(source, losses, labels=label_source(options), on=options.on, **columns)
     sinks, per_sample = _sinks(plan, options, planned.get("output"), bool(outputs.outputs))
     progress = ReadProgress(plan.source, enabled=not options.no_progress)
     run_options = replace(run_options, sink=_fan_out(sinks), on_chunk=progress)
@@ -229,7 +229,7 @@ def _finish(
     return verdict.code
 
 
-def _label_source(options: CommandOptions) -> Any:
+def label_source(options: CommandOptions) -> Any:
     """The --labels file, read with the same text options as the predictions."""
     from losscli.io.source import InputOptions
 
