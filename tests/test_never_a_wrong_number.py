@@ -133,11 +133,11 @@ def test_junit_never_writes_none(cli, tmp_path, sample_csv):
 
 
 def test_unknown_commands_get_real_suggestions_only(cli):
-    """'report' is not 'mae' (nor was 'compare', before it existed); 'top-k-accuracy' is
+    """'summarize' is not 'mae' (nor were 'compare' and 'report', before they existed); 'top-k-accuracy' is
     the complement of top-k-error (accuracy is a loss of its own since issue 15); a typo
     of a real name still gets it."""
     for args, want, unwanted in (
-        (["report", "a.csv"], "losscli list", "mae"),
+        (["summarize", "a.csv"], "losscli list", "mae"),
         (["comparre", "a.csv"], "did you mean 'compare'?", None),
         (["top-k-accuracy", "a.csv"], "1 − top-k-error", None),
         (["msee", "a.csv"], "did you mean 'mse'?", None),
