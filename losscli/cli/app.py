@@ -131,9 +131,8 @@ def compare_command() -> Any:
 
 def _report_losses(options: Any) -> list[str]:
     """``report`` without ``-l``: the losses of the file's task (losscli.report.defaults)."""
-    from losscli.cli.run import label_source, parse_delimiter
+    from losscli.cli.run import input_options, label_source
     from losscli.errors import UsageError
-    from losscli.io.source import InputOptions
     from losscli.report.defaults import default_losses
 
     if options.file == "-":
@@ -141,13 +140,7 @@ def _report_losses(options: Any) -> list[str]:
             "losscli report reads standard input once, so it cannot look at it to choose the losses",
             "name them: -l mse (regression), -l bce (binary), -l cross-entropy (multiclass), …",
         )
-    source = InputOptions(
-        path=options.file,
-        format=options.input_format.value if options.input_format else None,
-        delimiter=parse_delimiter(options.delimiter),
-        header=not options.no_header,
-        encoding=options.encoding,
-    )
+    source = input_options(options)
     given = {"pred": options.pred, "label": options.label, "weight": options.weight, "id": options.id}
     return default_losses(source, {**given, "positive": options.positive}, label_source(options), options.on)
 

@@ -80,19 +80,12 @@ def _run(
     from losscli.engine.local import run
     from losscli.engine.plan import prepare
     from losscli.engine.runner import RunOptions
-    from losscli.io.source import InputOptions
 
     rows = parse_rows(options.rows)
     group_details = parse_rows(options.group_details, "--group-details")
     planned = _plan_outputs(outputs, options, len(losses))
     planned["group_details"] = group_details
-    source = InputOptions(
-        path=options.file,
-        format=options.input_format.value if options.input_format else None,
-        delimiter=parse_delimiter(options.delimiter),
-        header=not options.no_header,
-        encoding=options.encoding,
-    )
+    source = input_options(options)
     columns: dict[str, Any] = {
         "pred": options.pred,
         "label": options.label,
@@ -227,6 +220,19 @@ def _finish(
         silence_stdout()
     outputs.commit()
     return verdict.code
+
+
+def input_options(options: CommandOptions) -> Any:
+    """The input file and how to read it, as the options give them (an InputOptions)."""
+    from losscli.io.source import InputOptions
+
+    return InputOptions(
+        path=options.file,
+        format=options.input_format.value if options.input_format else None,
+        delimiter=parse_delimiter(options.delimiter),
+        header=not options.no_header,
+        encoding=options.encoding,
+    )
 
 
 def label_source(options: CommandOptions) -> Any:
