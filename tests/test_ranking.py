@@ -595,3 +595,29 @@ def test_a_summary_pickles_with_its_scores():
     copy = pickle.loads(pickle.dumps(summary))
     assert copy.value() == summary.value()
     assert math.isfinite(copy.value()) and close(copy.value(), sk_roc(y, s, sample_weight=w))
+
+
+def test_streamed_prefix_sums_are_the_full_arrays_bits():
+    """A full weighted ROC-AUC reads the positives' weight prefix sums a block at a time
+    (StreamedPrefix) instead of keeping them (8 bytes a row): for batches of indices that
+    never go back, the same bits as Ranked.cum, whatever the batch sizes."""
+    from losscli.losses._ranking_kernels import StreamedPrefix, ranked
+
+    rng = np.random.default_rng(3)
+    for n in (7, 5_000, 400_000):
+        y = rng.integers(0, 2, n)
+        s = np.round(rng.normal(size=n) + y, 2)  # ties
+        w = rng.uniform(0.1, 3.0, n)
+
+        def packed(mask, s=s, w=w):
+            out = np.empty(int(mask.sum()), np.complex128)
+            out.real, out.imag = s[mask], w[mask]
+            return out
+
+        pos, _ = ranked(packed(y == 1), packed(y == 0))
+        whole = pos.cum.copy()
+        for _trial in range(4):
+            prefix = StreamedPrefix(pos)
+            wanted = np.sort(rng.integers(0, pos.size + 1, size=int(rng.integers(1, 20_000))))
+            for batch in np.array_split(wanted, int(rng.integers(1, 60))):
+                assert np.array_equal(prefix.at(batch), whole[batch])

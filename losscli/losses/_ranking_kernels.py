@@ -93,7 +93,7 @@ class Ranked:
         found = self.index(scores, side)
         return found if self.cum is None else self.cum[found]
 
-    def below_twice(self, scores: F64) -> NDArray[Any]:
+    def below_twice(self, scores: F64, prefix: StreamedPrefix | None = None) -> NDArray[Any]:
         """below(scores, "left") + below(scores, "right"): the weight below each score
         counted twice, the weight at it once. The ``right`` search is made only for scores
         that some kept value equals (found next to their ``left`` index): ties are rare
@@ -107,8 +107,11 @@ class Ranked:
             if tied.any():
                 right = left.copy()
                 right[tied] = self.index(scores[tied], "right")
-        if self.cum is None:
+        if not self.weighted:
             return left + right
+        if prefix is not None and self._cum is None:
+            return prefix.at(left) + prefix.at(right)
+        assert self.cum is not None
         return self.cum[left] + self.cum[right]
 
     def run_starts(self, start: int, stop: int) -> NDArray[np.intp]:
@@ -167,15 +170,55 @@ def _running(weights: F64, scale: float, keep: bool = False) -> tuple[F64 | None
     return out, float(carry)
 
 
+class StreamedPrefix:
+    """``cum[k]`` of a weighted class (:attr:`Ranked.cum`: the same long-double blocks, so
+    the same bits) for batches of indices that never go below an earlier batch's
+    smallest: only the blocks from the current batch's smallest index on are held, not
+    8 bytes a row (10M weighted rows: 24 MB less at the peak of a full ROC-AUC)."""
+
+    def __init__(self, ranked: Ranked) -> None:
+        self.weights, self.scale = ranked.values.imag, ranked.scale
+        self.first = 0  # held[i] is cum[first + i]
+        self.held: F64 = np.zeros(1)
+        self.carry = np.longdouble(0.0)  # the running sum through weight index ``summed``
+        self.summed = 0  # weights summed so far (a multiple of BLOCK, or all)
+
+    def at(self, index: NDArray[np.intp]) -> F64:
+        if not index.size:
+            return np.zeros(0)
+        lo, hi = int(index.min()), int(index.max())
+        assert lo >= self.first, "StreamedPrefix: indices went back"
+        cut = min(lo, self.summed)  # held is cum[first : summed + 1]: keep its last at least
+        if cut > self.first:
+            self.held = self.held[cut - self.first :].copy()
+            self.first = cut
+        grown = [self.held]
+        end = self.first + self.held.shape[0]  # cum[end] is the first not held
+        while end <= hi:
+            start = self.summed
+            running = (
+                np.cumsum(self.weights[start : start + BLOCK] * self.scale, dtype=np.longdouble) + self.carry
+            )
+            grown.append(running.astype(np.float64))
+            self.carry = running[-1]
+            self.summed += running.shape[0]
+            end += running.shape[0]
+        if len(grown) > 1:
+            self.held = np.concatenate(grown)
+        found: F64 = self.held[index - self.first]
+        return found
+
+
 def outranked(pos: Ranked, neg: Ranked, start: int = 0) -> float:
     """2·Σ over negatives j ≥ ``start`` (sorted ascending) of w_j·(weight of positives above
     s_j + ½ weight of positives at s_j) = Σ w_j·(2W₁ − B₍<₎(s_j) − B₍≤₎(s_j)). Exact (a
     Python int) when unweighted."""
     doubled: list[float] = []
     whole = 0
+    prefix = StreamedPrefix(pos) if pos.weighted and pos._cum is None else None
     for first in range(start, neg.size, BLOCK):
         scores, weights = neg.block(first, min(first + BLOCK, neg.size))
-        twice = 2 * pos.total - pos.below_twice(scores)
+        twice = 2 * pos.total - pos.below_twice(scores, prefix)
         if weights is None:
             whole += int(twice.sum(dtype=np.int64))
         else:
