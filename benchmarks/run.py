@@ -834,6 +834,73 @@ def default_losscli() -> str:
     return str(Path(sys.executable).parent / "losscli")
 
 
+@dataclass(frozen=True)
+class Bound:
+    """A ratio the regression guard checks: ``tool``'s median over ``against``'s (a tool's
+    name, or "" for the fastest other tool of the group that ran: the best peer)."""
+
+    group: str
+    tool: str
+    against: str
+    limit: float
+    what: str
+
+
+#: the regression guard (``--quick``, or ``--guard`` on a full run): each bound is the ratio
+#: ``--quick`` measured on this 2-core machine (1M rows; benchmarks/README.md, "Regression
+#: guard") plus a margin of ~0.15–0.3× for noise, so a change that makes losscli clearly
+#: slower fails it. They are guards, not the targets (issue 17 asks ≤ 1.0× the best peer)
+BOUNDS = (
+    Bound("csv", "losscli", "", 1.6, "mse CSV against the best peer"),
+    Bound("parquet", "losscli", "", 1.8, "mse Parquet against the best peer"),
+    Bound("ce", "losscli", "", 1.6, "cross-entropy CSV against the best peer"),
+    Bound("ci", "losscli mse --ci", "losscli mse (plain)", 1.3, "--ci against the plain run (Parquet)"),
+    Bound("ci", "losscli mse CSV --ci", "losscli mse CSV (plain)", 1.3, "--ci against the plain run (CSV)"),
+    Bound(
+        "ci",
+        "losscli compare --pred pred,pred_b",
+        "losscli mse --pred pred (two-model file)",
+        1.5,
+        "compare of two models against one model's run",
+    ),
+    Bound("auc", "losscli", "", 1.25, "roc-auc against the best peer"),
+)
+
+
+def guard(groups: list[Group]) -> tuple[str, bool]:
+    """The guard's table (Markdown) and whether every ratio is within its bound; a bound
+    whose tools did not run is reported, not failed."""
+    by_key = {g.key: g for g in groups}
+    lines = [
+        "### Regression guard",
+        "",
+        "| ratio | measured | bound | verdict |",
+        "|---|---|---|---|",
+    ]
+    ok = True
+    for bound in BOUNDS:
+        group = by_key.get(bound.group)
+        if group is None:
+            continue
+        medians = {s.tool.name: statistics.median(s.times) for s in group.stats if s.times}
+        mine = medians.get(bound.tool)
+        if bound.against:
+            theirs, against = medians.get(bound.against), bound.against
+        else:
+            peers = {k: v for k, v in medians.items() if k != bound.tool}
+            against = min(peers, key=peers.__getitem__) if peers else ""
+            theirs = peers.get(against)
+        if mine is None or theirs is None:
+            lines.append(f"| {bound.what} | not run | ≤ {bound.limit:.2f}× | skipped |")
+            continue
+        ratio = mine / theirs
+        passed = ratio <= bound.limit
+        ok = ok and passed
+        verdict = "ok" if passed else "**BEYOND THE BOUND**"
+        lines.append(f"| {bound.what} ({against}) | {ratio:.2f}× | ≤ {bound.limit:.2f}× | {verdict} |")
+    return "\n".join(lines), ok
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -847,7 +914,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--only", action="append", choices=GROUPS, help="run only these data sets (repeatable; default: all)"
     )
     parser.add_argument(
-        "--quick", action="store_true", help="smoke run: 1M mse rows, 3 rounds (unless given)"
+        "--quick",
+        action="store_true",
+        help="regression guard for contributors (under 2 minutes): 1M mse rows, 3 rounds, every data"
+        " set but dask (unless given); exit 1 when a ratio is beyond its bound (BOUNDS)",
+    )
+    parser.add_argument(
+        "--guard", action="store_true", help="check the BOUNDS on a full run too (exit 1 beyond one)"
     )
     parser.add_argument(
         "--losscli", default=default_losscli(), help="losscli executable (default: next to python)"
@@ -870,7 +943,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.rounds = 3 if args.quick else 5
     if args.rows < 1 or args.ce_rows < 1 or args.rounds < 1:
         parser.error("--rows, --ce-rows and --rounds must be at least 1")
-    args.only = list(dict.fromkeys(args.only)) if args.only else list(GROUPS)
+    quick = [g for g in GROUPS if g != "dask"]  # the Dask cluster's start alone takes a minute
+    args.only = list(dict.fromkeys(args.only)) if args.only else (quick if args.quick else list(GROUPS))
     return args
 
 
@@ -955,6 +1029,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         failures += [f"{group.title}: VALUE MISMATCH: {m}" for m in group.mismatches]
     print(f"- load average at end: {_loadavg()}")
     print()
+    if args.quick or args.guard:
+        table, within = guard(groups)
+        print(table)
+        print()
+        if not within:
+            failures.append("a ratio is beyond its bound (Regression guard above): losscli got slower")
     if failures:
         banner = "!" * 100
         text = "\n".join([banner, "PROBLEMS (see above):", *failures, banner])
