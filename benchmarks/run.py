@@ -834,6 +834,111 @@ def default_losscli() -> str:
     return str(Path(sys.executable).parent / "losscli")
 
 
+def ensure_ce_parquet(data_dir: Path, rows: int) -> Path:
+    """``ce_<rows>.parquet``: ``ce_<rows>.csv``'s rows, read back and written as Parquet
+    (the same numbers: the CSV holds every float's round-trip repr)."""
+    csv_path = ensure_ce_data(data_dir, rows)
+    path = data_dir / f"ce_{rows}.parquet"
+    kind = "cross-entropy"
+    if _is_current(path, rows, kind):
+        return path
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    log(f"converting {csv_path.name} to {path.name} …")
+    tmp = path.with_name(path.name + ".tmp")
+    reader = pacsv.open_csv(csv_path)
+    with pq.ParquetWriter(tmp, reader.schema) as out:
+        for batch in reader:
+            out.write_batch(batch)
+    tmp.replace(path)
+    _write_meta(path, rows, kind, list(reader.schema.names))
+    return path
+
+
+def _polars_ce(path: Path, fmt: str) -> Tool:
+    cols = [f"p{k}" for k in range(N_CLASSES)]
+    lo, hi = repr(EPS), repr(1.0 - EPS)
+    scan = "scan_csv" if fmt == "csv" else "scan_parquet"
+    return Tool(
+        f"polars lazy {scan}",
+        _py(
+            "import polars as pl\n"
+            f"p_y = pl.concat_list({cols!r}).list.get(pl.col('label'))\n"
+            f"v = pl.{scan}({str(path)!r}).select(-p_y.clip({lo}, {hi}).log().mean()).collect().item()\n"
+            "print(repr(float(v)))\n"
+        ),
+        ("polars",),
+    )
+
+
+def scaling_groups(args: argparse.Namespace, losscli: str) -> list[Group]:
+    """``--scaling``: losscli and polars on mse and cross-entropy, CSV and Parquet, at each
+    of ``--scaling-sizes`` rows (``--scaling-ce-sizes`` for cross-entropy, whose 10 columns
+    make its CSV ~5× mse's)."""
+    groups: list[Group] = []
+    for rows in args.scaling_sizes:
+        csv_path, parquet_path = ensure_mse_data(args.data_dir, rows)
+        for path, fmt in ((csv_path, "csv"), (parquet_path, "parquet")):
+            tools = [
+                t for t in mse_tools(losscli, path, fmt) if t.name == "losscli" or t.name.startswith("polars")
+            ]
+            groups.append(
+                Group(f"mse-{fmt}-{rows}", f"scaling: mse, {fmt}, {rows:,} rows ({_size(path)})", tools)
+            )
+    for rows in args.scaling_ce_sizes:
+        for fmt in ("csv", "parquet"):
+            path = (
+                ensure_ce_data(args.data_dir, rows)
+                if fmt == "csv"
+                else ensure_ce_parquet(args.data_dir, rows)
+            )
+            tools = [
+                Tool("losscli", [losscli, "cross-entropy", str(path), "--format", "value"]),
+                _polars_ce(path, fmt),
+            ]
+            groups.append(
+                Group(
+                    f"ce-{fmt}-{rows}", f"scaling: cross-entropy, {fmt}, {rows:,} rows ({_size(path)})", tools
+                )
+            )
+    return groups
+
+
+def scaling_table(groups: list[Group]) -> str:
+    """One row per loss, format and size: each tool's median time, time per million rows
+    (flat when time is linear in rows) and peak memory (flat when memory is bounded)."""
+    lines = [
+        "### Scaling: time and peak memory by rows",
+        "",
+        "| loss | format | rows | losscli s | s / 1M rows | peak MiB | polars s | polars peak MiB | losscli / polars |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for group in groups:
+        loss, fmt, rows = group.key.split("-")
+        by = {s.tool.name: s for s in group.stats if s.times}
+        mine = by.get("losscli")
+        peer = next((s for name, s in by.items() if name.startswith("polars")), None)
+        if mine is None:
+            continue
+        t = statistics.median(mine.times)
+        cells = [
+            loss,
+            fmt,
+            f"{int(rows):,}",
+            f"{t:.3f}",
+            f"{t / (int(rows) / 1e6):.3f}",
+            f"{max(mine.rss_kib) / 1024:.0f}",
+        ]
+        if peer is not None:
+            tp = statistics.median(peer.times)
+            cells += [f"{tp:.3f}", f"{max(peer.rss_kib) / 1024:.0f}", f"{t / tp:.2f}×"]
+        else:
+            cells += ["—", "—", "—"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Bound:
     """A ratio the regression guard checks: ``tool``'s median over ``against``'s (a tool's
@@ -918,6 +1023,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="regression guard for contributors (under 2 minutes): 1M mse rows, 3 rounds, every data"
         " set but dask (unless given); exit 1 when a ratio is beyond its bound (BOUNDS)",
+    )
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="the scaling curve instead of the data sets: losscli and polars on mse and cross-entropy,"
+        " CSV and Parquet, at each of --scaling-sizes rows",
+    )
+    parser.add_argument(
+        "--scaling-sizes",
+        type=lambda t: [int(x) for x in t.split(",")],
+        default=[1_000_000, 10_000_000, 50_000_000],
+        help="mse row counts for --scaling (comma list; default 1M,10M,50M; generated on demand)",
+    )
+    parser.add_argument(
+        "--scaling-ce-sizes",
+        type=lambda t: [int(x) for x in t.split(",")],
+        default=[1_000_000, 10_000_000, 50_000_000],
+        help="cross-entropy row counts for --scaling (comma list; 50M rows of 10 classes is a ~10 GB CSV)",
     )
     parser.add_argument(
         "--guard", action="store_true", help="check the BOUNDS on a full run too (exit 1 beyond one)"
@@ -1015,7 +1138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = child_env(args)
     head = header(args, losscli, env)
     log(head)
-    groups = build_groups(args, losscli)
+    groups = scaling_groups(args, losscli) if args.scaling else build_groups(args, losscli)
     for group in groups:
         run_group(group, args.rounds, args.timeout, env)
 
@@ -1029,6 +1152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         failures += [f"{group.title}: VALUE MISMATCH: {m}" for m in group.mismatches]
     print(f"- load average at end: {_loadavg()}")
     print()
+    if args.scaling:
+        print(scaling_table(groups))
+        print()
     if args.quick or args.guard:
         table, within = guard(groups)
         print(table)
