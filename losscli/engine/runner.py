@@ -304,8 +304,23 @@ def feed(plans: list[Plan], runners: list[Runner], on_chunk: Callable[[], None] 
     keys = frozenset(
         p for plan in plans for role in ("by", "id") for p in plan.columns.positions.get(role, ())
     )
-    seen = 0
     chunks = iter(source.chunks(positions, set(positions) - typed, keys))
+    try:
+        return _fed(chunks, positions, runners, on_chunk)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:  # a reader thread stops (io.prefetch) before the files close
+            close()
+
+
+def _fed(
+    chunks: Iterator[list[Any]],
+    positions: list[int],
+    runners: list[Runner],
+    on_chunk: Callable[[], None] | None,
+) -> int:
+    """:func:`feed`'s loop over the chunks: the rows seen."""
+    seen = 0
     for chunk in chunks:
         by_position = dict(zip(positions, chunk, strict=True))
         n = len(chunk[0])
