@@ -500,3 +500,20 @@ def test_plots_errors_are_exit_2_and_leave_nothing(run_cli, tmp_path, case):
     err = done.stderr.decode()
     assert err.startswith("losscli: error:") and len(err.strip().splitlines()) <= 2
     assert sorted(os.listdir(tmp_path)) == before
+
+
+def test_a_histogram_counts_rows_or_weights_as_the_run_did(tmp_path):
+    """The per-sample histogram's axis says "rows" for an unweighted run and "rows
+    (weighted)" with --weight (it said "weighted" for every run), and its counts are the
+    rows or the weights accordingly (checked against NumPy)."""
+    df = pd.read_csv(REGRESSION)
+    path = tmp_path / "w.csv"
+    df.assign(weight=np.linspace(0.5, 2.0, len(df))).to_csv(path, index=False)
+    plain = run(prepare(InputOptions(path=str(REGRESSION)), ["mse"]), RunOptions(plots=True))
+    weighted = run(prepare(InputOptions(path=str(path)), ["mse"], weight="weight"), RunOptions(plots=True))
+    (d_plain,), (d_weighted,) = plain.plots.distributions, weighted.plots.distributions
+    assert not d_plain.weighted and d_weighted.weighted
+    # (the first bar holds the values below its edge: ``below`` is already in the counts)
+    assert d_plain.counts.sum() + d_plain.nonpositive == pytest.approx(len(df))
+    total = np.linspace(0.5, 2.0, len(df)).sum()
+    assert d_weighted.counts.sum() + d_weighted.nonpositive == pytest.approx(total)

@@ -283,7 +283,10 @@ def _plot_data(state: Any, accs: list[LossAccumulator], result: EvalResult) -> A
     shown = []
     for acc, r in zip(accs, result.results, strict=True):
         values, weights = acc.sketch.points()
-        shown.append(distribution(r.label or r.loss, values, weights, acc.sketch.exact, r.per_sample))
+        weighted = acc.unweighted < acc.count  # some rows came with a --weight
+        shown.append(
+            distribution(r.label or r.loss, values, weights, acc.sketch.exact, r.per_sample, weighted)
+        )
     return state.data(shown)
 
 

@@ -201,18 +201,21 @@ def loss_distribution(d: Distribution) -> Plot:
         ax.set_xscale("log")
         plain(ax.xaxis)
     ax.set_xlabel(f"{what} ({'log' if d.log else 'linear'} axis)")
-    ax.set_ylabel("rows (weighted)")
+    ax.set_ylabel("rows (weighted)" if d.weighted else "rows")
     title = f"distribution of {text(d.loss)}'s per-sample values"
     ax.set_title(title)
     notes = [f"{len(d.counts)} bins"]
     if d.below > 0:
         notes.append(
-            f"the first bar also holds the {number(d.below)} (weighted) rows below its edge (the lowest 0.1%)"
+            f"the first bar also holds the {number(d.below)}{' (weighted)' if d.weighted else ''} rows below its edge"
+            " (the lowest 0.1%)"
         )
     if d.log:
         notes.append("log axis: the values are skewed (p99 / p50 ≥ 10)")
         if d.nonpositive > 0:
-            notes.append(f"{number(d.nonpositive)} (weighted) rows at 0 are not on the log axis")
+            notes.append(
+                f"{number(d.nonpositive)}{' (weighted)' if d.weighted else ''} rows at 0 are not on the log axis"
+            )
     notes.append(
         "from every value" if d.exact else "from the quantile sketch's log buckets (≤ 0.5% relative error)"
     )

@@ -179,6 +179,7 @@ class Distribution:
     below: float = (
         0.0  # log bins: the weight of positive values below the first edge, counted in the first bar
     )
+    weighted: bool = True  # the rows carry weights (--weight): the counts are weights, not rows
 
 
 @dataclass(frozen=True, eq=False)
@@ -317,13 +318,15 @@ def reliability_points(weight: F64, hits: F64, confidence: F64, bins: int = 10) 
     return c[filled] / w[filled], h[filled] / w[filled], w[filled]
 
 
-def distribution(loss: str, values: F64, weights: F64, exact: bool, per_sample: str = "") -> Distribution:
+def distribution(
+    loss: str, values: F64, weights: F64, exact: bool, per_sample: str = "", weighted: bool = True
+) -> Distribution:
     """A histogram of per-sample values (sorted ``values`` with ``weights``: a quantile
     sketch's points). Logarithmic bins when every value is ≥ 0 and the positive ones are
     skewed: p99 / p50 ≥ ``SKEWED`` (squared errors of Gaussian residuals: 14.6; absolute
     errors: 3.8)."""
     if values.size == 0:
-        return Distribution(loss, np.zeros(2), np.zeros(1), False, 0.0, exact, per_sample)
+        return Distribution(loss, np.zeros(2), np.zeros(1), False, 0.0, exact, per_sample, weighted=weighted)
     lo, hi = float(values[0]), float(values[-1])
     positive = values > 0
     log = False
@@ -344,13 +347,15 @@ def distribution(loss: str, values: F64, weights: F64, exact: bool, per_sample: 
         below = float(w[pos < smallest].sum())
         nonpositive = float(weights[~positive].sum())
         return Distribution(
-            loss, edges, counts.astype(np.float64), True, nonpositive, exact, per_sample, below
+            loss, edges, counts.astype(np.float64), True, nonpositive, exact, per_sample, below, weighted
         )
     if hi <= lo:
         hi = lo + (abs(lo) or 1.0) * 1e-6
     edges = np.linspace(lo, hi, HISTOGRAM_BINS + 1)
     counts, _ = np.histogram(values, edges, weights=weights)
-    return Distribution(loss, edges, counts.astype(np.float64), False, 0.0, exact, per_sample)
+    return Distribution(
+        loss, edges, counts.astype(np.float64), False, 0.0, exact, per_sample, weighted=weighted
+    )
 
 
 TAIL = 0.005  # a differences histogram spans the 0.5% … 99.5% quantiles (and 0); the tails go in its end bars
