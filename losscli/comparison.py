@@ -54,11 +54,17 @@ def model_columns(preds: Sequence[str], names: Sequence[str], multi: bool) -> li
                 models += found
             elif part:
                 models.append(part)
-    seen: set[str] = set()
-    repeated = [m for m in models if m in seen or seen.add(m)]  # type: ignore[func-returns-value]
-    if repeated:
-        raise UsageError(f"{spelled('models')} names model '{repeated[0]}' twice")
+    _once_each(models, f"{spelled('models')} names")
     return models
+
+
+def _once_each(models: list[str], named_by: str) -> None:
+    """Exit 2 when a model is named twice (``named_by``: the options that name them)."""
+    seen: set[str] = set()
+    for model in models:
+        if model in seen:
+            raise UsageError(f"{named_by} model '{model}' twice")
+        seen.add(model)
 
 
 @dataclass
@@ -417,13 +423,7 @@ def _bound_models(
             f"{spelled('model_lower', 'lo_a,lo_b', placeholder=True)} {spelled('model_upper', 'hi_a,hi_b', placeholder=True)}",
         )
     models = [f"{lo}..{hi}" for lo, hi in zip(lows, highs, strict=True)]
-    seen: set[str] = set()
-    for model in models:
-        if model in seen:
-            raise UsageError(
-                f"{spelled('model_lower')} and {spelled('model_upper')} name model '{model}' twice"
-            )
-        seen.add(model)
+    _once_each(models, f"{spelled('model_lower')} and {spelled('model_upper')} name")
     return models, [
         {"lower": lo, "upper": hi, "label": label, **kw} for lo, hi in zip(lows, highs, strict=True)
     ]

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from brier_reference import murphy_parts
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, log_loss
 
@@ -494,20 +495,8 @@ def test_dask_partitions_merge_to_the_local_values(cluster, tmp_path):
 
 def murphy(y: np.ndarray, p: np.ndarray, w: np.ndarray, edges: np.ndarray) -> dict[str, float]:
     """The decomposition bin by bin from the rows (scikit-learn's binning rule)."""
-    index = np.searchsorted(edges[1:-1], p, side="left")
-    total, base = w.sum(), np.average(y, weights=w)
-    parts = dict.fromkeys(("reliability", "resolution", "within_bin_variance", "within_bin_covariance"), 0.0)
-    for b in range(edges.size - 1):
-        rows = (index == b) & (w > 0)
-        if not rows.any():
-            continue
-        wb, pb, yb = w[rows], p[rows], y[rows]
-        p_bar, y_bar = np.average(pb, weights=wb), np.average(yb, weights=wb)
-        parts["reliability"] += wb.sum() * (p_bar - y_bar) ** 2 / total
-        parts["resolution"] += wb.sum() * (y_bar - base) ** 2 / total
-        parts["within_bin_variance"] += np.sum(wb * (pb - p_bar) ** 2) / total
-        parts["within_bin_covariance"] += np.sum(wb * (pb - p_bar) * (yb - y_bar)) / total
-    parts["uncertainty"] = base * (1 - base)
+    parts = murphy_parts(y, p, w, edges)
+    del parts["base_rate"]
     return parts
 
 

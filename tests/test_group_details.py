@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from brier_reference import murphy_parts
 from sklearn.calibration import calibration_curve
 from sklearn.metrics import brier_score_loss, confusion_matrix, mean_pinball_loss, roc_auc_score
 
@@ -40,25 +41,13 @@ LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 def murphy(y: np.ndarray, p: np.ndarray, w: np.ndarray, edges: np.ndarray) -> dict[str, float]:
     """Murphy's parts and the within-bin terms, bin by bin from the rows, with
     scikit-learn's binning rule (e_k < p ≤ e_{k+1}, the first bin from 0)."""
-    index = np.searchsorted(edges[1:-1], p, side="left")
-    total, base = w.sum(), np.average(y, weights=w)
-    parts = {"reliability": 0.0, "resolution": 0.0, "variance": 0.0, "covariance": 0.0}
-    for b in range(edges.size - 1):
-        rows = (index == b) & (w > 0)
-        if not rows.any():
-            continue
-        wb, pb, yb = w[rows], p[rows], y[rows]
-        p_bar, y_bar = np.average(pb, weights=wb), np.average(yb, weights=wb)
-        parts["reliability"] += wb.sum() * (p_bar - y_bar) ** 2 / total
-        parts["resolution"] += wb.sum() * (y_bar - base) ** 2 / total
-        parts["variance"] += np.sum(wb * (pb - p_bar) ** 2) / total
-        parts["covariance"] += np.sum(wb * (pb - p_bar) * (yb - y_bar)) / total
+    parts = murphy_parts(y, p, w, edges)
     return {
         "reliability": parts["reliability"],
         "resolution": parts["resolution"],
-        "uncertainty": base * (1 - base),
-        "within_bin": parts["variance"] - 2 * parts["covariance"],
-        "base_rate": base,
+        "uncertainty": parts["uncertainty"],
+        "within_bin": parts["within_bin_variance"] - 2 * parts["within_bin_covariance"],
+        "base_rate": parts["base_rate"],
     }
 
 

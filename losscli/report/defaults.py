@@ -94,23 +94,40 @@ def _forecast_losses(opened: Any, labels: Any, on: str | None, kw: Mapping[str, 
     return found
 
 
+def _first_chunk(plan: Any, positions: list[int]) -> dict[int, Any] | None:
+    """The first chunk's columns at ``positions``, as float64 arrays (None: no rows, or
+    not numbers — text labels and the like: the run itself then says what is wrong). The
+    reader is closed at once (its read-ahead thread stops)."""
+    import numpy as np
+
+    from losscli.errors import LossCliError
+
+    chunks = iter(plan.source.chunks(positions, set(positions)))
+    try:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
+        return {p: np.asarray(c, dtype=np.float64) for p, c in zip(positions, chunk, strict=True)}
+    except (LossCliError, ValueError):
+        return None
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
 def _class_columns(plan: Any, logits: bool) -> bool:
     """The K prediction columns are one model's classes: named as logits, or their first
     rows' values sum to 1 (probabilities)."""
     import numpy as np
 
-    from losscli.errors import LossCliError
-
-    positions = list(plan.columns.positions["y_pred"])
     if logits:
         return all("logit" in name.lower() for name in plan.columns.names["y_pred"])
-    try:
-        chunk = next(iter(plan.source.chunks(positions, set(positions))), None)
-    except (LossCliError, ValueError):
-        return False
+    positions = list(plan.columns.positions["y_pred"])
+    chunk = _first_chunk(plan, positions)
     if chunk is None:
         return False
-    rows = np.column_stack([np.asarray(c, dtype=np.float64) for c in chunk])
+    rows = np.column_stack([chunk[p] for p in positions])
     rows = rows[np.all(np.isfinite(rows), axis=1)]
     return bool(rows.size) and bool(np.all(np.abs(rows.sum(axis=1) - 1.0) <= 1e-6))
 
@@ -119,19 +136,11 @@ def _first_rows(plan: Any) -> tuple[set[float] | None, list[float] | None]:
     """The distinct labels and two extreme predictions of the first chunk (None: not numbers)."""
     import numpy as np
 
-    from losscli.errors import LossCliError
-
     label, pred = plan.columns.positions["y_true"][0], plan.columns.positions["y_pred"][0]
-    positions = sorted({label, pred})
-    try:
-        chunk = next(iter(plan.source.chunks(positions, set(positions))), None)
-    except (LossCliError, ValueError):  # text labels (yes/no) and the like: the run says what is wrong
-        return None, None
+    chunk = _first_chunk(plan, sorted({label, pred}))
     if chunk is None:
         return None, None
-    by = dict(zip(positions, chunk, strict=True))
-    y = np.asarray(by[label], dtype=np.float64)
-    p = np.asarray(by[pred], dtype=np.float64)
+    y, p = chunk[label], chunk[pred]
     y, p = y[np.isfinite(y)], p[np.isfinite(p)]
     if not y.size or not p.size:
         return None, None
