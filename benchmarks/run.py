@@ -44,6 +44,7 @@ CHUNK_ROWS = 1_000_000  # generation chunk (also the Parquet row-group size); pa
 N_CLASSES = 10
 EPS = sys.float_info.epsilon  # float64 machine epsilon, losscli's default --eps for cross-entropy
 REL_TOL = 1e-6
+FLOOR = "floor:"  # a tool that is not a peer: what losscli's own stack cannot go below
 CONTENDED = 0.25  # CPUs busy with other processes during a run above which the run is flagged
 GROUPS = ("csv", "parquet", "ce", "startup", "dask", "ci", "auc")
 VERSIONED = ("losscli", "numpy", "pyarrow", "polars", "duckdb", "pandas", "scikit-learn", "typer")
@@ -263,11 +264,31 @@ def _py(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
+def floor_tool(path: Path, fmt: str, columns: list[str]) -> Tool:
+    """The floor of a program on losscli's own stack: the interpreter, NumPy and pyarrow
+    imported, and pyarrow decoding just the used columns of the whole file on all cores —
+    no computing, no checking, no printing but the row count (and, for CSV, more memory
+    than losscli may use: the whole table at once)."""
+    if fmt == "csv":
+        read = (
+            "import numpy, pyarrow as pa, pyarrow.csv as pc\n"
+            f"cols = {columns!r}\n"
+            f"t = pc.read_csv({str(path)!r}, convert_options=pc.ConvertOptions(include_columns=cols, "
+            "column_types={c: pa.float64() for c in cols}, null_values=[], strings_can_be_null=False))\n"
+        )
+    else:
+        read = f"import numpy, pyarrow.parquet as pq\nt = pq.read_table({str(path)!r}, columns={columns!r})\n"
+    return Tool(
+        f"{FLOOR} pyarrow reads the columns ({fmt})", _py(read + "print(t.num_rows)\n"), check_value=False
+    )
+
+
 def mse_tools(losscli: str, path: Path, fmt: str) -> list[Tool]:
     scan = "scan_csv" if fmt == "csv" else "scan_parquet"
     reader = "read_csv" if fmt == "csv" else "read_parquet"
     tools = [
         Tool("losscli", [losscli, "mse", str(path), "--format", "value"]),
+        floor_tool(path, fmt, ["pred", "label"]),
         Tool(
             f"polars lazy {scan}",
             _py(
@@ -324,6 +345,7 @@ def ce_tools(losscli: str, path: Path) -> list[Tool]:
     lo, hi = repr(EPS), repr(1.0 - EPS)  # losscli clips p to [eps, 1 - eps]
     return [
         Tool("losscli", [losscli, "cross-entropy", str(path), "--format", "value"]),
+        floor_tool(path, "csv", ["label", *cols]),
         Tool(
             "polars lazy scan_csv",
             _py(
@@ -430,6 +452,12 @@ def startup_tools(losscli: str) -> list[Tool]:
         Tool("losscli --help", [losscli, "--help"], check_value=False),
         Tool("losscli list", [losscli, "list"], check_value=False),
         Tool('python -c "import typer"', _py("import typer"), ("typer",), check_value=False),
+        Tool(
+            'python -c "import numpy, pyarrow.parquet, pyarrow.csv"',
+            _py("import numpy, pyarrow.parquet, pyarrow.csv"),
+            ("numpy", "pyarrow"),
+            check_value=False,
+        ),
         Tool('python -c "pass"', _py("pass"), check_value=False),
     ]
 
@@ -992,7 +1020,7 @@ def guard(groups: list[Group]) -> tuple[str, bool]:
         if bound.against:
             theirs, against = medians.get(bound.against), bound.against
         else:
-            peers = {k: v for k, v in medians.items() if k != bound.tool}
+            peers = {k: v for k, v in medians.items() if k != bound.tool and not k.startswith(FLOOR)}
             against = min(peers, key=peers.__getitem__) if peers else ""
             theirs = peers.get(against)
         if mine is None or theirs is None:

@@ -55,28 +55,31 @@ def build_app(only: str | None = None) -> typer.Typer:
     def wanted(name: str) -> bool:
         return only is None or only == "" or only == name
 
-    app.command("list", cls=OneValueEach, rich_help_panel="Catalog")(list_command())
+    built = {  # each built only when wanted: a run of one loss builds none of them
+        "list": ("Catalog", list_command),
+        "explain": ("Catalog", explain_command),
+        "check": ("Evaluate", check_command),
+        "compare": ("Evaluate", compare_command),
+        "report": ("Evaluate", report_command),
+    }
+    for name, (panel, build) in built.items():
+        if wanted(name):
+            app.command(name, cls=OneValueEach, rich_help_panel=panel)(build())
+    if wanted("eval"):
+        add_eval_command(app, light=only == "")
+    specs = [s for s in all_losses() if only in (None, "") or only in s.names]
+    add_loss_commands(app, specs, light=only == "")
+    return app
 
-    @app.command("explain", cls=OneValueEach, rich_help_panel="Catalog")
+
+def explain_command() -> Any:
     def explain(loss: Annotated[str, typer.Argument(help="A loss name or alias.")]) -> None:
         """Formula, parameters, conventions and library equivalents of one loss."""
         from losscli.cli.catalog import show_explain
 
         guarded(lambda _v: show_explain(loss))
 
-    app.command("check", cls=OneValueEach, rich_help_panel="Evaluate")(check_command())
-    app.command("compare", cls=OneValueEach, rich_help_panel="Evaluate")(compare_command())
-    app.command("report", cls=OneValueEach, rich_help_panel="Evaluate")(report_command())
-
-    if only is not None:
-        for name in ("list", "explain", "check", "compare", "report"):
-            if not wanted(name):
-                _drop(app, name)
-    if wanted("eval"):
-        add_eval_command(app, light=only == "")
-    specs = [s for s in all_losses() if only in (None, "") or only in s.names]
-    add_loss_commands(app, specs, light=only == "")
-    return app
+    return explain
 
 
 def list_command() -> Any:
@@ -195,10 +198,6 @@ class Commands(TyperGroup):
                 hint = "run 'losscli --help' for the commands, 'losscli list' for the losses"
             ctx.fail(f"No such command {name!r}: {hint}")
         return super().resolve_command(ctx, args)
-
-
-def _drop(app: typer.Typer, name: str) -> None:
-    app.registered_commands = [c for c in app.registered_commands if c.name != name]
 
 
 def command_for(args: list[str]) -> str:

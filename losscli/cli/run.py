@@ -183,8 +183,6 @@ def _finish(
     """Gates, rendering and reports, then stdout, then every output file at once: a
     failure or a signal before the commit leaves no file written."""
     from losscli.cli.boundary import silence_stdout
-    from losscli.render.junit import to_junit
-    from losscli.render.text import to_markdown
 
     result = replace(
         apply_gates(outcome, options, planned.get("baseline_values")),
@@ -194,8 +192,12 @@ def _finish(
     if planned.get("baseline") is not None:
         outputs.set_text(planned["baseline"], baseline_json(result))
     if planned.get("junit") is not None:
+        from losscli.render.junit import to_junit  # (xml.etree: only when asked for)
+
         outputs.set_text(planned["junit"], to_junit(result.checks))
     if planned.get("summary") is not None:
+        from losscli.render.text import to_markdown
+
         outputs.set_text(planned["summary"], to_markdown(result) + "\n")
     if planned.get("report") is not None or planned.get("plots") is not None:
         from losscli.report.build import draw, plot_files, report_html

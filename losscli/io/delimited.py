@@ -21,13 +21,14 @@ from losscli.io.arrow_numpy import column_to_numpy
 from losscli.io.blocks import python_encoding
 from losscli.io.detect import sniff_delimiter
 from losscli.io.formats import delimited_by, input_format
-from losscli.io.prefetch import prefetch
+from losscli.io.prefetch import parallel_map, prefetch
 from losscli.io.types import InputOptions, Where
 from losscli.options import spelled
 
 __all__ = ["DelimitedSource", "open_delimited", "open_unnamed", "python_encoding"]
 
 HEAD_BYTES = 64  # read before the header: a byte-order mark, or a pattern of NUL bytes
+PARSERS = 2  # blocks parsed at once
 
 
 def open_delimited(options: InputOptions, fmt: str, where: Where, compression: str | None) -> DelimitedSource:
@@ -162,25 +163,31 @@ class DelimitedSource:
             ) from None
 
     def _tables(self, internal: list[str], parse: Any, convert: Any) -> Iterator[Any]:
+        """The blocks parsed as tables, two at once on their own threads (one pyarrow
+        block each, so every column is one contiguous array), in order."""
         import pyarrow.csv as pacsv
 
-        block = max(self.options.block_bytes // 8, 1 << 16)
-        read = pacsv.ReadOptions(column_names=internal, use_threads=True, block_size=block, encoding="utf8")
         # a quoted value may hold line ends (RFC 4180): pyarrow then cuts its own blocks at
         # record ends too (a little slower, so only for our blocks that hold a quote)
         quoted = pacsv.ParseOptions(delimiter=parse.delimiter, newlines_in_values=True)
         strict = _strict(convert)
 
-        def parsed() -> Iterator[Any]:
+        def read() -> Iterator[Any]:  # on parallel_map's read-ahead thread
             stream, self._watched = self._open()
             read_blocks = self._blocks(stream)
-            if stream is not self._watched:  # decompressing, transcoding or a pipe: overlap it with parsing
+            if stream is not self._watched:  # decompressing, transcoding or a pipe: one more thread
                 read_blocks = prefetch(read_blocks, depth=1)  # (a plain file's read is a copy: done inline)
             for data in read_blocks:
                 self.bytes_read += data.size
-                yield _parse_block(data, read, quoted if blocks.has_quote(data) else parse, strict, convert)
+                yield data
 
-        yield from prefetch(parsed(), depth=1)  # the next block parses while this one is computed
+        def parsed(data: Any) -> Any:
+            options = pacsv.ReadOptions(
+                column_names=internal, use_threads=False, block_size=data.size + 1, encoding="utf8"
+            )
+            return _parse_block(data, options, quoted if blocks.has_quote(data) else parse, strict, convert)
+
+        yield from parallel_map(parsed, read(), workers=PARSERS)
 
     def _blocks(self, stream: Any) -> Iterator[Any]:
         try:

@@ -146,24 +146,12 @@ class ClassLabels:
         self.lookup = {n: i for i, n in enumerate(names)}
         self.lower = {n.lower(): i for i, n in enumerate(names)}
         self.by_name = all(_is_int(n) for n in names)
+        self.low, self.table = _number_table(names, self.by_name)
 
     def map(self, labels: Any) -> tuple[NDArray[np.int64], NDArray[np.bool_], RowIssue | None]:
         """Indices, the rows to ignore (``ignore_label``), and any problem."""
-        k = len(self.names)
         if labels.dtype.kind in "iuf" or all(isinstance(v, (int, float, np.number)) for v in labels[:64]):
-            values = labels.astype(np.float64)
-            ignored = values == self.ignore if self.ignore is not None else np.zeros(values.size, bool)
-            integral = np.isfinite(values) & (values == np.round(values))
-            if self.by_name:  # label 3 means the column named ...3: a vectorised lookup
-                named = np.array([float(n) for n in self.names])
-                order = np.argsort(named)
-                at = np.clip(np.searchsorted(named[order], values), 0, k - 1)
-                hit = integral & (named[order][at] == values)
-                index = np.where(hit, order[at], -1).astype(np.int64)
-            else:
-                index = np.where(integral, values, -1).astype(np.int64)
-            bad = ((index < 0) | (index >= k) | ~integral) & ~ignored
-            return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
+            return self._map_numbers(labels)
         uniques, inverse = np.unique(np.asarray(labels, dtype=str), return_inverse=True)  # per distinct label
         text = [_label_text(v) for v in uniques.tolist()]
         mapped = np.array([self._by_text(t) for t in text], dtype=np.int64)
@@ -173,6 +161,28 @@ class ClassLabels:
         else:
             ignored = np.zeros(index.size, dtype=bool)
         bad = (index < 0) & ~ignored
+        return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
+
+    def _map_numbers(self, labels: Any) -> tuple[NDArray[np.int64], NDArray[np.bool_], RowIssue | None]:
+        """Numeric labels: a whole number picks its class (by index, or by name when every
+        name is an integer); anything else (a fraction, NaN, ±inf, no such class) is a bad
+        row. Names within 2**16 of each other go through a table, others a sorted search."""
+        values = np.asarray(labels, dtype=np.float64)
+        ignored = values == self.ignore if self.ignore is not None else np.zeros(values.size, bool)
+        with np.errstate(invalid="ignore"):  # NaN, ±inf and huge values: garbage, caught below
+            whole = values.astype(np.int64)
+        if self.table is not None:
+            at = whole - self.low
+            inside = (whole == values) & (at >= 0) & (at < self.table.size)
+            index = self.table[np.where(inside, at, 0)]
+            bad = (~inside | (index < 0)) & ~ignored
+        else:
+            named = np.array([float(n) for n in self.names])
+            order = np.argsort(named, kind="stable")
+            at = np.clip(np.searchsorted(named[order], values), 0, len(self.names) - 1)
+            hit = (whole == values) & (named[order][at] == values)
+            index = np.where(hit, order[at], -1)
+            bad = ~hit & ~ignored
         return np.where(ignored | bad, 0, index), ignored, self._problem(bad)
 
     def _by_text(self, text: str) -> int:
@@ -193,6 +203,22 @@ class ClassLabels:
             f"name one of the {len(self.names)} classes ({shown}) or be an index 0..{len(self.names) - 1}",
             f"check {spelled('pred')} (one column per class) and the label column",
         )
+
+
+def _number_table(names: list[str], by_name: bool) -> tuple[int, NDArray[np.int64] | None]:
+    """(low, table): label value ``v`` is the class ``table[v - low]`` (−1: none) — the
+    column whose name is ``v`` when every name is an integer, else index ``v``. None when
+    the names span more than 2**16 values (then a sorted search)."""
+    if not by_name:
+        return 0, np.arange(len(names), dtype=np.int64)
+    values = [int(n) for n in names]
+    low, high = min(values, default=0), max(values, default=-1)
+    if high - low >= 1 << 16:
+        return 0, None
+    table = np.full(high - low + 1, -1, dtype=np.int64)
+    for index, value in reversed(list(enumerate(values))):  # a repeated name: its first column
+        table[value - low] = index
+    return low, table
 
 
 def _is_int(text: str) -> bool:
