@@ -137,7 +137,7 @@ class DelimitedSource:
 
         internal = [f"c{i}" for i in range(len(self.names))]
         wanted = [internal[p] for p in positions]
-        parse = pacsv.ParseOptions(delimiter=self.delimiter)
+        parse = pacsv.ParseOptions(delimiter=self.delimiter, quote_char=False)  # for blocks without a quote
         types = {internal[p]: pa.float64() for p in positions if p in numeric}
         types.update({internal[p]: pa.string() for p in positions if p in text and p not in numeric})
         convert = pacsv.ConvertOptions(include_columns=wanted, column_types=types)
