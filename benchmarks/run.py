@@ -42,11 +42,12 @@ SEED = 0
 GENERATOR_VERSION = 1  # bump when a generator changes: cached files with another version are rewritten
 CHUNK_ROWS = 1_000_000  # generation chunk (also the Parquet row-group size); part of the data's definition
 N_CLASSES = 10
+N_GROUPS = 1_000  # the --by data set's groups
 EPS = sys.float_info.epsilon  # float64 machine epsilon, losscli's default --eps for cross-entropy
 REL_TOL = 1e-6
 FLOOR = "floor:"  # a tool that is not a peer: what losscli's own stack cannot go below
 CONTENDED = 0.25  # CPUs busy with other processes during a run above which the run is flagged
-GROUPS = ("csv", "parquet", "ce", "startup", "dask", "ci", "auc")
+GROUPS = ("csv", "parquet", "ce", "startup", "dask", "ci", "by", "auc")
 VERSIONED = ("losscli", "numpy", "pyarrow", "polars", "duckdb", "pandas", "scikit-learn", "typer")
 
 
@@ -160,6 +161,41 @@ def ensure_models_data(data_dir: Path, rows: int) -> Path:
             pred_b = label + 0.55 * rng.standard_normal(size)
             ids = np.arange(start, start + size, dtype=np.int64)
             out.write_table(pa.table([ids, pred, pred_b, label], schema=schema), row_group_size=CHUNK_ROWS)
+            start += size
+    tmp.replace(path)
+    _write_meta(path, rows, kind, names)
+    log(f"  done in {time.perf_counter() - started:.1f} s")
+    return path
+
+
+def ensure_groups_data(data_dir: Path, rows: int) -> Path:
+    """``groups_<rows>.parquet``: id (int), g (int, uniform on 0..999), pred, label
+    (float64, as the mse data) — for ``--by g`` with 1,000 groups."""
+    path = data_dir / f"groups_{rows}.parquet"
+    kind = "groups"
+    if _is_current(path, rows, kind):
+        return path
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    log(f"generating {path.name} ({rows:,} rows) …")
+    started = time.perf_counter()
+    names = ["id", "g", "pred", "label"]
+    schema = pa.schema(
+        [("id", pa.int64()), ("g", pa.int64()), ("pred", pa.float64()), ("label", pa.float64())]
+    )
+    rng = np.random.default_rng(SEED)
+    tmp = path.with_name(path.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema) as out:
+        start = 0
+        for size in _chunks(rows):
+            label = rng.standard_normal(size)
+            pred = label + 0.5 * rng.standard_normal(size)
+            group = rng.integers(0, N_GROUPS, size)
+            ids = np.arange(start, start + size, dtype=np.int64)
+            out.write_table(pa.table([ids, group, pred, label], schema=schema), row_group_size=CHUNK_ROWS)
             start += size
     tmp.replace(path)
     _write_meta(path, rows, kind, names)
@@ -399,6 +435,16 @@ def ci_tools(losscli: str, path: Path, csv_path: Path, models: Path) -> list[Too
             [losscli, "compare", str(models), "--pred", "pred,pred_b", "-l", "mse", "--format", "json"],
             check_value=False,
         ),
+    ]
+
+
+def by_tools(losscli: str, path: Path) -> list[Tool]:
+    """``--by`` with 1,000 groups against the plain run of the same file, both writing
+    the whole result as JSON (with --by: every group's value)."""
+    base = [losscli, "mse", str(path), "--format", "json"]
+    return [
+        Tool("losscli mse (plain)", base, check_value=False),
+        Tool("losscli mse --by g (1,000 groups)", [*base, "--by", "g"], check_value=False),
     ]
 
 
@@ -996,6 +1042,13 @@ BOUNDS = (
         1.5,
         "compare of two models against one model's run",
     ),
+    Bound(
+        "by",
+        "losscli mse --by g (1,000 groups)",
+        "losscli mse (plain)",
+        1.4,
+        "--by with 1,000 groups against the plain run",
+    ),
     Bound("auc", "losscli", "", 1.25, "roc-auc against the best peer"),
 )
 
@@ -1141,6 +1194,14 @@ def build_groups(args: argparse.Namespace, losscli: str) -> list[Group]:
             f"--ci and compare against the plain run — mse, {args.rows:,} rows"
             f" (`{ci_parquet.name}`, `{ci_csv.name}`, `{models.name}`)",
             ci_tools(losscli, ci_parquet, ci_csv, models),
+        )
+    if "by" in args.only:
+        by_path = ensure_groups_data(args.data_dir, args.rows)
+        builders["by"] = lambda: Group(
+            "by",
+            f"--by with {N_GROUPS:,} groups against the plain run — mse, Parquet, {args.rows:,} rows"
+            f" ({_size(by_path)}, `{by_path.name}`)",
+            by_tools(losscli, by_path),
         )
     if "auc" in args.only:
         auc_path = ensure_auc_data(args.data_dir, args.rows)

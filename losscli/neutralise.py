@@ -108,14 +108,17 @@ def tsv_array(array: Any) -> Any:
 def csv_array(array: Any) -> Any:
     """RFC 4180 over a pyarrow string array: a value holding a comma, a double quote, CR
     or LF is enclosed in double quotes with each quote doubled; any other value verbatim."""
-    import pyarrow as pa
     import pyarrow.compute as pc
+
+    from losscli.io.arrow_numpy import text_scalar
 
     needs = pc.match_substring_regex(array, pattern='[",\r\n]')
     if not pc.any(needs).as_py():
         return array
-    quote = pa.scalar('"')
-    quoted = pc.binary_join_element_wise(quote, pc.replace_substring(array, '"', '""'), quote, "")
+    quote = text_scalar('"')
+    quoted = pc.binary_join_element_wise(
+        quote, pc.replace_substring(array, '"', '""'), quote, text_scalar("")
+    )
     return pc.if_else(needs, quoted, array)
 
 

@@ -202,3 +202,70 @@ def test_sigint_early_in_the_first_chunk_exits_130(process_env, big_csv, tmp_pat
     assert proc.stdout == b""
     assert not out.exists()
     assert os.listdir(tmp_path) == []
+
+
+# pyarrow imports pandas (~0.2 s, and its import has swallowed a Ctrl-C) from pa.array,
+# pa.scalar and any Python value handed to a compute function; losscli builds its Arrow
+# arrays and scalars itself (losscli.io.arrow_numpy.to_arrow / text_array / text_scalar)
+RUN_PROBE = """
+import sys, runpy
+sys.argv = ["losscli", *sys.argv[1:]]
+try:
+    from losscli.cli import main
+    main()
+finally:
+    sys.stderr.write("PANDAS=%s\\n" % ("pandas" in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["by-int", "by-text", "by-two", "per-sample-text", "hive-by"],
+)
+def test_runs_that_build_arrow_arrays_do_not_import_pandas(process_env, tmp_path, case):
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    n = 3_000
+    label = rng.normal(size=n)
+    pred = label + rng.normal(size=n)
+    group = rng.integers(0, 50, n)
+    text = np.array([f'shop, {g} "x"' for g in group])  # a comma and quotes: escaped in CSV output
+    csv_path = tmp_path / "in.csv"
+    csv_path.write_text(
+        "id,pred,label,g,name\n"
+        + "".join(
+            f'{i},{float(pred[i])!r},{float(label[i])!r},{group[i]},"{text[i].replace(chr(34), chr(34) * 2)}"\n'
+            for i in range(n)
+        )
+    )
+    args = {
+        "by-int": ["mse", csv_path, "--by", "g", "--format", "json"],
+        "by-text": ["mse", csv_path, "--by", "name", "--format", "json"],
+        "by-two": ["mse", csv_path, "--by", "g", "--by", "name", "--format", "json"],
+        "per-sample-text": ["mse", csv_path, "--id", "name", "--output", tmp_path / "out.csv"],
+        "hive-by": ["mse", tmp_path / "ds", "--by", "part", "--format", "json"],
+    }[case]
+    if case == "hive-by":
+        for part in ("a", "b"):
+            (tmp_path / "ds" / f"part={part}").mkdir(parents=True)
+            pq.write_table(
+                pa.table({"pred": pred, "label": label}), tmp_path / "ds" / f"part={part}" / "x.parquet"
+            )
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_PROBE, *(str(a) for a in args)],
+        capture_output=True,
+        text=True,
+        env=process_env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "PANDAS=False" in proc.stderr, proc.stderr
+    if case.startswith("by"):
+        assert len(json.loads(proc.stdout)["results"][0]["groups"]) > 1
+    if case == "per-sample-text":
+        written = (tmp_path / "out.csv").read_text()
+        assert '"shop, 7 ""x"""' in written  # quoted, quotes doubled (RFC 4180)

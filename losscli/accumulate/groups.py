@@ -139,11 +139,13 @@ def _factorise(keys: NDArray[np.generic]) -> tuple[NDArray[np.intp], list[Hashab
     (7 and '7') are one group, as the key is shown."""
     import pyarrow as pa
 
+    from losscli.io.arrow_numpy import column_to_numpy, to_arrow
+
     try:
-        encoded = pa.array(keys).dictionary_encode()
+        encoded = to_arrow(keys).dictionary_encode()
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in an object column
-        encoded = pa.array(keys.astype(str)).dictionary_encode()
-    codes = np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp)
+        encoded = to_arrow(keys.astype(str)).dictionary_encode()
+    codes = np.asarray(column_to_numpy(encoded.indices, False), dtype=np.intp)  # (to_numpy imports pandas)
     uniques = [_plain(u) for u in encoded.dictionary.to_pylist()]
     if keys.dtype == object:  # one group per text (a column of 7 and '7' holds one group)
         canonical: dict[str, int] = {}
@@ -158,12 +160,12 @@ def _combine(
     columns: list[tuple[NDArray[np.intp], list[Hashable]]],
 ) -> tuple[NDArray[np.intp], list[Hashable]]:
     """Codes and keys of the combinations of several factorised columns (tuples of values)."""
-    import pyarrow as pa
+    from losscli.io.arrow_numpy import column_to_numpy, to_arrow
 
     composite = np.zeros(columns[0][0].size, dtype=np.int64)
     for codes, uniques in columns:  # mixed radix: fits, as each chunk has at most 2**20 rows
         composite = composite * len(uniques) + codes
-    encoded = pa.array(composite).dictionary_encode()
+    encoded = to_arrow(composite).dictionary_encode()
     found: list[Hashable] = []
     for number in encoded.dictionary.to_pylist():
         parts = []
@@ -171,7 +173,7 @@ def _combine(
             number, digit = divmod(number, len(uniques))
             parts.append(uniques[digit])
         found.append(tuple(reversed(parts)))
-    return np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.intp), found
+    return np.asarray(column_to_numpy(encoded.indices, False), dtype=np.intp), found
 
 
 def _as_numbers(keys: list[Hashable]) -> dict[Hashable, Hashable]:

@@ -172,11 +172,17 @@ class ParquetReader:
 
     def _constant(self, name: str, values: dict[str, str], rows: int) -> Any:
         """A partition key's value for every row of a file's batch."""
+        import numpy as np
         import pyarrow as pa
 
+        from losscli.io.arrow_numpy import text_scalar, to_arrow
+
         dtype, text = self.partitions[name], values.get(name)
-        typed = None if text is None else int(text) if dtype == pa.int64() else text
-        return pa.repeat(pa.scalar(typed, dtype), rows)
+        if text is None:
+            return pa.nulls(rows, dtype)
+        if dtype == pa.int64():  # (not pa.scalar/pa.array: they import pandas)
+            return to_arrow(np.full(rows, int(text), dtype=np.int64))
+        return pa.repeat(text_scalar(text), rows)
 
 
 def _check_file(file: str, schema: Any, stored: list[str], numeric: set[str], first: str) -> None:

@@ -78,9 +78,13 @@ def _text_rows(arrays: list[Any], escape: Callable[[Any], Any], delimiter: str) 
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from losscli.io.arrow_numpy import text_scalar
+
     cells = [escape(a) if pa.types.is_string(a.type) else pc.cast(a, pa.string()) for a in arrays]
-    joined = pc.binary_join_element_wise(*cells, delimiter, null_handling="replace", null_replacement="")
-    lines = pc.binary_join_element_wise(joined, pa.scalar("\n"), "")
+    joined = pc.binary_join_element_wise(
+        *cells, text_scalar(delimiter), null_handling="replace", null_replacement=""
+    )
+    lines = pc.binary_join_element_wise(joined, text_scalar("\n"), text_scalar(""))
     return _text_bytes(lines)
 
 
@@ -98,14 +102,17 @@ def _text_bytes(lines: Any) -> bytes:
 
 
 def _arrow(block: RowBlock, key: str) -> Any:
-    import pyarrow as pa
+    """One column as Arrow, without pyarrow's pandas import (losscli.io.arrow_numpy)."""
+    import numpy as np
+
+    from losscli.io.arrow_numpy import text_array, to_arrow
 
     if key == "row":
-        return pa.array(block.numbers())
+        return to_arrow(np.asarray(block.numbers()))
     values = block.columns[key]
     if values.dtype == object:
-        return pa.array([str(v) for v in values], type=pa.string())
-    return pa.array(values)
+        return text_array([str(v) for v in values])
+    return to_arrow(values)
 
 
 class JsonLinesWriter:
