@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from losscli.accumulate.dummy import DummyError
+from losscli.accumulate.grouped_sums import PlainGroups
 from losscli.accumulate.loss import LossAccumulator
 from losscli.neutralise import quote
 from losscli.results import ConfidenceInterval, DummyScore, GroupResult
@@ -30,7 +31,45 @@ class GroupAccumulator:
 
     def __init__(self, make: Callable[[], LossAccumulator]) -> None:
         self.make = make
-        self.states: dict[Hashable, LossAccumulator] = {}
+        self._states: dict[Hashable, LossAccumulator] = {}
+        # a plain per-row loss (no summary, --ci units, class weights, label moments or
+        # dummy): every group of a chunk at once (losscli.accumulate.grouped_sums), each
+        # group's LossAccumulator made from it when the states are first read
+        self._plain: PlainGroups | None = None
+        self._keys: dict[Hashable, int] = {}
+        self._decided = False
+
+    @property
+    def states(self) -> dict[Hashable, LossAccumulator]:
+        """Each group's state (made from the all-at-once sums on first use)."""
+        if self._plain is not None:
+            plain, self._plain = self._plain, None
+            for key, index in self._keys.items():
+                state = self._state(key)
+                state.count += int(plain.count[index])
+                state.unweighted += int(plain.unweighted[index])
+                state.max = max(state.max, float(plain.max[index]))
+                state.weighted_sum = plain.weighted_sum.block_sum(index)
+                state.weight_sum = plain.weight_sum.block_sum(index)
+        return self._states
+
+    def _plain_groups(self, factor: Any, units: Any, inputs: Any) -> PlainGroups | None:
+        """The all-at-once state when this update, and so every update, is plain."""
+        if not self._decided:
+            self._decided = True
+            probe = self.make()
+            plain = (
+                factor is None
+                and units is None
+                and inputs is None
+                and probe.summary is None
+                and probe.dummy is None
+                and probe.units is None
+                and not probe.quantiles
+                and not probe.spec.needs_label_variance
+            )
+            self._plain = PlainGroups() if plain else None
+        return self._plain
 
     def update(
         self,
@@ -49,15 +88,20 @@ class GroupAccumulator:
         by role, for a loss with a summary."""
         if losses.size == 0:
             return
-        codes, uniques = _factorise(keys[0]) if len(keys) == 1 else _combine([_factorise(k) for k in keys])
-        if len(uniques) == 1:  # one group in this chunk: its rows are the chunk
+        order, counts, uniques = _grouping(keys)
+        plain = self._plain_groups(factor, units, inputs)
+        if len(uniques) == 1 and plain is None:  # one group in this chunk: its rows are the chunk
             self._state(uniques[0]).update(
                 losses, weights, y_true, factor, units=units, distinct=distinct, inputs=inputs
             )
             return
-        counts = np.bincount(codes, minlength=len(uniques))
-        small = codes.astype(np.int16) if len(uniques) < 1 << 15 else codes  # radix sort
-        order = np.argsort(small, kind="stable")  # stable: each group keeps its row order
+        if plain is not None:
+            seen, present = self._keys, counts > 0
+            found = [k for k, here in zip(uniques, present.tolist(), strict=True) if here]
+            index = np.array([seen.setdefault(_plain(k), len(seen)) for k in found], dtype=np.int64)
+            plain.grow(len(seen))
+            plain.add(index, counts[present], losses[order], None if weights is None else weights[order])
+            return
         start = 0
         for key, end in zip(uniques, np.cumsum(counts).tolist(), strict=True):
             if end == start:
@@ -119,9 +163,9 @@ class GroupAccumulator:
 
     def _state(self, key: object) -> LossAccumulator:
         plain = _plain(key)
-        state = self.states.get(plain)
+        state = self._states.get(plain)
         if state is None:
-            state = self.states[plain] = self.make()
+            state = self._states[plain] = self.make()
         return state
 
 
@@ -131,6 +175,28 @@ def _dummy_score(state: LossAccumulator, key: Hashable) -> DummyScore | None:
         return state.dummy_score()
     except DummyError as exc:
         raise DummyError(f"group {quote(str(key))}: {exc.message}", exc.hint) from None
+
+
+def _grouping(
+    keys: Sequence[NDArray[np.generic]],
+) -> tuple[NDArray[np.intp], NDArray[np.intp], list[Hashable]]:
+    """(an order of the rows that puts each group's rows together, each in stream order;
+    each group's row count; each group's key), the groups in that order. Whole numbers
+    within 2**15 of each other are their own codes (no hashing); anything else is
+    factorised (:func:`_factorise`, :func:`_combine`)."""
+    only = keys[0]
+    if len(keys) == 1 and only.dtype.kind in "iu" and only.size:
+        low, high = int(only.min()), int(only.max())
+        if high - low < 1 << 15:
+            offsets = (only - low).astype(np.int16)
+            every = np.bincount(offsets, minlength=high - low + 1)
+            present = np.flatnonzero(every)
+            keys_found: list[Hashable] = [int(v) for v in (present + low).tolist()]
+            return np.argsort(offsets, kind="stable"), every[present], keys_found
+    codes, uniques = _factorise(only) if len(keys) == 1 else _combine([_factorise(k) for k in keys])
+    counts = np.bincount(codes, minlength=len(uniques))
+    small = codes.astype(np.int16) if len(uniques) < 1 << 15 else codes  # radix sort
+    return np.argsort(small, kind="stable"), counts, uniques  # stable: each group keeps its row order
 
 
 def _factorise(keys: NDArray[np.generic]) -> tuple[NDArray[np.intp], list[Hashable]]:
