@@ -77,7 +77,7 @@ Finite = dict[int, tuple[Any, bool]]
 
 
 def all_finite(raw: dict[str, Any], roles: list[str], known: Finite | None = None) -> bool:
-    """One pass per column: a finite sum means no NaN and no ±inf (both propagate);
+    """One pass per float column (none for integers): a finite sum means no NaN and no ±inf (both propagate);
     an overflowing sum just falls back to the detailed checks. ``known``: the answers
     for this chunk's arrays so far (read and extended)."""
     return all(_finite(raw[role], known) for role in roles)
@@ -86,7 +86,8 @@ def all_finite(raw: dict[str, Any], roles: list[str], known: Finite | None = Non
 def _finite(values: Any, known: Finite | None) -> bool:
     if known is not None and (seen := known.get(id(values))) is not None and seen[0] is values:
         return seen[1]
-    finite = values.dtype.kind == "f" and bool(np.isfinite(np.sum(values)))
+    kind = values.dtype.kind  # whole numbers and booleans are never NaN or infinite
+    finite = kind in "iub" or (kind == "f" and bool(np.isfinite(np.sum(values))))
     if known is not None:
         known[id(values)] = (values, finite)
     return finite
