@@ -22,7 +22,7 @@ from losscli.io.arrow_numpy import check_numeric
 from losscli.io.columnar import ColumnarSource, open_columnar
 from losscli.io.formats import DATASET, INPUT_FORMATS
 from losscli.io.paths import OpenedFiles, is_glob
-from losscli.io.types import InputOptions, Where
+from losscli.io.types import CHUNK_ROWS, InputOptions, Where
 
 SUFFIXES = INPUT_FORMATS[DATASET].extensions  # Parquet is the format a directory or glob is read as
 
@@ -206,16 +206,23 @@ def _field(name: str, dtype: Any) -> Any:
 
 def _row_groups(pf: Any, columns: list[str], chunk_rows: int) -> Iterator[Any]:
     """Row groups decoded on all cores, one at a time; a group larger than ``chunk_rows``
-    is read in batches of that size so memory stays bounded. After each group, memory
+    is read in batches of that size so memory stays bounded.
+
+    A run that keeps every row (``roc-auc``) asks for chunks smaller than
+    :data:`CHUNK_ROWS`: memory comes first there, and after each group the memory
     Arrow's pool freed goes back to the system (its allocator would keep the decoding
-    buffers of the largest groups: ~50 MB more peak memory on a 10M-row file)."""
+    buffers of the largest groups: ~30–50 MB more peak memory). Any other run keeps
+    them for the next group: handing them back and faulting fresh pages in again cost
+    a third of the time of a 10M-row mse (0.32 → 0.24 s; 168 → 208 MiB peak)."""
     import pyarrow as pa
 
     pool = pa.default_memory_pool()
+    lean = chunk_rows < CHUNK_ROWS
     meta = pf.metadata
     for i in range(meta.num_row_groups):
         if meta.row_group(i).num_rows <= chunk_rows:
             yield from pf.read_row_group(i, columns=columns, use_threads=True).to_batches()
         else:
             yield from pf.iter_batches(batch_size=chunk_rows, row_groups=[i], columns=columns)
-        pool.release_unused()
+        if lean:
+            pool.release_unused()
