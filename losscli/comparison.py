@@ -186,7 +186,9 @@ def _files_side_by_side(
             "give one, or one per file",
         )
     plans = [
-        prepare(f, losses, pred=(given[i] if len(given) > 1 else given[0]) if given else None, **kw)
+        prepare(
+            _memory_first(f), losses, pred=(given[i] if len(given) > 1 else given[0]) if given else None, **kw
+        )
         for i, f in enumerate(files)
     ]
     combined = plans[0].source
@@ -212,6 +214,17 @@ def _files_side_by_side(
     names = [str(p.source.path) for p in plans]
     short = [n.rsplit("/", 1)[-1] for n in names]
     return (short if len(set(short)) == len(short) else names), _Side(combined), columns
+
+
+def _memory_first(source: SourceArg) -> SourceArg:
+    """A file to compare models on, read memory first (``InputOptions.memory_first``):
+    several models' columns and losses per chunk already hold more memory than one
+    model's run, and keeping decoding buffers buys compare no time."""
+    if isinstance(source, str):
+        return InputOptions(source, memory_first=True)
+    if isinstance(source, InputOptions):
+        return replace(source, memory_first=True)
+    return source
 
 
 def compare_models(
@@ -264,7 +277,7 @@ def compare_models(
         checked = [c["label"] for c in per_model]
     else:
         one = source[0] if isinstance(source, (list, tuple)) else source
-        opened = open_any(one)
+        opened = open_any(_memory_first(one))
         if labels is not None:
             opened = join_labels(opened, labels, on)
         elif on is not None:

@@ -93,7 +93,8 @@ def open_parquet(options: InputOptions, fmt: str, where: Where, compression: str
     stdin); ``compression`` is not used (Parquet compresses inside the file)."""
 
     def build(path: str, opened: OpenedFiles) -> ColumnarSource:
-        reader = ParquetReader(path, where, options.chunk_rows, opened)
+        lean = options.memory_first or options.chunk_rows < CHUNK_ROWS
+        reader = ParquetReader(path, where, options.chunk_rows, opened, lean)
         source = ColumnarSource(path, fmt, reader.schema, reader.batches, opened)
         source.total_rows = reader.total_rows
         return source
@@ -104,10 +105,12 @@ def open_parquet(options: InputOptions, fmt: str, where: Where, compression: str
 class ParquetReader:
     """A Parquet file or dataset: its schema now, its used columns' batches on demand."""
 
-    def __init__(self, path: str, where: Any, chunk_rows: int, opened: OpenedFiles) -> None:
+    def __init__(
+        self, path: str, where: Any, chunk_rows: int, opened: OpenedFiles, lean: bool = False
+    ) -> None:
         import pyarrow.parquet as pq
 
-        self.path, self.chunk_rows = path, chunk_rows
+        self.path, self.chunk_rows, self.lean = path, chunk_rows, lean
         self.opened = opened
         self.total_rows: int | None = None
         self.files: list[tuple[str, dict[str, str]]] = []
@@ -151,7 +154,7 @@ class ParquetReader:
         from losscli.io.prefetch import prefetch
 
         if self._single is not None:
-            return prefetch(_row_groups(self._single, columns, self.chunk_rows), depth=1)
+            return prefetch(_row_groups(self._single, columns, self.chunk_rows, self.lean), depth=1)
         return prefetch(self._dataset(columns, numeric), depth=1)
 
     def _dataset(self, columns: list[str], numeric: set[str]) -> Iterator[Any]:
@@ -161,7 +164,7 @@ class ParquetReader:
         for file, values in self.files:
             with self._open(file) as (pf, _):
                 _check_file(file, pf.schema_arrow, stored, numeric, self.files[0][0])
-                for batch in _row_groups(pf, stored, self.chunk_rows):
+                for batch in _row_groups(pf, stored, self.chunk_rows, self.lean):
                     arrays = [
                         self._constant(name, values, batch.num_rows)
                         if name in self.partitions
@@ -204,20 +207,19 @@ def _field(name: str, dtype: Any) -> Any:
     return pa.field(name, dtype)
 
 
-def _row_groups(pf: Any, columns: list[str], chunk_rows: int) -> Iterator[Any]:
+def _row_groups(pf: Any, columns: list[str], chunk_rows: int, lean: bool) -> Iterator[Any]:
     """Row groups decoded on all cores, one at a time; a group larger than ``chunk_rows``
     is read in batches of that size so memory stays bounded.
 
-    A run that keeps every row (``roc-auc``) asks for chunks smaller than
-    :data:`CHUNK_ROWS`: memory comes first there, and after each group the memory
-    Arrow's pool freed goes back to the system (its allocator would keep the decoding
-    buffers of the largest groups: ~30–50 MB more peak memory). Any other run keeps
-    them for the next group: handing them back and faulting fresh pages in again cost
-    a third of the time of a 10M-row mse (0.32 → 0.24 s; 168 → 208 MiB peak)."""
+    ``lean`` (memory first): after each group the memory Arrow's pool freed goes back
+    to the system; its allocator would keep the decoding buffers of the largest groups
+    (~40–65 MB more peak memory). Runs that keep every row (``roc-auc``, which ask for
+    small chunks) and ``compare`` (three columns, and no faster for it) read lean;
+    other runs keep the buffers for the next group: handing them back and faulting
+    fresh pages in again cost a quarter of a 10M-row mse (0.32 → 0.24 s; 168 → 208 MiB)."""
     import pyarrow as pa
 
     pool = pa.default_memory_pool()
-    lean = chunk_rows < CHUNK_ROWS
     meta = pf.metadata
     for i in range(meta.num_row_groups):
         if meta.row_group(i).num_rows <= chunk_rows:
