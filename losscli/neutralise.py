@@ -110,7 +110,7 @@ def csv_array(array: Any) -> Any:
     or LF is enclosed in double quotes with each quote doubled; any other value verbatim."""
     import pyarrow.compute as pc
 
-    from losscli.io.arrow_numpy import text_scalar
+    from losscli.io.arrow_build import text_scalar
 
     needs = pc.match_substring_regex(array, pattern='[",\r\n]')
     if not pc.any(needs).as_py():

@@ -166,22 +166,24 @@ def test_sigint_during_a_long_read_exits_130_without_output(losscli_exe, process
     assert os.listdir(tmp_path) == []
 
 
-# Delivers a real SIGINT to the process at one precise moment: when something first
-# imports pandas. pyarrow imports pandas lazily on the first ``to_numpy()`` of a
-# column, i.e. while losscli reads its first chunk (~0.5 s into a run).
-SIGINT_AT_PANDAS_IMPORT = """
+# Delivers a real SIGINT to the process at one precise moment: when the first chunk
+# reaches the runner, while the read-ahead and parsing threads are working on the next
+# blocks. (This test used to fire on pyarrow's lazy import of pandas, which losscli no
+# longer triggers: losscli.io.arrow_build.)
+SIGINT_AT_FIRST_CHUNK = """
 import os, signal, sys
 
-class SigintOnPandasImport:
-    fired = False
+import losscli.engine.runner as runner
 
-    def find_spec(self, name, path=None, target=None):
-        if name == "pandas" and not SigintOnPandasImport.fired:
-            SigintOnPandasImport.fired = True
-            os.kill(os.getpid(), signal.SIGINT)
-        return None
+feed, fired = runner.Runner.feed, []
 
-sys.meta_path.insert(0, SigintOnPandasImport())
+def first_chunk_interrupted(self, *args, **kwargs):
+    if not fired:
+        fired.append(True)
+        os.kill(os.getpid(), signal.SIGINT)
+    return feed(self, *args, **kwargs)
+
+runner.Runner.feed = first_chunk_interrupted
 sys.argv = ["losscli", *sys.argv[1:]]
 from losscli.cli import main
 main()
@@ -192,7 +194,7 @@ def test_sigint_early_in_the_first_chunk_exits_130(process_env, big_csv, tmp_pat
     """Ctrl-C at any moment of a run is exit 130 and writes no -o file (SPEC §6, §8)."""
     out = tmp_path / "out.csv"
     proc = subprocess.run(
-        [sys.executable, "-c", SIGINT_AT_PANDAS_IMPORT, "mse", big_csv, "-o", str(out), "-f", "value"],
+        [sys.executable, "-c", SIGINT_AT_FIRST_CHUNK, "mse", big_csv, "-o", str(out), "-f", "value"],
         capture_output=True,
         env=process_env,
         timeout=60,
@@ -206,7 +208,7 @@ def test_sigint_early_in_the_first_chunk_exits_130(process_env, big_csv, tmp_pat
 
 # pyarrow imports pandas (~0.2 s, and its import has swallowed a Ctrl-C) from pa.array,
 # pa.scalar and any Python value handed to a compute function; losscli builds its Arrow
-# arrays and scalars itself (losscli.io.arrow_numpy.to_arrow / text_array / text_scalar)
+# arrays and scalars itself (losscli.io.arrow_build.to_arrow / text_array / text_scalar)
 RUN_PROBE = """
 import sys, runpy
 sys.argv = ["losscli", *sys.argv[1:]]

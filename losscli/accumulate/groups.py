@@ -205,7 +205,8 @@ def _factorise(keys: NDArray[np.generic]) -> tuple[NDArray[np.intp], list[Hashab
     (7 and '7') are one group, as the key is shown."""
     import pyarrow as pa
 
-    from losscli.io.arrow_numpy import column_to_numpy, to_arrow
+    from losscli.io.arrow_build import to_arrow
+    from losscli.io.arrow_numpy import column_to_numpy
 
     try:
         encoded = to_arrow(keys).dictionary_encode()
@@ -226,7 +227,8 @@ def _combine(
     columns: list[tuple[NDArray[np.intp], list[Hashable]]],
 ) -> tuple[NDArray[np.intp], list[Hashable]]:
     """Codes and keys of the combinations of several factorised columns (tuples of values)."""
-    from losscli.io.arrow_numpy import column_to_numpy, to_arrow
+    from losscli.io.arrow_build import to_arrow
+    from losscli.io.arrow_numpy import column_to_numpy
 
     composite = np.zeros(columns[0][0].size, dtype=np.int64)
     for codes, uniques in columns:  # mixed radix: fits, as each chunk has at most 2**20 rows

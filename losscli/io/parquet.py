@@ -178,7 +178,7 @@ class ParquetReader:
         import numpy as np
         import pyarrow as pa
 
-        from losscli.io.arrow_numpy import text_scalar, to_arrow
+        from losscli.io.arrow_build import text_scalar, to_arrow
 
         dtype, text = self.partitions[name], values.get(name)
         if text is None:

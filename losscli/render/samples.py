@@ -78,7 +78,7 @@ def _text_rows(arrays: list[Any], escape: Callable[[Any], Any], delimiter: str) 
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from losscli.io.arrow_numpy import text_scalar
+    from losscli.io.arrow_build import text_scalar
 
     cells = [escape(a) if pa.types.is_string(a.type) else pc.cast(a, pa.string()) for a in arrays]
     joined = pc.binary_join_element_wise(
@@ -105,7 +105,7 @@ def _arrow(block: RowBlock, key: str) -> Any:
     """One column as Arrow, without pyarrow's pandas import (losscli.io.arrow_numpy)."""
     import numpy as np
 
-    from losscli.io.arrow_numpy import text_array, to_arrow
+    from losscli.io.arrow_build import text_array, to_arrow
 
     if key == "row":
         return to_arrow(np.asarray(block.numbers()))
