@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = HERE / "data"
@@ -134,12 +135,17 @@ def ensure_mse_data(data_dir: Path, rows: int) -> tuple[Path, Path]:
     return csv_path, parquet_path
 
 
-def ensure_models_data(data_dir: Path, rows: int) -> Path:
-    """``models_<rows>.parquet``: id (int), pred, pred_b, label (float64) — two models on
-    the same rows, for ``compare``: label ~ N(0, 1), pred = label + N(0, 0.5²),
-    pred_b = label + N(0, 0.55²), drawn chunk by chunk from default_rng(0)."""
-    path = data_dir / f"models_{rows}.parquet"
-    kind = "models"
+def _ensure_parquet(
+    data_dir: Path,
+    rows: int,
+    kind: str,
+    columns: list[tuple[str, str]],
+    draw: Callable[[Any, int], list[Any]],
+) -> Path:
+    """``<kind>_<rows>.parquet``, unless current: an int64 ``id`` column, then
+    ``columns`` (name, "int64" or "float64") from ``draw(rng, size)``, chunk by chunk
+    from default_rng(SEED), in 1M-row row groups."""
+    path = data_dir / f"{kind}_{rows}.parquet"
     if _is_current(path, rows, kind):
         return path
 
@@ -149,58 +155,47 @@ def ensure_models_data(data_dir: Path, rows: int) -> Path:
 
     log(f"generating {path.name} ({rows:,} rows) …")
     started = time.perf_counter()
-    names = ["id", "pred", "pred_b", "label"]
-    schema = pa.schema([("id", pa.int64())] + [(name, pa.float64()) for name in names[1:]])
+    schema = pa.schema([("id", pa.int64())] + [(name, getattr(pa, dtype)()) for name, dtype in columns])
     rng = np.random.default_rng(SEED)
     tmp = path.with_name(path.name + ".tmp")
     with pq.ParquetWriter(tmp, schema) as out:
         start = 0
         for size in _chunks(rows):
-            label = rng.standard_normal(size)
-            pred = label + 0.5 * rng.standard_normal(size)
-            pred_b = label + 0.55 * rng.standard_normal(size)
             ids = np.arange(start, start + size, dtype=np.int64)
-            out.write_table(pa.table([ids, pred, pred_b, label], schema=schema), row_group_size=CHUNK_ROWS)
+            out.write_table(pa.table([ids, *draw(rng, size)], schema=schema), row_group_size=CHUNK_ROWS)
             start += size
     tmp.replace(path)
-    _write_meta(path, rows, kind, names)
+    _write_meta(path, rows, kind, ["id"] + [name for name, _ in columns])
     log(f"  done in {time.perf_counter() - started:.1f} s")
     return path
+
+
+def ensure_models_data(data_dir: Path, rows: int) -> Path:
+    """``models_<rows>.parquet``: id (int), pred, pred_b, label (float64) — two models on
+    the same rows, for ``compare``: label ~ N(0, 1), pred = label + N(0, 0.5²),
+    pred_b = label + N(0, 0.55²), drawn chunk by chunk from default_rng(0)."""
+
+    def draw(rng: Any, size: int) -> list[Any]:
+        label = rng.standard_normal(size)
+        pred = label + 0.5 * rng.standard_normal(size)
+        pred_b = label + 0.55 * rng.standard_normal(size)
+        return [pred, pred_b, label]
+
+    columns = [("pred", "float64"), ("pred_b", "float64"), ("label", "float64")]
+    return _ensure_parquet(data_dir, rows, "models", columns, draw)
 
 
 def ensure_groups_data(data_dir: Path, rows: int) -> Path:
     """``groups_<rows>.parquet``: id (int), g (int, uniform on 0..999), pred, label
     (float64, as the mse data) — for ``--by g`` with 1,000 groups."""
-    path = data_dir / f"groups_{rows}.parquet"
-    kind = "groups"
-    if _is_current(path, rows, kind):
-        return path
 
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    def draw(rng: Any, size: int) -> list[Any]:
+        label = rng.standard_normal(size)
+        pred = label + 0.5 * rng.standard_normal(size)
+        return [rng.integers(0, N_GROUPS, size), pred, label]
 
-    log(f"generating {path.name} ({rows:,} rows) …")
-    started = time.perf_counter()
-    names = ["id", "g", "pred", "label"]
-    schema = pa.schema(
-        [("id", pa.int64()), ("g", pa.int64()), ("pred", pa.float64()), ("label", pa.float64())]
-    )
-    rng = np.random.default_rng(SEED)
-    tmp = path.with_name(path.name + ".tmp")
-    with pq.ParquetWriter(tmp, schema) as out:
-        start = 0
-        for size in _chunks(rows):
-            label = rng.standard_normal(size)
-            pred = label + 0.5 * rng.standard_normal(size)
-            group = rng.integers(0, N_GROUPS, size)
-            ids = np.arange(start, start + size, dtype=np.int64)
-            out.write_table(pa.table([ids, group, pred, label], schema=schema), row_group_size=CHUNK_ROWS)
-            start += size
-    tmp.replace(path)
-    _write_meta(path, rows, kind, names)
-    log(f"  done in {time.perf_counter() - started:.1f} s")
-    return path
+    columns = [("g", "int64"), ("pred", "float64"), ("label", "float64")]
+    return _ensure_parquet(data_dir, rows, "groups", columns, draw)
 
 
 def ensure_ce_data(data_dir: Path, rows: int) -> Path:
