@@ -23,7 +23,7 @@ import numpy as np
 from losscli.accumulate.loss import LossAccumulator
 from losscli.accumulate.rows import RowBlock, RowRange
 from losscli.engine.jobs import LossArg, make_jobs
-from losscli.engine.plan import Plan, SourceArg, join_labels, open_any, prepare
+from losscli.engine.plan import Plan, SourceArg, join_labels, open_any, prepare, reading
 from losscli.errors import DataError, UsageError
 from losscli.intervals import RESAMPLES, CiSettings, NoInterval, holm
 from losscli.io.source import InputOptions
@@ -220,11 +220,7 @@ def _memory_first(source: SourceArg) -> SourceArg:
     """A file to compare models on, read memory first (``InputOptions.memory_first``):
     several models' columns and losses per chunk already hold more memory than one
     model's run, and keeping decoding buffers buys compare no time."""
-    if isinstance(source, str):
-        return InputOptions(source, memory_first=True)
-    if isinstance(source, InputOptions):
-        return replace(source, memory_first=True)
-    return source
+    return reading(source, memory_first=True)
 
 
 def compare_models(

@@ -96,16 +96,23 @@ HEAVY = ("numpy", "pandas", "pyarrow")
 )
 def test_cli_start_up_does_not_import_heavy_modules(process_env, code):
     probe = f"import sys; {code}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    proc = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        env=process_env,
-        timeout=60,
-        check=False,
-    )
+    proc = _python(process_env, probe)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == ""
+
+
+def _python(
+    env: dict[str, str], code: str, *args: object, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """``python -c code args…`` in its own process, text output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", code, *(str(a) for a in args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
 
 
 # ----------------------------------------------------------- broken pipe ----
@@ -256,14 +263,7 @@ def test_runs_that_build_arrow_arrays_do_not_import_pandas(process_env, tmp_path
             pq.write_table(
                 pa.table({"pred": pred, "label": label}), tmp_path / "ds" / f"part={part}" / "x.parquet"
             )
-    proc = subprocess.run(
-        [sys.executable, "-c", RUN_PROBE, *(str(a) for a in args)],
-        capture_output=True,
-        text=True,
-        env=process_env,
-        timeout=120,
-        check=False,
-    )
+    proc = _python(process_env, RUN_PROBE, *args, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "PANDAS=False" in proc.stderr, proc.stderr
     if case.startswith("by"):

@@ -96,11 +96,10 @@ class GroupAccumulator:
             )
             return
         if plain is not None:
-            seen, present = self._keys, counts > 0
-            found = [k for k, here in zip(uniques, present.tolist(), strict=True) if here]
-            index = np.array([seen.setdefault(_plain(k), len(seen)) for k in found], dtype=np.int64)
+            seen = self._keys  # (every key _grouping gives has rows)
+            index = np.array([seen.setdefault(_plain(k), len(seen)) for k in uniques], dtype=np.int64)
             plain.grow(len(seen))
-            plain.add(index, counts[present], losses[order], None if weights is None else weights[order])
+            plain.add(index, counts, losses[order], None if weights is None else weights[order])
             return
         start = 0
         for key, end in zip(uniques, np.cumsum(counts).tolist(), strict=True):

@@ -294,16 +294,23 @@ KEEPING_CHUNK = 1 << 17  # rows a chunk holds when a summary keeps every row (Lo
 
 def _kept_rows_chunks(source: SourceArg, jobs: list[LossJob]) -> SourceArg:
     """Smaller chunks (:data:`KEEPING_CHUNK` rows) for a loss that keeps a value of every
-    row (ROC-AUC's scores): a chunk's decoded columns and copies are then small beside what
-    is kept (10M weighted rows of Parquet: 343 → 288 MiB at the peak, unweighted 222 → 185 MiB,
-    at about the same speed). Only
-    a file not yet opened; a chunk size given smaller stays."""
+    row (ROC-AUC's scores), read memory first: a chunk's decoded columns and copies are
+    then small beside what is kept (10M weighted rows of Parquet: 343 → 288 MiB at the
+    peak, unweighted 222 → 185 MiB, at about the same speed). Only a file not yet
+    opened; a chunk size given smaller stays."""
     if not any(job.spec.keeps_rows for job in jobs):
         return source
+    given = source.chunk_rows if isinstance(source, InputOptions) else KEEPING_CHUNK
+    return reading(source, chunk_rows=min(given, KEEPING_CHUNK), memory_first=True)
+
+
+def reading(source: SourceArg, **options: Any) -> SourceArg:
+    """A source not yet opened (a path or :class:`InputOptions`) with these
+    :class:`InputOptions` fields changed; anything else as it is."""
     if isinstance(source, str):
         source = InputOptions(source)
-    if isinstance(source, InputOptions) and source.chunk_rows > KEEPING_CHUNK:
-        return replace(source, chunk_rows=KEEPING_CHUNK)
+    if isinstance(source, InputOptions):
+        return replace(source, **options)
     return source
 
 

@@ -24,11 +24,13 @@ def to_arrow(values: Any) -> Any:
     if kind == "b":
         bits = np.packbits(values, bitorder="little")
         return pa.Array.from_buffers(pa.bool_(), len(values), [None, pa.py_buffer(bits)])
-    if kind == "U" or (kind == "O" and all(type(v) is str for v in values)):
-        try:
-            return text_array(values.tolist())
-        except UnicodeEncodeError:  # a lone surrogate (from a JSON escape): pyarrow says what it thinks
-            pass
+    if kind in "UO":
+        texts = values.tolist()
+        if kind == "U" or all(type(v) is str for v in texts):
+            try:
+                return text_array(texts)
+            except UnicodeEncodeError:  # a lone surrogate (from a JSON escape): pyarrow says what it thinks
+                pass
     return pa.array(values)
 
 

@@ -22,7 +22,7 @@ from losscli.io.arrow_numpy import check_numeric
 from losscli.io.columnar import ColumnarSource, open_columnar
 from losscli.io.formats import DATASET, INPUT_FORMATS
 from losscli.io.paths import OpenedFiles, is_glob
-from losscli.io.types import CHUNK_ROWS, InputOptions, Where
+from losscli.io.types import InputOptions, Where
 
 SUFFIXES = INPUT_FORMATS[DATASET].extensions  # Parquet is the format a directory or glob is read as
 
@@ -93,8 +93,7 @@ def open_parquet(options: InputOptions, fmt: str, where: Where, compression: str
     stdin); ``compression`` is not used (Parquet compresses inside the file)."""
 
     def build(path: str, opened: OpenedFiles) -> ColumnarSource:
-        lean = options.memory_first or options.chunk_rows < CHUNK_ROWS
-        reader = ParquetReader(path, where, options.chunk_rows, opened, lean)
+        reader = ParquetReader(path, where, options.chunk_rows, opened, options.memory_first)
         source = ColumnarSource(path, fmt, reader.schema, reader.batches, opened)
         source.total_rows = reader.total_rows
         return source
@@ -213,8 +212,9 @@ def _row_groups(pf: Any, columns: list[str], chunk_rows: int, lean: bool) -> Ite
 
     ``lean`` (memory first): after each group the memory Arrow's pool freed goes back
     to the system; its allocator would keep the decoding buffers of the largest groups
-    (~40–65 MB more peak memory). Runs that keep every row (``roc-auc``, which ask for
-    small chunks) and ``compare`` (three columns, and no faster for it) read lean;
+    (~40–65 MB more peak memory). Runs that keep every row (``roc-auc``) and
+    ``compare`` (three columns, and no faster for it) read lean
+    (``InputOptions.memory_first``);
     other runs keep the buffers for the next group: handing them back and faulting
     fresh pages in again cost a quarter of a 10M-row mse (0.32 → 0.24 s; 168 → 208 MiB)."""
     import pyarrow as pa

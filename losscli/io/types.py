@@ -31,7 +31,7 @@ class InputOptions:
     max_line_bytes: int | None = (
         None  # the longest line of delimited text; None: $LOSSCLI_MAX_LINE_BYTES or 256 MiB
     )
-    memory_first: bool = False  # hand decoding buffers back after each Parquet row group (compare)
+    memory_first: bool = False  # hand decoding buffers back after each Parquet row group (compare, roc-auc)
 
 
 class Source(Protocol):

@@ -102,7 +102,7 @@ def _text_bytes(lines: Any) -> bytes:
 
 
 def _arrow(block: RowBlock, key: str) -> Any:
-    """One column as Arrow, without pyarrow's pandas import (losscli.io.arrow_numpy)."""
+    """One column as Arrow, without pyarrow's pandas import (losscli.io.arrow_build)."""
     import numpy as np
 
     from losscli.io.arrow_build import text_array, to_arrow
